@@ -1,0 +1,225 @@
+//! The `syncsim` command line: parse arguments, call the library, print. Exit codes: 0 when every
+//! expectation holds, 1 when one fails, 2 on invalid input or an I/O error.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant as WallInstant;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use syncsim::sim::run::{RunOptions, RunOutput};
+use syncsim::sim::scenario::{self, Problem, Scenario};
+use syncsim::sim::{output, run};
+
+#[derive(Parser)]
+#[command(
+    name = "syncsim",
+    version,
+    about = "Deterministic virtual-time replay of bank-sync scheduling, cron heartbeats and payment recovery.",
+    long_about = "Deterministic virtual-time replay of bank-sync scheduling, cron heartbeats and payment recovery.\n\n\
+                  With no command, runs every scenario in ./scenarios and writes ./reports/<scenario>/."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run scenario files and write their reports.
+    Run {
+        /// Scenario files (JSON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Folder for the reports; each scenario writes <out>/<scenario name>/.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Write the JSON Lines trace of the run here (one scenario at a time).
+        #[arg(long)]
+        trace: Option<PathBuf>,
+    },
+    /// Check scenario files and report every problem with file, line and column.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of the scenario format.
+    Schema,
+}
+
+/// What one scenario run came to, for the exit code.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    Passed = 0,
+    Failed = 1,
+    Invalid = 2,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let worst = match cli.command {
+        None => run_all(Path::new("scenarios"), Path::new("reports")),
+        Some(Command::Run { files, seed, out, trace }) => {
+            if trace.is_some() && files.len() > 1 {
+                eprintln!("error: --trace takes one scenario at a time ({} given)", files.len());
+                Outcome::Invalid
+            } else {
+                files.iter().map(|f| run_one(f, seed, &out, trace.as_deref())).max().unwrap_or(Outcome::Passed)
+            }
+        }
+        Some(Command::Check { files }) => check(&files),
+        Some(Command::Schema) => {
+            println!("{}", serde_json::to_string_pretty(&scenario::json_schema()).unwrap_or_default());
+            Outcome::Passed
+        }
+    };
+    ExitCode::from(worst as u8)
+}
+
+fn print_problems(problems: &[Problem]) {
+    for p in problems {
+        eprintln!("{p}");
+    }
+}
+
+fn check(files: &[PathBuf]) -> Outcome {
+    let mut worst = Outcome::Passed;
+    let mut count = 0;
+    for f in files {
+        match scenario::load_file(f) {
+            Ok(s) => {
+                println!("ok: {} ({}, {} connections, {} variants)", f.display(), s.file.name, s.connection_count(), s.variants().len())
+            }
+            Err(problems) => {
+                count += problems.len();
+                print_problems(&problems);
+                worst = Outcome::Invalid;
+            }
+        }
+    }
+    if count > 0 {
+        eprintln!("{count} problem(s) found");
+    }
+    worst
+}
+
+fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e} (run from the project folder)", dir.display()))?;
+    let mut files: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+    files.sort();
+    Ok(files)
+}
+
+fn run_all(dir: &Path, out: &Path) -> Outcome {
+    let files = match scenario_files(dir) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Outcome::Invalid;
+        }
+    };
+    println!("Running {} scenarios from {} into {}/", files.len(), dir.display(), out.display());
+    let worst = files.iter().map(|f| run_one(f, None, out, None)).max().unwrap_or(Outcome::Passed);
+    println!(
+        "{}",
+        match worst {
+            Outcome::Passed => "All expectations hold.",
+            Outcome::Failed => "Some expectations failed: see the FAIL lines and their report.md.",
+            Outcome::Invalid => "Some scenarios are invalid: see the errors above.",
+        }
+    );
+    worst
+}
+
+/// A progress bar on stderr, shown only for runs longer than a second and only on a terminal.
+struct Progress {
+    bar: ProgressBar,
+    started: WallInstant,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(name: &str) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {percent}%") {
+            bar.set_style(style);
+        }
+        bar.set_message(name.to_string());
+        Progress { bar, started: WallInstant::now(), shown: false }
+    }
+    fn update(&mut self, share: f64) {
+        if !self.shown && self.started.elapsed().as_secs_f64() > 1.0 && std::io::stderr().is_terminal() {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+        self.bar.set_position((share * 1000.0) as u64);
+    }
+}
+
+fn run_one(file: &Path, seed: Option<u64>, out: &Path, trace: Option<&Path>) -> Outcome {
+    let scenario: Scenario = match scenario::load_file(file) {
+        Ok(s) => s,
+        Err(problems) => {
+            print_problems(&problems);
+            println!("INVALID {}  ({} problems)", file.display(), problems.len());
+            return Outcome::Invalid;
+        }
+    };
+    let mut trace_file = match trace.map(std::fs::File::create).transpose() {
+        Ok(f) => f.map(std::io::BufWriter::new),
+        Err(e) => {
+            eprintln!("error: cannot create the trace file: {e}");
+            return Outcome::Invalid;
+        }
+    };
+    let started = WallInstant::now();
+    let mut progress = Progress::new(&scenario.file.name);
+    let mut on_progress = |share: f64| progress.update(share);
+    let (output, trace_result) = run::run(
+        &scenario,
+        RunOptions { seed, trace: trace_file.as_mut().map(|w| w as &mut dyn std::io::Write), progress: &mut on_progress },
+    );
+    progress.bar.finish_and_clear();
+    let flushed = trace_file.map(|mut w| std::io::Write::flush(&mut w)).transpose();
+    if let Err(e) = trace_result.and(flushed.map(|_| ())) {
+        eprintln!("error: writing the trace failed: {e}");
+        return Outcome::Invalid;
+    }
+    let dir = out.join(&output.report.scenario);
+    if let Err(e) = output::write(&dir, &output) {
+        eprintln!("error: {e}");
+        return Outcome::Invalid;
+    }
+    println!("{}", summary(&output, started.elapsed().as_secs_f64(), &dir));
+    if output.report.passed { Outcome::Passed } else { Outcome::Failed }
+}
+
+fn summary(output: &RunOutput, seconds: f64, dir: &Path) -> String {
+    let r = &output.report;
+    let passed = r.expectations.iter().filter(|e| e.passed).count();
+    let range = |f: &dyn Fn(&syncsim::sim::report::VariantReport) -> f64| -> String {
+        let values: Vec<f64> = r.variants.iter().map(f).collect();
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if (hi - lo).abs() < 1e-9 { format!("{lo}") } else { format!("{lo}..{hi}") }
+    };
+    format!(
+        "{} {:<28} expectations {}/{}  variants {}  attempts {}  peak/mean {}  rateLimiting {}  freshness p95 {} min  [{:.2} s] -> {}",
+        if r.passed { "PASS" } else { "FAIL" },
+        r.scenario,
+        passed,
+        r.expectations.len(),
+        r.variants.len(),
+        range(&|v| v.sync.attempts as f64),
+        range(&|v| v.sync.overall.peak_to_mean),
+        range(&|v| v.sync.overall.rate_limited as f64),
+        range(&|v| v.sync.freshness.p95_minutes as f64),
+        seconds,
+        dir.join("report.md").display()
+    )
+}

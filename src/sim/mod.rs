@@ -1,0 +1,14 @@
+//! The harness: virtual time and the event queue, seeded random streams, scenario files, the
+//! event loops, metrics, traces, reports and their renderings.
+
+pub mod metrics;
+pub mod output;
+pub mod plots;
+pub mod queue;
+pub mod render;
+pub mod report;
+pub mod rng;
+pub mod run;
+pub mod scenario;
+pub mod sync_run;
+pub mod trace;

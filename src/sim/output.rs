@@ -1,0 +1,33 @@
+//! Writing a run's files: `report.json`, `report.md` and the SVG plots under one folder.
+
+use std::path::Path;
+
+use crate::sim::run::RunOutput;
+use crate::sim::{plots, render};
+
+/// The bytes of `report.json` (pretty, stable field order, trailing newline).
+pub fn report_json(output: &RunOutput) -> String {
+    let mut s = serde_json::to_string_pretty(&output.report).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Every file of a run, by name, in a fixed order.
+pub fn files(output: &RunOutput) -> Result<Vec<(String, String)>, String> {
+    let svgs = plots::render(output)?;
+    let names: Vec<String> = svgs.iter().map(|(n, _)| n.clone()).collect();
+    let mut out =
+        vec![("report.json".to_string(), report_json(output)), ("report.md".to_string(), render::markdown(&output.report, &names))];
+    out.extend(svgs);
+    Ok(out)
+}
+
+/// Write every file of a run into `dir` (created if needed).
+pub fn write(dir: &Path, output: &RunOutput) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for (name, contents) in files(output)? {
+        let path = dir.join(&name);
+        std::fs::write(&path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}

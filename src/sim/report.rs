@@ -1,0 +1,185 @@
+//! The report of one scenario run: a serde type with a stable field order (expectations first),
+//! written as `report.json` for machines and snapshots, and rendered to Markdown by
+//! [`crate::sim::render`]. Floats are rounded to 4 decimals so the JSON stays readable and stable.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::logic::sync::{ConnectionState, Rule};
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    pub scenario: String,
+    /// True when every expectation holds.
+    pub passed: bool,
+    pub expectations: Vec<ExpectationResult>,
+    pub description: String,
+    pub seed: u64,
+    pub start: String,
+    pub end: String,
+    pub time_zone: String,
+    pub duration: String,
+    pub connections: u64,
+    pub syncsim_version: String,
+    pub variants: Vec<VariantReport>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ExpectationResult {
+    pub metric: String,
+    pub variant: String,
+    pub op: String,
+    pub bound: f64,
+    /// `None` when the figure is not a number in this report.
+    pub actual: Option<f64>,
+    pub passed: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct VariantReport {
+    pub name: String,
+    pub spreading: String,
+    pub backoff: String,
+    pub retry_wrongpass: u8,
+    pub autosync_frequency: String,
+    pub sync: SyncFigures,
+}
+
+/// Sync-spreading figures (SPEC 1.6).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct SyncFigures {
+    pub connections: u64,
+    pub attempts: u64,
+    pub successes: u64,
+    /// Attempts by the state they ended in (every state listed, zeros included).
+    pub outcomes: BTreeMap<String, u64>,
+    /// Decisions by the rule that made them (A, B, C-first, C-repeat, C-wait, D-first, D-backoff).
+    pub rules: BTreeMap<String, u64>,
+    /// Load on all banks together (after the warm-up).
+    pub overall: Load,
+    /// Time since the last successful sync (or since creation, before the first), sampled.
+    pub freshness: Freshness,
+    /// Among connections synced on two consecutive local days, the share whose first successful
+    /// sync of each day fell in the same local hour.
+    pub same_hour_share: f64,
+    pub consecutive_day_pairs: u64,
+    pub attempts_per_connection_per_day: f64,
+    pub max_attempts_one_connection_one_day: u64,
+    pub wrongpass: WrongpassFigures,
+    pub waiting_for_user: WaitingFigures,
+    /// Attempts made on a connection that was waiting for its user: rule B says 0.
+    pub attempts_while_waiting: u64,
+    pub connectors: BTreeMap<String, ConnectorFigures>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct Load {
+    pub attempts: u64,
+    pub rate_limited: u64,
+    pub peak_per_minute: u64,
+    pub mean_per_minute: f64,
+    /// `peak_per_minute / mean_per_minute`: 1 is perfectly flat.
+    pub peak_to_mean: f64,
+    /// Attempts per hour of the local day, 0 to 23.
+    pub by_local_hour: Vec<u64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct Freshness {
+    pub samples: u64,
+    pub p50_minutes: u64,
+    pub p95_minutes: u64,
+    pub max_minutes: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct WrongpassFigures {
+    pub attempts: u64,
+    /// The most `wrongpass` answers one connection got in any 24 h (a bank may lock the account).
+    pub max_per_connection_24h: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct WaitingFigures {
+    /// Times a connection started waiting for its user (rule B, or rule C with retry off).
+    pub episodes: u64,
+    pub resolved: u64,
+    pub still_waiting_at_end: u64,
+    pub resolved_wait_p50_minutes: u64,
+    pub longest_wait_minutes: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct ConnectorFigures {
+    pub name: String,
+    pub connections: u64,
+    pub load: Load,
+    pub freshness: Freshness,
+}
+
+/// Round for the report: 4 decimals.
+pub fn r4(x: f64) -> f64 {
+    if x.is_finite() { (x * 10_000.0).round() / 10_000.0 } else { 0.0 }
+}
+
+impl SyncFigures {
+    /// Figures with every key present (all states, all rules, the given connectors), at zero.
+    pub fn empty(connector_ids: &[String]) -> Self {
+        SyncFigures {
+            outcomes: ConnectionState::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect(),
+            rules: Rule::ALL.iter().map(|r| (r.code().to_string(), 0)).collect(),
+            overall: Load { by_local_hour: vec![0; 24], ..Load::default() },
+            connectors: connector_ids
+                .iter()
+                .map(|id| {
+                    (id.clone(), ConnectorFigures { load: Load { by_local_hour: vec![0; 24], ..Load::default() }, ..Default::default() })
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Every numeric figure an expectation may name, as dotted paths inside a variant
+/// (e.g. `sync.overall.peak_to_mean`, `sync.connectors.bnp.load.rate_limited`).
+pub fn metric_paths(connector_ids: &[String]) -> Vec<String> {
+    let v = VariantReport { sync: SyncFigures::empty(connector_ids), ..Default::default() };
+    let value = serde_json::to_value(&v).unwrap_or_default();
+    let mut out = Vec::new();
+    fn walk(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Number(_) => out.push(path.to_string()),
+            serde_json::Value::Object(map) => {
+                for (k, child) in map {
+                    walk(child, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&value, "", &mut out);
+    out
+}
+
+/// The figure at a dotted path inside a variant, if it is a number.
+pub fn metric_value(variant: &VariantReport, path: &str) -> Option<f64> {
+    let value = serde_json::to_value(variant).ok()?;
+    let mut cur = &value;
+    let mut rest = path;
+    // Keys may contain dots (connector ids): try the longest key first at each level.
+    'outer: while !rest.is_empty() {
+        let obj = cur.as_object()?;
+        let mut ends: Vec<usize> = rest.match_indices('.').map(|(i, _)| i).collect();
+        ends.push(rest.len());
+        for &end in ends.iter().rev() {
+            if let Some(child) = obj.get(&rest[..end]) {
+                cur = child;
+                rest = if end == rest.len() { "" } else { &rest[end + 1..] };
+                continue 'outer;
+            }
+        }
+        return None;
+    }
+    cur.as_f64()
+}

@@ -1,0 +1,108 @@
+//! Running a scenario: expand it, simulate every variant from the same seed, evaluate the
+//! expectations, and hand back the report and the data for its plots.
+
+use std::io::Write;
+
+use crate::logic::sync::SyncRules;
+use crate::sim::report::{ExpectationResult, Report, VariantReport, metric_value};
+use crate::sim::scenario::Scenario;
+use crate::sim::scenario::expand::expand;
+use crate::sim::sync_run::{self, SyncPlotData, VariantSetup};
+use crate::sim::trace::Trace;
+use crate::time::LocalClock;
+
+/// A finished run: the report and what its plots are drawn from.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    pub report: Report,
+    /// One per variant, in the report's order.
+    pub plots: Vec<SyncPlotData>,
+}
+
+pub struct RunOptions<'a> {
+    /// Overrides the scenario's seed.
+    pub seed: Option<u64>,
+    pub trace: Option<&'a mut dyn Write>,
+    /// Called now and then with the share of the run done (0.0 to 1.0).
+    pub progress: &'a mut dyn FnMut(f64),
+}
+
+/// Run every variant of `scenario`. Never panics on a valid scenario; a trace write error is
+/// returned after the run (the report itself is still complete).
+pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(), std::io::Error>) {
+    let f = &scenario.file;
+    let seed = options.seed.unwrap_or(f.seed);
+    let plan = expand(scenario, seed);
+    let clock = LocalClock::new(scenario.zone, scenario.start, scenario.end);
+    let variants = scenario.variants();
+    let mut reports = Vec::new();
+    let mut plots = Vec::new();
+    let mut trace_out = options.trace;
+    let mut trace_result = Ok(());
+    let total_ms = (scenario.end - scenario.start).as_ms().max(1) as f64;
+    let n = variants.len() as f64;
+    for (k, v) in variants.iter().enumerate() {
+        let rules = SyncRules {
+            autosync_frequency: v.autosync_frequency.unwrap_or(f.sync.autosync_frequency),
+            retry_wrongpass: v.retry_wrongpass.unwrap_or(f.sync.retry_wrongpass) == 1,
+        };
+        let spreading = v.spreading.clone().unwrap_or_else(|| f.sync.spreading.clone());
+        let backoff = v.backoff.unwrap_or(f.sync.backoff);
+        let setup = VariantSetup { rules, spreading: spreading.build(), backoff: backoff.build() };
+        let mut trace = Trace::new(trace_out.as_deref_mut().map(|w| w as &mut dyn Write), &v.name);
+        let progress = &mut *options.progress;
+        let mut on_time = |t: crate::time::Instant| progress((k as f64 + (t - scenario.start).as_ms() as f64 / total_ms) / n);
+        let (figures, plot) =
+            sync_run::run(&plan, &clock, setup, f.report.warmup, f.report.freshness_sample_every, seed, &mut trace, &mut on_time);
+        if let Err(e) = trace.finish() {
+            if trace_result.is_ok() {
+                trace_result = Err(e);
+            }
+        }
+        reports.push(VariantReport {
+            name: v.name.clone(),
+            spreading: spreading.describe(),
+            backoff: backoff.describe().to_string(),
+            retry_wrongpass: rules.retry_wrongpass as u8,
+            autosync_frequency: rules.autosync_frequency.to_string(),
+            sync: figures,
+        });
+        plots.push(plot);
+    }
+    (options.progress)(1.0);
+    let expectations = evaluate(scenario, &reports);
+    let report = Report {
+        scenario: f.name.clone(),
+        passed: expectations.iter().all(|e| e.passed),
+        expectations,
+        description: f.description.clone(),
+        seed,
+        start: scenario.start.to_rfc3339(),
+        end: scenario.end.to_rfc3339(),
+        time_zone: scenario.zone.name().to_string(),
+        duration: f.duration.to_string(),
+        connections: scenario.connection_count(),
+        syncsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        variants: reports,
+    };
+    (RunOutput { report, plots }, trace_result)
+}
+
+/// Check each expectation against each variant it names (all of them when it names none).
+pub fn evaluate(scenario: &Scenario, variants: &[VariantReport]) -> Vec<ExpectationResult> {
+    let mut out = Vec::new();
+    for e in &scenario.file.expect {
+        for v in variants.iter().filter(|v| e.variant.as_ref().is_none_or(|name| *name == v.name)) {
+            let actual = metric_value(v, &e.metric);
+            out.push(ExpectationResult {
+                metric: e.metric.clone(),
+                variant: v.name.clone(),
+                op: e.op.symbol().to_string(),
+                bound: e.value,
+                actual,
+                passed: actual.is_some_and(|a| e.op.holds(a, e.value)),
+            });
+        }
+    }
+    out
+}

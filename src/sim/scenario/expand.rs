@@ -1,0 +1,206 @@
+//! Expansion: a checked scenario and a seed become a [`Plan`]: dense connector and connection
+//! tables and a time-ordered list of world events. Populations are drawn from their own random
+//! stream (`population.<name>`), so the same scenario and seed always build the same world.
+
+use std::collections::BTreeMap;
+
+use super::model::*;
+use super::validate::Scenario;
+use crate::logic::sync::ConnectionState;
+use crate::logic::uniform::{self, Probability};
+use crate::sim::rng;
+use crate::time::{Duration, Instant};
+
+#[derive(Clone, Debug)]
+pub struct ConnectorPlan {
+    pub id: String,
+    pub name: String,
+    pub sync_frequency: Option<Duration>,
+    pub capacity_per_minute: Option<u32>,
+}
+
+/// One connection, compact: a million of these take 32 MB.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionPlan {
+    pub connector: u32,
+    pub created: Instant,
+    /// FNV-1a of the connection's id: stable across runs and machines.
+    pub key: u64,
+    pub transient: Probability,
+}
+
+/// A world event, resolved to dense ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorldEvent {
+    BankState { connection: u32, state: ConnectionState },
+    UserAction { connection: u32 },
+    ConnectionUnavailable { connection: u32, until: Instant },
+    ConnectorOutage { connector: u32, until: Instant },
+}
+
+/// Names of connections without storing a million strings: explicit ids, then populations.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectionNames {
+    explicit: Vec<String>,
+    /// (name, first dense index, count)
+    populations: Vec<(String, u32, u32)>,
+}
+
+impl ConnectionNames {
+    pub fn name(&self, index: u32) -> String {
+        if let Some(id) = self.explicit.get(index as usize) {
+            return id.clone();
+        }
+        for (name, first, count) in &self.populations {
+            if index >= *first && index < first + count {
+                return format!("{name}#{}", index - first);
+            }
+        }
+        format!("#{index}")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub seed: u64,
+    pub start: Instant,
+    pub end: Instant,
+    pub connectors: Vec<ConnectorPlan>,
+    pub connections: Vec<ConnectionPlan>,
+    pub names: ConnectionNames,
+    /// Sorted by instant; ties keep file order, then generation order.
+    pub events: Vec<(Instant, WorldEvent)>,
+}
+
+fn draw_duration(d: DurationDist, r: &mut dyn rand_core::RngCore) -> Duration {
+    match d {
+        DurationDist::Fixed(x) => x,
+        DurationDist::Uniform([a, b]) => Duration::from_ms(uniform::between(r, a.as_ms(), b.as_ms())),
+    }
+}
+
+pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
+    let f = &scenario.file;
+    let (start, end) = (scenario.start, scenario.end);
+    let connectors: Vec<ConnectorPlan> = f
+        .sync
+        .connectors
+        .iter()
+        .map(|c| ConnectorPlan {
+            id: c.id.clone(),
+            name: c.name.clone().unwrap_or_else(|| c.id.clone()),
+            // Powens' sync_periodicity is in days; round to the millisecond once, here.
+            sync_frequency: c.sync_frequency.or(c.sync_periodicity.map(|d| Duration::from_ms((d * 86_400_000.0).round() as i64))),
+            capacity_per_minute: c.capacity,
+        })
+        .collect();
+    let connector_index: BTreeMap<&str, u32> = f.sync.connectors.iter().enumerate().map(|(i, c)| (c.id.as_str(), i as u32)).collect();
+
+    let total = scenario.connection_count() as usize;
+    let mut connections = Vec::with_capacity(total);
+    let mut names = ConnectionNames::default();
+    let mut events: Vec<(Instant, WorldEvent)> = Vec::new();
+
+    for c in &f.sync.connections {
+        connections.push(ConnectionPlan {
+            connector: connector_index[c.connector.as_str()],
+            created: c.created.resolve(start),
+            key: rng::fnv1a64(c.id.as_bytes()),
+            transient: Probability::from_f64(c.transient_error_rate),
+        });
+        names.explicit.push(c.id.clone());
+    }
+
+    for pop in &f.sync.populations {
+        let mut r = rng::stream(seed, &format!("population.{}", pop.name));
+        let weights: Vec<(u32, u64)> = if pop.connectors.is_empty() {
+            f.sync.connectors.iter().enumerate().map(|(i, c)| (i as u32, c.weight as u64)).collect()
+        } else {
+            pop.connectors.iter().map(|(id, &w)| (connector_index[id.as_str()], w as u64)).collect()
+        };
+        let mut cumulative = Vec::with_capacity(weights.len());
+        let mut sum = 0u64;
+        for (c, w) in weights {
+            if w > 0 {
+                sum += w;
+                cumulative.push((sum, c));
+            }
+        }
+        let first = connections.len() as u32;
+        names.populations.push((pop.name.clone(), first, pop.count as u32));
+        let transient = Probability::from_f64(pop.transient_error_rate);
+        let incidents: Vec<(ConnectionState, Probability, Option<DurationDist>)> =
+            pop.incidents.iter().map(|i| (i.state, Probability::from_f64(i.per_day), i.user_fixes_after)).collect();
+        let days = ((end - start).as_ms() + Duration::DAY.as_ms() - 1) / Duration::DAY.as_ms();
+        let mut id = String::new();
+        for k in 0..pop.count {
+            let pick = uniform::below(&mut r, sum);
+            let connector = cumulative[cumulative.partition_point(|&(cum, _)| cum <= pick)].1;
+            let created = match pop.created {
+                Creation::At(at) => at.resolve(start),
+                Creation::Between([a, b]) => Instant(uniform::between(&mut r, a.resolve(start).as_ms(), b.resolve(start).as_ms())),
+            };
+            id.clear();
+            use std::fmt::Write;
+            let _ = write!(id, "{}#{k}", pop.name);
+            let index = connections.len() as u32;
+            connections.push(ConnectionPlan { connector, created, key: rng::fnv1a64(id.as_bytes()), transient });
+            for &(state, per_day, fix) in &incidents {
+                if per_day.is_never() {
+                    continue;
+                }
+                for day in 0..days {
+                    if per_day.chance(&mut r) {
+                        let at = start
+                            + Duration::DAY.saturating_mul(day)
+                            + Duration::from_ms(uniform::below(&mut r, Duration::DAY.as_ms() as u64) as i64);
+                        if at < created.max(start) || at >= end {
+                            continue;
+                        }
+                        events.push((at, WorldEvent::BankState { connection: index, state }));
+                        if let Some(d) = fix {
+                            let fixed = at + draw_duration(d, &mut r);
+                            if fixed < end {
+                                events.push((fixed, WorldEvent::UserAction { connection: index }));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    let resolve_connection = |name: &str| -> u32 {
+        if let Some(i) = f.sync.connections.iter().position(|c| c.id == name) {
+            return i as u32;
+        }
+        let (pop, idx) = name.split_once('#').expect("validated: <population>#<index>");
+        let (_, first, _) = names.populations.iter().find(|(n, _, _)| n == pop).expect("validated population");
+        first + idx.parse::<u32>().expect("validated index")
+    };
+    let mut timeline: Vec<(Instant, WorldEvent)> = f
+        .timeline
+        .iter()
+        .map(|ev| {
+            let at = ev.at().resolve(start);
+            let e = match ev {
+                TimelineEvent::BankState { connection, state, .. } => {
+                    WorldEvent::BankState { connection: resolve_connection(connection), state: *state }
+                }
+                TimelineEvent::UserAction { connection, .. } => WorldEvent::UserAction { connection: resolve_connection(connection) },
+                TimelineEvent::ConnectionUnavailable { connection, duration, .. } => {
+                    WorldEvent::ConnectionUnavailable { connection: resolve_connection(connection), until: at + *duration }
+                }
+                TimelineEvent::ConnectorOutage { connector, duration, .. } => {
+                    WorldEvent::ConnectorOutage { connector: connector_index[connector.as_str()], until: at + *duration }
+                }
+            };
+            (at, e)
+        })
+        .collect();
+    // File events first, then generated ones; a stable sort keeps that order among equals.
+    timeline.append(&mut events);
+    timeline.sort_by_key(|&(at, _)| at);
+
+    Plan { seed, start, end, connectors, connections, names, events: timeline }
+}

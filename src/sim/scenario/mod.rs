@@ -1,0 +1,16 @@
+//! Scenario files: the format ([`model`]), reading with every problem located ([`load`]),
+//! semantic checks and limits ([`validate`]), and deterministic expansion ([`expand`]).
+
+pub mod expand;
+pub mod load;
+pub mod model;
+pub mod positions;
+pub mod validate;
+
+pub use load::{Problem, load_file, load_str};
+pub use validate::Scenario;
+
+/// The JSON Schema of the scenario format, as `syncsim schema` prints it.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(model::ScenarioFile)).unwrap_or_default()
+}

@@ -1,0 +1,361 @@
+//! Semantic checks of a parsed scenario: references, ranges and size limits (DESIGN "Errors and
+//! limits"). Every problem is collected; the result is a [`Scenario`] that can be expanded and run.
+
+use std::collections::BTreeSet;
+
+use super::load::Finding;
+use super::model::*;
+use super::positions::{join_index, join_key};
+use crate::logic::sync::{ConnectionState, SpreadingSettings};
+use crate::time::{At, Duration, Instant, Zone};
+
+/// At most this many connections in a scenario (they are `u32`-indexed, 100 bytes or less each).
+pub const MAX_CONNECTIONS: u64 = 2_000_000;
+pub const MAX_DURATION: Duration = Duration::from_days(400);
+pub const MAX_TIMELINE_EVENTS: usize = 1_000_000;
+/// Expected number of generated incidents (population `incidents`) at most.
+pub const MAX_GENERATED_EVENTS: f64 = 5_000_000.0;
+pub const MAX_CONNECTORS: usize = 10_000;
+pub const MAX_VARIANTS: usize = 16;
+pub const MAX_FRESHNESS_SAMPLES: i64 = 100_000;
+
+/// A checked scenario: the file as written plus the values resolved from it.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub file: ScenarioFile,
+    pub start: Instant,
+    pub end: Instant,
+    pub zone: Zone,
+}
+
+impl Scenario {
+    pub fn resolve(&self, at: At) -> Instant {
+        at.resolve(self.start)
+    }
+    /// The variants to simulate: the file's, or one `baseline` with the scenario's settings.
+    pub fn variants(&self) -> Vec<Variant> {
+        if self.file.variants.is_empty() {
+            vec![Variant { name: "baseline".into(), spreading: None, backoff: None, retry_wrongpass: None, autosync_frequency: None }]
+        } else {
+            self.file.variants.clone()
+        }
+    }
+    pub fn connection_count(&self) -> u64 {
+        self.file.sync.connections.len() as u64 + self.file.sync.populations.iter().map(|p| p.count).sum::<u64>()
+    }
+}
+
+fn is_file_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 100 && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) && !s.starts_with('.')
+}
+
+const NAME_EXPECTED: &str = "a name of letters, digits, '-', '_' or '.' (1 to 100 characters)";
+
+fn rate(v: f64, path: String, out: &mut Vec<Finding>) {
+    if !(0.0..=1.0).contains(&v) || v.is_nan() {
+        out.push(Finding::new(path, "a probability between 0 and 1", v.to_string()));
+    }
+}
+
+pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
+    let mut out = Vec::new();
+    let f = &file;
+    if !is_file_name(&f.name) {
+        out.push(Finding::new("name", NAME_EXPECTED, format!("{:?}", f.name)));
+    }
+    let start = match f.start {
+        At::Absolute(i) => i,
+        At::FromStart(d) => {
+            out.push(Finding::new("start", "an RFC 3339 instant (the start cannot be relative)", format!("\"+{d}\"")));
+            Instant(0)
+        }
+    };
+    let zone = Zone::parse(&f.time_zone).unwrap_or_else(|e| {
+        out.push(Finding::new("time_zone", e.expected, format!("{:?}", e.found)));
+        Zone::parse("UTC").expect("UTC is a zone")
+    });
+    if f.duration <= Duration::ZERO || f.duration > MAX_DURATION {
+        out.push(Finding::new("duration", "a duration above 0 and at most 400d", f.duration.to_string()));
+    }
+    let end = start + f.duration.clamp(Duration::ZERO, MAX_DURATION);
+    let in_run = |at: At, path: String, out: &mut Vec<Finding>| {
+        let t = at.resolve(start);
+        if t < start {
+            out.push(Finding::new(path, "an instant at or after the start", t.to_rfc3339()));
+        }
+    };
+
+    // sync: settings
+    let s = &f.sync;
+    let sp = "sync";
+    if s.retry_wrongpass > 1 {
+        out.push(Finding::new(join_key(sp, "retry_wrongpass"), "0 or 1", s.retry_wrongpass.to_string()));
+    }
+    if s.autosync_frequency < Duration::MINUTE {
+        out.push(Finding::new(join_key(sp, "autosync_frequency"), "at least 1m", s.autosync_frequency.to_string()));
+    }
+    check_spreading(&s.spreading, &join_key(sp, "spreading"), &mut out);
+
+    // connectors
+    if s.connectors.len() > MAX_CONNECTORS {
+        out.push(Finding::new(join_key(sp, "connectors"), format!("at most {MAX_CONNECTORS} connectors"), s.connectors.len().to_string()));
+    }
+    let mut connector_ids = BTreeSet::new();
+    for (i, c) in s.connectors.iter().enumerate() {
+        let p = join_index(&join_key(sp, "connectors"), i);
+        if c.id.is_empty() || !connector_ids.insert(c.id.as_str()) {
+            out.push(Finding::new(join_key(&p, "id"), "a unique, non-empty connector id", format!("{:?}", c.id)));
+        }
+        match (c.sync_frequency, c.sync_periodicity) {
+            (Some(_), Some(_)) => out.push(Finding::new(
+                join_key(&p, "sync_periodicity"),
+                "either sync_frequency or its alias sync_periodicity, not both",
+                "both",
+            )),
+            (Some(d), None) if d < Duration::MINUTE => out.push(Finding::new(join_key(&p, "sync_frequency"), "at least 1m", d.to_string())),
+            (None, Some(days)) if !(days.is_finite() && days * 1440.0 >= 1.0 && days <= 365.0) => out.push(Finding::new(
+                join_key(&p, "sync_periodicity"),
+                "a number of days between 1 minute (0.000695) and 365",
+                days.to_string(),
+            )),
+            _ => {}
+        }
+        if c.capacity == Some(0) {
+            out.push(Finding::new(join_key(&p, "capacity"), "at least 1 per minute (omit it for no limit)", "0"));
+        }
+        if c.weight > 1_000_000 {
+            out.push(Finding::new(join_key(&p, "weight"), "a weight of at most 1000000", c.weight.to_string()));
+        }
+    }
+
+    // connections
+    let mut connection_ids = BTreeSet::new();
+    for (i, c) in s.connections.iter().enumerate() {
+        let p = join_index(&join_key(sp, "connections"), i);
+        if c.id.is_empty() || c.id.contains('#') || !connection_ids.insert(c.id.as_str()) {
+            out.push(Finding::new(join_key(&p, "id"), "a unique, non-empty connection id without '#'", format!("{:?}", c.id)));
+        }
+        if !connector_ids.contains(c.connector.as_str()) {
+            out.push(Finding::new(join_key(&p, "connector"), known("connector", &connector_ids), format!("{:?}", c.connector)));
+        }
+        in_run(c.created, join_key(&p, "created"), &mut out);
+        rate(c.transient_error_rate, join_key(&p, "transient_error_rate"), &mut out);
+    }
+
+    // populations
+    let days = f.duration.as_ms() as f64 / Duration::DAY.as_ms() as f64;
+    let mut total = s.connections.len() as u64;
+    let mut generated = 0.0;
+    let mut population_names = BTreeSet::new();
+    for (i, pop) in s.populations.iter().enumerate() {
+        let p = join_index(&join_key(sp, "populations"), i);
+        if !is_file_name(&pop.name) || !population_names.insert(pop.name.as_str()) {
+            out.push(Finding::new(join_key(&p, "name"), format!("a unique {NAME_EXPECTED}"), format!("{:?}", pop.name)));
+        }
+        if pop.count == 0 {
+            out.push(Finding::new(join_key(&p, "count"), "at least 1", "0"));
+        }
+        total = total.saturating_add(pop.count);
+        for (name, w) in &pop.connectors {
+            if !connector_ids.contains(name.as_str()) {
+                out.push(Finding::new(
+                    join_key(&join_key(&p, "connectors"), name),
+                    known("connector", &connector_ids),
+                    format!("{name:?}"),
+                ));
+            }
+            if *w > 1_000_000 {
+                out.push(Finding::new(join_key(&join_key(&p, "connectors"), name), "a weight of at most 1000000", w.to_string()));
+            }
+        }
+        let weight_sum: u64 = if pop.connectors.is_empty() {
+            s.connectors.iter().map(|c| c.weight as u64).sum()
+        } else {
+            pop.connectors.values().map(|&w| w as u64).sum()
+        };
+        if weight_sum == 0 {
+            out.push(Finding::new(join_key(&p, "connectors"), "at least one connector with a weight above 0", "none"));
+        }
+        match pop.created {
+            Creation::At(at) => in_run(at, join_key(&join_key(&p, "created"), "at"), &mut out),
+            Creation::Between([a, b]) => {
+                in_run(a, join_key(&join_key(&p, "created"), "between"), &mut out);
+                if b.resolve(start) < a.resolve(start) {
+                    out.push(Finding::new(join_key(&join_key(&p, "created"), "between"), "[earlier, later]", "the later instant first"));
+                }
+            }
+        }
+        rate(pop.transient_error_rate, join_key(&p, "transient_error_rate"), &mut out);
+        for (k, inc) in pop.incidents.iter().enumerate() {
+            let ip = join_index(&join_key(&p, "incidents"), k);
+            if inc.state == ConnectionState::Ok || inc.state.class() == crate::logic::sync::StateClass::Transient {
+                out.push(Finding::new(
+                    join_key(&ip, "state"),
+                    "wrongpass or a user-action state (SCARequired, webauthRequired, ...)",
+                    inc.state.as_str(),
+                ));
+            }
+            rate(inc.per_day, join_key(&ip, "per_day"), &mut out);
+            if let Some(DurationDist::Uniform([a, b])) = inc.user_fixes_after {
+                if b < a {
+                    out.push(Finding::new(join_key(&ip, "user_fixes_after"), "[shorter, longer]", format!("[{a}, {b}]")));
+                }
+            }
+            generated += pop.count as f64 * inc.per_day.clamp(0.0, 1.0) * days;
+        }
+    }
+    if total > MAX_CONNECTIONS {
+        out.push(Finding::new(join_key(sp, "populations"), format!("at most {MAX_CONNECTIONS} connections in all"), total.to_string()));
+    }
+    if generated > MAX_GENERATED_EVENTS {
+        out.push(Finding::new(
+            join_key(sp, "populations"),
+            format!("at most {MAX_GENERATED_EVENTS} generated incidents (count × per_day × days)"),
+            format!("about {}", generated.round()),
+        ));
+    }
+    if total > 0 && s.connectors.is_empty() {
+        out.push(Finding::new(join_key(sp, "connectors"), "at least one connector", "none"));
+    }
+
+    // timeline
+    if f.timeline.len() > MAX_TIMELINE_EVENTS {
+        out.push(Finding::new("timeline", format!("at most {MAX_TIMELINE_EVENTS} events"), f.timeline.len().to_string()));
+    }
+    let connection_exists = |name: &str| -> bool {
+        if connection_ids.contains(name) {
+            return true;
+        }
+        match name.split_once('#') {
+            Some((pop, idx)) => match (s.populations.iter().find(|p| p.name == pop), idx.parse::<u64>()) {
+                (Some(p), Ok(i)) => i < p.count,
+                _ => false,
+            },
+            None => false,
+        }
+    };
+    for (i, ev) in f.timeline.iter().enumerate() {
+        let p = join_index("timeline", i);
+        in_run(ev.at(), join_key(&p, "at"), &mut out);
+        match ev {
+            TimelineEvent::BankState { connection, .. } | TimelineEvent::UserAction { connection, .. } => {
+                if !connection_exists(connection) {
+                    out.push(Finding::new(
+                        join_key(&p, "connection"),
+                        "a connection id or <population>#<index>",
+                        format!("{connection:?}"),
+                    ));
+                }
+            }
+            TimelineEvent::ConnectionUnavailable { connection, duration, .. } => {
+                if !connection_exists(connection) {
+                    out.push(Finding::new(
+                        join_key(&p, "connection"),
+                        "a connection id or <population>#<index>",
+                        format!("{connection:?}"),
+                    ));
+                }
+                if *duration <= Duration::ZERO {
+                    out.push(Finding::new(join_key(&p, "duration"), "a duration above 0", duration.to_string()));
+                }
+            }
+            TimelineEvent::ConnectorOutage { connector, duration, .. } => {
+                if !connector_ids.contains(connector.as_str()) {
+                    out.push(Finding::new(join_key(&p, "connector"), known("connector", &connector_ids), format!("{connector:?}")));
+                }
+                if *duration <= Duration::ZERO {
+                    out.push(Finding::new(join_key(&p, "duration"), "a duration above 0", duration.to_string()));
+                }
+            }
+        }
+    }
+
+    // variants
+    if f.variants.len() > MAX_VARIANTS {
+        out.push(Finding::new("variants", format!("at most {MAX_VARIANTS} variants"), f.variants.len().to_string()));
+    }
+    let mut variant_names = BTreeSet::new();
+    for (i, v) in f.variants.iter().enumerate() {
+        let p = join_index("variants", i);
+        if !is_file_name(&v.name) || !variant_names.insert(v.name.as_str()) {
+            out.push(Finding::new(join_key(&p, "name"), format!("a unique {NAME_EXPECTED}"), format!("{:?}", v.name)));
+        }
+        if let Some(sp) = &v.spreading {
+            check_spreading(sp, &join_key(&p, "spreading"), &mut out);
+        }
+        if v.retry_wrongpass.is_some_and(|r| r > 1) {
+            out.push(Finding::new(join_key(&p, "retry_wrongpass"), "0 or 1", format!("{:?}", v.retry_wrongpass.unwrap_or(0))));
+        }
+        if v.autosync_frequency.is_some_and(|d| d < Duration::MINUTE) {
+            out.push(Finding::new(join_key(&p, "autosync_frequency"), "at least 1m", "less"));
+        }
+    }
+
+    // report
+    let every = f.report.freshness_sample_every;
+    if every < Duration::MINUTE || f.duration.as_ms() / every.as_ms().max(1) > MAX_FRESHNESS_SAMPLES {
+        out.push(Finding::new(
+            "report.freshness_sample_every",
+            format!("at least 1m and at most {MAX_FRESHNESS_SAMPLES} samples over the duration"),
+            every.to_string(),
+        ));
+    }
+    if f.report.warmup < Duration::ZERO || f.report.warmup >= f.duration {
+        out.push(Finding::new("report.warmup", "a warm-up shorter than the duration", f.report.warmup.to_string()));
+    }
+
+    // expect
+    let metrics = crate::sim::report::metric_paths(&s.connectors.iter().map(|c| c.id.clone()).collect::<Vec<_>>());
+    for (i, e) in f.expect.iter().enumerate() {
+        let p = join_index("expect", i);
+        if !metrics.contains(&e.metric) {
+            let near: Vec<&String> = metrics.iter().filter(|m| m.starts_with(e.metric.split('.').next().unwrap_or(""))).take(6).collect();
+            out.push(Finding::new(
+                join_key(&p, "metric"),
+                format!("a report figure such as {}", near.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
+                format!("{:?}", e.metric),
+            ));
+        }
+        if let Some(v) = &e.variant {
+            let names: BTreeSet<&str> =
+                if f.variants.is_empty() { ["baseline"].into() } else { f.variants.iter().map(|v| v.name.as_str()).collect() };
+            if !names.contains(v.as_str()) {
+                out.push(Finding::new(join_key(&p, "variant"), known("variant", &names), format!("{v:?}")));
+            }
+        }
+        if !e.value.is_finite() {
+            out.push(Finding::new(join_key(&p, "value"), "a finite number", e.value.to_string()));
+        }
+    }
+
+    if out.is_empty() { Ok(Scenario { file, start, end, zone }) } else { Err(out) }
+}
+
+fn known(what: &str, ids: &BTreeSet<&str>) -> String {
+    let list: Vec<String> = ids.iter().take(8).map(|s| format!("{s:?}")).collect();
+    if list.is_empty() {
+        format!("a declared {what} (none is declared)")
+    } else {
+        format!("a declared {what}: {}{}", list.join(", "), if ids.len() > 8 { ", ..." } else { "" })
+    }
+}
+
+fn check_spreading(s: &SpreadingSettings, path: &str, out: &mut Vec<Finding>) {
+    match *s {
+        SpreadingSettings::RandomHours { max_hours } if max_hours > 24 * 30 => {
+            out.push(Finding::new(join_key(path, "max_hours"), "at most 720 hours", max_hours.to_string()))
+        }
+        SpreadingSettings::UniformJitter { max } if max > Duration::from_days(30) => {
+            out.push(Finding::new(join_key(path, "max"), "at most 30d", max.to_string()))
+        }
+        SpreadingSettings::LoadAware { max, slot } => {
+            if slot < Duration::SECOND || max.as_ms() / slot.as_ms().max(1) > 10_000 {
+                out.push(Finding::new(join_key(path, "slot"), "at least 1s and at most 10000 slots in max", slot.to_string()));
+            }
+            if max > Duration::from_days(30) {
+                out.push(Finding::new(join_key(path, "max"), "at most 30d", max.to_string()));
+            }
+        }
+        _ => {}
+    }
+}

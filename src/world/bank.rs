@@ -1,0 +1,159 @@
+//! The banks' truth (SPEC 1.5): what a sync attempt on a connection answers at an instant.
+//!
+//! The scenario is the truth: a connection's credentials condition (`wrongpass` until the password
+//! changes, a user-action state until the user acts), its unavailable windows and transient error
+//! probability; a connector's outage windows and per-minute capacity.
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::logic::sync::ConnectionState;
+use crate::logic::uniform::Probability;
+use crate::time::Instant;
+
+const NEVER: Instant = Instant(i64::MIN);
+
+#[derive(Clone, Copy, Debug)]
+struct ConnectorTruth {
+    capacity_per_minute: Option<u32>,
+    outage_until: Instant,
+    minute: i64,
+    load_this_minute: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ConnectionTruth {
+    condition: ConnectionState,
+    unavailable_until: Instant,
+    transient: Probability,
+}
+
+/// Every bank of a scenario and every connection's truth, indexed by dense ids.
+pub struct Bank {
+    connectors: Vec<ConnectorTruth>,
+    connections: Vec<ConnectionTruth>,
+    /// The state a transient error answers with *(model choice: `bug`)*.
+    transient_state: ConnectionState,
+    rng: ChaCha8Rng,
+}
+
+impl Bank {
+    /// `capacities[c]` is connector `c`'s capacity per minute (None = unlimited); `transient[i]`
+    /// is connection `i`'s probability of a transient error on any attempt.
+    pub fn new(capacities: &[Option<u32>], transient: impl IntoIterator<Item = Probability>, rng: ChaCha8Rng) -> Self {
+        Bank {
+            connectors: capacities
+                .iter()
+                .map(|&capacity_per_minute| ConnectorTruth {
+                    capacity_per_minute,
+                    outage_until: NEVER,
+                    minute: i64::MIN,
+                    load_this_minute: 0,
+                })
+                .collect(),
+            connections: transient
+                .into_iter()
+                .map(|transient| ConnectionTruth { condition: ConnectionState::Ok, unavailable_until: NEVER, transient })
+                .collect(),
+            transient_state: ConnectionState::Bug,
+            rng,
+        }
+    }
+
+    /// Answer one sync attempt on `connection` (of `connector`) at `now`.
+    ///
+    /// Checks in this order (documented in ARCHITECTURE.md): the attempt counts in the connector's
+    /// load of the current minute; a connector outage answers `websiteUnavailable`; a load above
+    /// the capacity answers `rateLimiting`; then the connection's credentials condition; its
+    /// unavailable window (`websiteUnavailable`); a transient error draw (`bug`); else `ok`.
+    /// Calls must come in non-decreasing `now` (the minute counter only moves forward).
+    pub fn answer(&mut self, now: Instant, connection: u32, connector: u32) -> ConnectionState {
+        let c = &mut self.connectors[connector as usize];
+        let minute = now.as_ms().div_euclid(60_000);
+        if minute != c.minute {
+            c.minute = minute;
+            c.load_this_minute = 0;
+        }
+        c.load_this_minute += 1;
+        if now < c.outage_until {
+            return ConnectionState::WebsiteUnavailable;
+        }
+        if c.capacity_per_minute.is_some_and(|cap| c.load_this_minute > cap) {
+            return ConnectionState::RateLimiting;
+        }
+        let t = &self.connections[connection as usize];
+        if t.condition != ConnectionState::Ok {
+            return t.condition;
+        }
+        if now < t.unavailable_until {
+            return ConnectionState::WebsiteUnavailable;
+        }
+        if t.transient.chance(&mut self.rng) {
+            return self.transient_state;
+        }
+        ConnectionState::Ok
+    }
+
+    /// From now on the connection's credentials answer `state` (until the user acts).
+    pub fn set_condition(&mut self, connection: u32, state: ConnectionState) {
+        self.connections[connection as usize].condition = state;
+    }
+
+    pub fn condition(&self, connection: u32) -> ConnectionState {
+        self.connections[connection as usize].condition
+    }
+
+    /// The user changed the password, finished the SCA or gave the information: the
+    /// credentials condition is cleared.
+    pub fn user_acts(&mut self, connection: u32) {
+        self.connections[connection as usize].condition = ConnectionState::Ok;
+    }
+
+    /// The connection's website is unavailable until `until` (windows extend, never shrink).
+    pub fn connection_unavailable_until(&mut self, connection: u32, until: Instant) {
+        let t = &mut self.connections[connection as usize];
+        t.unavailable_until = t.unavailable_until.max(until);
+    }
+
+    /// The whole bank is down until `until` (windows extend, never shrink).
+    pub fn connector_outage_until(&mut self, connector: u32, until: Instant) {
+        let c = &mut self.connectors[connector as usize];
+        c.outage_until = c.outage_until.max(until);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_core::SeedableRng;
+
+    fn bank(capacity: Option<u32>, transient: f64) -> Bank {
+        Bank::new(&[capacity], [Probability::from_f64(transient); 3], ChaCha8Rng::from_seed([0; 32]))
+    }
+
+    #[test]
+    fn capacity_is_per_minute_and_the_next_minute_starts_fresh() {
+        let mut b = bank(Some(2), 0.0);
+        let t = Instant(120_000);
+        assert_eq!(b.answer(t, 0, 0), ConnectionState::Ok);
+        assert_eq!(b.answer(t, 1, 0), ConnectionState::Ok);
+        assert_eq!(b.answer(t + crate::time::Duration::from_secs(59), 2, 0), ConnectionState::RateLimiting);
+        assert_eq!(b.answer(t + crate::time::Duration::MINUTE, 2, 0), ConnectionState::Ok);
+    }
+
+    #[test]
+    fn outage_wins_over_credentials_and_ends_on_time() {
+        let mut b = bank(None, 0.0);
+        b.set_condition(0, ConnectionState::Wrongpass);
+        b.connector_outage_until(0, Instant(1_000));
+        assert_eq!(b.answer(Instant(999), 0, 0), ConnectionState::WebsiteUnavailable);
+        assert_eq!(b.answer(Instant(1_000), 0, 0), ConnectionState::Wrongpass);
+        b.user_acts(0);
+        assert_eq!(b.answer(Instant(1_001), 0, 0), ConnectionState::Ok);
+    }
+
+    #[test]
+    fn certain_transient_errors_answer_bug() {
+        let mut b = bank(None, 1.0);
+        assert_eq!(b.answer(Instant(0), 0, 0), ConnectionState::Bug);
+    }
+}
