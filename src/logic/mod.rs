@@ -4,5 +4,6 @@
 //! the current instant and its inputs and returns a decision; randomness arrives as a
 //! `&mut dyn RngCore` the caller owns. `logic` depends on nothing in `world` or `sim`.
 
+pub mod cron;
 pub mod sync;
 pub mod uniform;

@@ -174,12 +174,20 @@ mod tests {
 
     #[test]
     fn quantiles_use_nearest_rank() {
-        let mut h = MinuteHistogram::new(Duration::from_hours(1));
+        let mut h = MinuteHistogram::new(Duration::from_hours(2));
         for m in 1..=100 {
             h.add(Duration::from_mins(m));
         }
         assert_eq!(h.quantile_minutes(500), 50);
         assert_eq!(h.quantile_minutes(950), 95);
         assert_eq!(h.max_minutes(), 100);
+    }
+
+    #[test]
+    fn durations_beyond_the_cap_land_in_the_last_bucket_but_keep_the_exact_max() {
+        let mut h = MinuteHistogram::new(Duration::from_mins(10));
+        h.add(Duration::from_mins(500));
+        assert_eq!(h.quantile_minutes(500), 10);
+        assert_eq!(h.max_minutes(), 500);
     }
 }

@@ -2,3 +2,4 @@
 //! people's systems, faithful to their public behaviour, driven in virtual time by the harness.
 
 pub mod bank;
+pub mod kuma;

@@ -59,7 +59,7 @@ pub enum SpreadingSettings {
     /// A per-connection phase from a hash of its id: the next attempt lands on the connection's
     /// own time of the period (same hour every day, but spread). `J` is in `[0, F)`.
     StableOffset,
-    /// The least-loaded `slot` of the connector inside `[0, max]` (earliest on ties), then a
+    /// The least-loaded whole `slot` of the connector inside `[0, max]` (ties at random), then a
     /// uniform instant inside that slot.
     LoadAware {
         #[serde(default = "default_max")]
@@ -191,18 +191,29 @@ impl SpreadingPolicy for LoadAware {
     fn jitter(&mut self, input: &SpreadInput, rng: &mut dyn RngCore) -> Duration {
         let lo = input.base.as_ms();
         let hi = lo + self.max.as_ms();
-        let first = lo.div_euclid(self.slot_ms);
-        let last = hi.div_euclid(self.slot_ms);
-        // Only lookups, never iteration: the map's order cannot reach the output.
-        let mut best = (u32::MAX, first);
+        // Only whole slots inside [lo, hi]: a partial slot at either end can be a few ms wide,
+        // and filling it would pile attempts into one minute.
+        let first = lo.div_euclid(self.slot_ms) + if lo.rem_euclid(self.slot_ms) == 0 { 0 } else { 1 };
+        let last = (hi + 1).div_euclid(self.slot_ms) - 1;
+        if last < first {
+            return Duration::from_ms(uniform::between(rng, 0, self.max.as_ms()));
+        }
+        // Only lookups, never iteration: the map's order cannot reach the output. Ties are broken
+        // uniformly at random (reservoir sampling), so equal slots fill evenly.
+        let (mut best_load, mut best, mut ties) = (u32::MAX, first, 0u64);
         for k in first..=last {
             let n = self.load.get(&(input.connector, k)).copied().unwrap_or(0);
-            if n < best.0 {
-                best = (n, k);
+            if n < best_load {
+                (best_load, best, ties) = (n, k, 1);
+            } else if n == best_load {
+                ties += 1;
+                if uniform::below(rng, ties) == 0 {
+                    best = k;
+                }
             }
         }
-        let slot_lo = (best.1 * self.slot_ms).max(lo);
-        let slot_hi = ((best.1 + 1) * self.slot_ms - 1).min(hi);
+        let slot_lo = best * self.slot_ms;
+        let slot_hi = slot_lo + self.slot_ms - 1;
         Duration::from_ms(uniform::between(rng, slot_lo, slot_hi) - lo)
     }
     fn on_scheduled(&mut self, connector: u32, at: Instant) {

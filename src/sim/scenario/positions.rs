@@ -152,6 +152,6 @@ mod tests {
         assert_eq!(idx["b"], Pos { line: 3, column: 3 });
         assert_eq!(idx["b[0]"], Pos { line: 3, column: 10 });
         assert_eq!(idx["b[0].c"], Pos { line: 3, column: 11 });
-        assert_eq!(idx["b[1]"], Pos { line: 3, column: 24 });
+        assert_eq!(idx["b[1]"], Pos { line: 3, column: 25 });
     }
 }
