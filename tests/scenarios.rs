@@ -13,10 +13,7 @@ fn load(path: &Path) -> Scenario {
 
 fn run_with(s: &Scenario, seed: Option<u64>, trace: bool) -> (RunOutput, Vec<u8>) {
     let mut buf = Vec::new();
-    let (out, result) = run::run(
-        s,
-        RunOptions { seed, trace: if trace { Some(&mut buf) } else { None }, progress: &mut |_| {} },
-    );
+    let (out, result) = run::run(s, RunOptions { seed, trace: if trace { Some(&mut buf) } else { None }, progress: &mut |_| {} });
     result.expect("trace written");
     (out, buf)
 }

@@ -75,8 +75,7 @@ fn rule_a_without_connector_frequency_uses_autosync_frequency() {
 
 #[test]
 fn rule_a_random_hours_adds_whole_hours_up_to_max_hours() {
-    let mut d =
-        Driver::new(defaults(true), None, &SpreadingSettings::RandomHours { max_hours: 6 }, BackoffSettings::Exponential, 3);
+    let mut d = Driver::new(defaults(true), None, &SpreadingSettings::RandomHours { max_hours: 6 }, BackoffSettings::Exponential, 3);
     let now = at("2026-01-10T08:00:00Z");
     let mut seen = std::collections::BTreeSet::new();
     for _ in 0..500 {
@@ -197,10 +196,8 @@ fn any_spreading() -> impl Strategy<Value = SpreadingSettings> {
         (0u32..=12).prop_map(|max_hours| SpreadingSettings::RandomHours { max_hours }),
         (0i64..=12 * H).prop_map(|ms| SpreadingSettings::UniformJitter { max: Duration::from_ms(ms) }),
         Just(SpreadingSettings::StableOffset),
-        (1i64..=6, 1i64..=60).prop_map(|(h, m)| SpreadingSettings::LoadAware {
-            max: Duration::from_hours(h),
-            slot: Duration::from_mins(m)
-        }),
+        (1i64..=6, 1i64..=60)
+            .prop_map(|(h, m)| SpreadingSettings::LoadAware { max: Duration::from_hours(h), slot: Duration::from_mins(m) }),
     ]
 }
 
@@ -277,7 +274,11 @@ fn replay(case: &Case, mut check: impl FnMut(&Driver, ConnectionState, &Decision
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: ProptestConfig::default().cases.max(256), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: ProptestConfig::default().cases.max(256),
+        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn rule_a_every_success_is_scheduled_at_now_plus_f_plus_j_with_j_inside_the_policy_bounds(case in any_case()) {

@@ -84,8 +84,9 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, Vec<Problem>> {
         Err(e) => {
             return Err(vec![Problem {
                 file: file.into(),
-                line: e.line() as u32,
-                column: e.column() as u32,
+                line: (e.line() as u32).max(1),
+                // serde_json says column 0 for an error at a line break: point at the line.
+                column: (e.column() as u32).max(1),
                 path: ".".into(),
                 expected: "valid JSON".into(),
                 found: strip_position(&e.to_string()),
@@ -95,18 +96,152 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, Vec<Problem>> {
     let index = positions::index(text);
     let located = |findings: Vec<Finding>| -> Vec<Problem> { findings.into_iter().map(|f| locate(file, &index, f)).collect() };
     let parsed: Result<ScenarioFile, _> = serde_path_to_error::deserialize(&value);
-    let scenario_file = match parsed {
-        Ok(s) => s,
+    match parsed {
+        Ok(file) => validate::validate(file).map_err(located),
         Err(first) => {
             let mut findings = Vec::new();
             collect_structure(&value, &mut findings);
             if findings.is_empty() {
                 findings.push(from_serde("", &first.path().to_string(), &first.inner().to_string()));
             }
-            return Err(located(findings));
+            // Report the semantic problems too: check a repaired copy (bad parts removed) and
+            // keep what it finds outside the removed parts.
+            findings.extend(semantic_findings_despite(&value, &findings));
+            Err(located(findings))
         }
-    };
-    validate::validate(scenario_file).map_err(located)
+    }
+}
+
+/// Remove what the structural findings point at (or put a placeholder in a required field),
+/// parse again, and validate. Findings come back with the original array indices, and none of
+/// them lies inside a removed part.
+fn semantic_findings_despite(value: &Value, structural: &[Finding]) -> Vec<Finding> {
+    let mut repaired = value.clone();
+    let mut removed: Vec<String> = Vec::new();
+    let mut pending: Vec<String> = structural.iter().map(|f| f.path.clone()).collect();
+    for _round in 0..6 {
+        // Deepest paths first, so removing an array element never shifts another pending path.
+        pending.sort_by(|a, b| b.cmp(a));
+        pending.dedup();
+        for path in pending.drain(..) {
+            remove_at(&mut repaired, &path);
+            removed.push(path);
+        }
+        match serde_path_to_error::deserialize::<_, ScenarioFile>(&repaired) {
+            Ok(file) => {
+                let Err(semantic) = validate::validate(file) else { return Vec::new() };
+                return semantic
+                    .into_iter()
+                    .map(|mut f| {
+                        f.path = original_path(&f.path, &removed);
+                        f
+                    })
+                    .filter(|f| {
+                        !removed
+                            .iter()
+                            .any(|r| f.path == *r || f.path.starts_with(&format!("{r}.")) || f.path.starts_with(&format!("{r}[")))
+                    })
+                    .filter(|f| !structural.iter().any(|s| s.path == f.path))
+                    .collect();
+            }
+            Err(e) => {
+                let mut again = Vec::new();
+                collect_structure(&repaired, &mut again);
+                if again.is_empty() {
+                    again.push(from_serde("", &e.path().to_string(), &e.inner().to_string()));
+                }
+                pending = again.into_iter().map(|f| f.path).filter(|p| !removed.contains(p)).collect();
+                if pending.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Placeholders for required top-level fields, so the rest of the file can still be checked.
+fn placeholder(path: &str) -> Option<Value> {
+    match path {
+        "name" => Some(Value::String("placeholder".into())),
+        "start" => Some(Value::String("2026-01-01T00:00:00Z".into())),
+        "duration" => Some(Value::String("1d".into())),
+        _ => None,
+    }
+}
+
+fn split_last(path: &str) -> (&str, Option<usize>, &str) {
+    // Returns (parent, Some(index)) for `a.b[3]`, or (parent, None, key) for `a.b.key`.
+    if path.ends_with(']') {
+        if let Some(open) = path.rfind('[') {
+            return (&path[..open], path[open + 1..path.len() - 1].parse().ok(), "");
+        }
+    }
+    match path.rfind('.') {
+        Some(dot) => (&path[..dot], None, &path[dot + 1..]),
+        None => ("", None, path),
+    }
+}
+
+fn node_mut<'v>(value: &'v mut Value, path: &str) -> Option<&'v mut Value> {
+    if path.is_empty() {
+        return Some(value);
+    }
+    let (parent, index, key) = split_last(path);
+    let p = node_mut(value, parent)?;
+    match index {
+        Some(i) => p.as_array_mut()?.get_mut(i),
+        None => p.as_object_mut()?.get_mut(key),
+    }
+}
+
+fn remove_at(value: &mut Value, path: &str) {
+    if let Some(v) = placeholder(path) {
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert(path.to_string(), v);
+        }
+        return;
+    }
+    let (parent, index, key) = split_last(path);
+    let Some(p) = node_mut(value, parent) else { return };
+    match (index, p) {
+        (Some(i), Value::Array(items)) if i < items.len() => {
+            items.remove(i);
+        }
+        (None, Value::Object(map)) => {
+            map.remove(key);
+        }
+        _ => {}
+    }
+}
+
+/// Map array indices of the repaired tree back to the file's: every removed element at or
+/// before an index shifts it by one.
+fn original_path(path: &str, removed: &[String]) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('[') {
+        let close = rest[open..].find(']').map(|c| open + c).unwrap_or(rest.len() - 1);
+        out.push_str(&rest[..open]);
+        let array = out.clone();
+        let mut index: usize = rest[open + 1..close].parse().unwrap_or(0);
+        let mut gone: Vec<usize> = removed
+            .iter()
+            .filter_map(|r| {
+                r.strip_prefix(&array).and_then(|t| t.strip_prefix('[')).and_then(|t| t.strip_suffix(']')).and_then(|t| t.parse().ok())
+            })
+            .collect();
+        gone.sort_unstable();
+        for g in gone {
+            if g <= index {
+                index += 1;
+            }
+        }
+        out.push_str(&format!("[{index}]"));
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// serde_json appends " at line L column C" to syntax errors; the Problem carries those apart.
@@ -189,7 +324,18 @@ fn from_serde(base: &str, inner_path: &str, msg: &str) -> Finding {
 
 fn check<T: DeserializeOwned>(value: &Value, path: &str, out: &mut Vec<Finding>) {
     if let Err(e) = serde_path_to_error::deserialize::<_, T>(value) {
-        out.push(from_serde(path, &e.path().to_string(), &e.inner().to_string()));
+        let mut f = from_serde(path, &e.path().to_string(), &e.inner().to_string());
+        // Internally tagged enums (timeline events) lose the path inside the element: find the
+        // member that holds the unknown value.
+        if f.path == path {
+            let quoted = |open: char, close: char| f.found.strip_prefix(open).and_then(|x| x.strip_suffix(close));
+            if let (Some(obj), Some(bad)) = (value.as_object(), quoted('`', '`').or_else(|| quoted('"', '"'))) {
+                if let Some((key, _)) = obj.iter().find(|(_, v)| v.as_str() == Some(bad)) {
+                    f.path = join_key(path, key);
+                }
+            }
+        }
+        out.push(f);
     }
 }
 

@@ -1,0 +1,110 @@
+//! The command line, end to end: exit codes 0 / 1 / 2, what it prints, what it writes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn syncsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_syncsim"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("syncsim-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn scenario(dir: &Path, name: &str, bound: u32) -> PathBuf {
+    let path = dir.join(format!("{name}.json"));
+    let text = format!(
+        r#"{{"name": "{name}", "start": "2026-01-05T00:00:00+01:00", "duration": "3d", "seed": 4,
+  "sync": {{"spreading": {{"policy": "fixed"}}, "connectors": [{{"id": "bnp"}}],
+           "connections": [{{"id": "a", "connector": "bnp"}}]}},
+  "expect": [{{"metric": "sync.attempts", "op": "==", "value": {bound}}}]}}"#
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn run_exits_0_when_every_expectation_holds_and_writes_the_report() {
+    let dir = temp_dir("pass");
+    // Created at the start, daily, fixed spreading, 3 days: attempts at +0, +1d, +2d.
+    let file = scenario(&dir, "three-days", 3);
+    let out = syncsim().args(["run", file.to_str().unwrap(), "--out", dir.join("out").to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("PASS three-days"), "{stdout}");
+    for f in ["report.json", "report.md", "attempts_by_hour.svg", "freshness.svg", "load_timeline.svg"] {
+        assert!(dir.join("out/three-days").join(f).is_file(), "{f} written");
+    }
+    let md = std::fs::read_to_string(dir.join("out/three-days/report.md")).unwrap();
+    assert!(md.starts_with("# three-days — PASSED\n"), "expectations come first: {md}");
+}
+
+#[test]
+fn run_exits_1_when_an_expectation_fails() {
+    let dir = temp_dir("fail");
+    let file = scenario(&dir, "wrong-bound", 4);
+    let out = syncsim().args(["run", file.to_str().unwrap(), "--out", dir.join("out").to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("FAIL wrong-bound"));
+}
+
+#[test]
+fn check_exits_2_and_prints_every_problem_with_its_position() {
+    let dir = temp_dir("check");
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        "{\n  \"name\": \"x\",\n  \"start\": \"2026-01-01T00:00:00Z\",\n  \"duration\": \"3 days\",\n  \"colour\": 1\n}\n",
+    )
+    .unwrap();
+    let out = syncsim().args(["check", bad.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains(&format!("{}:4:3: duration: expected a duration", bad.display())), "{stderr}");
+    assert!(stderr.contains(&format!("{}:5:3: colour: expected a known field, found unknown field `colour`", bad.display())), "{stderr}");
+    assert!(stderr.contains("2 problem(s) found"), "{stderr}");
+}
+
+#[test]
+fn run_with_trace_writes_one_json_object_per_line() {
+    let dir = temp_dir("trace");
+    let file = scenario(&dir, "traced", 3);
+    let trace = dir.join("trace.jsonl");
+    let out = syncsim()
+        .args(["run", file.to_str().unwrap(), "--out", dir.join("out").to_str().unwrap(), "--trace", trace.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "three attempts: {text}");
+    assert_eq!(lines[0]["kind"], "attempt");
+    assert_eq!(lines[0]["t"], "2026-01-04T23:00:00.000Z");
+    assert_eq!(lines[0]["rule"], "A");
+    assert_eq!(lines[0]["next_try"], "2026-01-05T23:00:00.000Z");
+}
+
+#[test]
+fn no_argument_runs_every_scenario_of_the_folder() {
+    let dir = temp_dir("all");
+    std::fs::create_dir_all(dir.join("scenarios")).unwrap();
+    scenario(&dir.join("scenarios"), "one", 3);
+    scenario(&dir.join("scenarios"), "two", 3);
+    let out = syncsim().current_dir(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("PASS one") && stdout.contains("PASS two") && stdout.contains("All expectations hold."), "{stdout}");
+    assert!(dir.join("reports/one/report.json").is_file() && dir.join("reports/two/report.json").is_file());
+}
+
+#[test]
+fn schema_prints_a_json_schema() {
+    let out = syncsim().arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["title"], "ScenarioFile");
+    assert!(schema["properties"]["sync"].is_object());
+}

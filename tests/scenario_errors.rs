@@ -1,0 +1,254 @@
+//! Bad input gets a clear error, never a panic (SPEC 6): every problem of a file, each with
+//! file, line, column, field path, expected and found; and a fuzz of mutated files.
+
+use proptest::prelude::*;
+use syncsim::sim::scenario::{self, Problem};
+
+const BROKEN: &str = r#"{
+  "name": "broken one",
+  "start": "+1d",
+  "duration": "30x",
+  "time_zone": "Europe/Pariss",
+  "sync": {
+    "retry_wrongpass": 2,
+    "connectors": [ { "id": "bnp", "capacity": "ten" }, { "id": "bnp", "weigth": 3 } ],
+    "connections": [ { "id": "a", "connector": "lcl" } ],
+    "populations": [ { "name": "p", "count": 1e12 } ]
+  },
+  "timeline": [
+    { "at": "+1d", "event": "bank_state", "connection": "a", "state": "wrongpas" },
+    { "at": "+2d", "event": "user_action", "conection": "a" }
+  ],
+  "expect": [ { "metric": "sync.nope", "op": "=<", "value": 1 } ],
+  "colour": "blue"
+}"#;
+
+fn problems(text: &str) -> Vec<Problem> {
+    scenario::load_str("broken.json", text).expect_err("the file is invalid")
+}
+
+fn find<'a>(ps: &'a [Problem], path: &str) -> &'a Problem {
+    ps.iter().find(|p| p.path == path).unwrap_or_else(|| panic!("no problem at {path}; got {ps:#?}"))
+}
+
+#[test]
+fn a_broken_file_names_every_problem_with_line_column_path_expected_and_found() {
+    let ps = problems(BROKEN);
+    let at = |path: &str| {
+        let p = find(&ps, path);
+        assert_eq!(p.file, "broken.json");
+        (p.line, p.column)
+    };
+    // Structure: types, unknown fields (typos), unknown enum values.
+    assert_eq!(at("colour"), (17, 3));
+    assert_eq!(at("duration"), (4, 3));
+    assert_eq!(at("sync.connectors[0].capacity"), (8, 36));
+    assert_eq!(at("sync.connectors[1].weigth"), (8, 72));
+    assert_eq!(at("sync.populations[0].count"), (10, 37));
+    assert_eq!(at("timeline[0].state"), (13, 62));
+    assert_eq!(at("timeline[1].conection"), (14, 44));
+    assert_eq!(at("expect[0].op"), (16, 40));
+    // Meaning: checked too, in the same run.
+    assert_eq!(at("name"), (2, 3));
+    assert_eq!(at("start"), (3, 3));
+    assert_eq!(at("time_zone"), (5, 3));
+    assert_eq!(at("sync.retry_wrongpass"), (7, 5));
+    assert_eq!(at("sync.connectors[1].id"), (8, 59));
+    assert_eq!(at("sync.connections[0].connector"), (9, 35));
+    let capacity = find(&ps, "sync.connectors[0].capacity");
+    assert_eq!((capacity.expected.as_str(), capacity.found.as_str()), ("u32", "string \"ten\""));
+    let state = find(&ps, "timeline[0].state");
+    assert!(state.expected.contains("`wrongpass`") && state.found == "`wrongpas`", "{state:?}");
+    let zone = find(&ps, "time_zone");
+    assert_eq!(zone.found, "\"Europe/Pariss\"");
+    assert_eq!(ps.len(), 14, "exactly the problems above: {ps:#?}");
+    let text = capacity.to_string();
+    assert_eq!(text, "broken.json:8:36: sync.connectors[0].capacity: expected u32, found string \"ten\"");
+}
+
+#[test]
+fn a_syntax_error_points_at_its_line_and_column() {
+    let ps = problems("{\n  \"name\": \"x\",\n  \"start\": \"2026-01-01T00:00:00Z\"\n  \"duration\": \"1d\"\n}\n");
+    assert_eq!(ps.len(), 1);
+    assert_eq!((ps[0].line, ps[0].column), (4, 3));
+    assert_eq!(ps[0].expected, "valid JSON");
+}
+
+#[test]
+fn size_limits_are_checked_with_clear_messages() {
+    let text = r#"{"name": "big", "start": "2026-01-01T00:00:00Z", "duration": "500d",
+      "sync": {"connectors": [{"id": "b"}], "populations": [{"name": "p", "count": 3000000}]},
+      "report": {"freshness_sample_every": "1s"}}"#;
+    let ps = problems(text);
+    assert!(find(&ps, "duration").expected.contains("at most 400d"));
+    let pop = find(&ps, "sync.populations");
+    assert!(pop.expected.contains("at most 2000000 connections") && pop.found == "3000000", "{pop:?}");
+    assert!(find(&ps, "report.freshness_sample_every").expected.contains("at least 1m"));
+}
+
+#[test]
+fn references_to_unknown_connections_and_population_members_are_errors() {
+    let text = r#"{"name": "refs", "start": "2026-01-01T00:00:00Z", "duration": "2d",
+      "sync": {"connectors": [{"id": "b"}], "populations": [{"name": "p", "count": 3}]},
+      "timeline": [
+        {"at": "+1h", "event": "user_action", "connection": "p#2"},
+        {"at": "+1h", "event": "user_action", "connection": "p#3"},
+        {"at": "+1h", "event": "connector_outage", "connector": "x", "duration": "1h"},
+        {"at": "-1h", "event": "user_action", "connection": "p#0"}
+      ]}"#;
+    let ps = problems(text);
+    assert!(ps.iter().all(|p| !p.path.starts_with("timeline[0]")), "p#2 exists: {ps:#?}");
+    find(&ps, "timeline[1].connection");
+    find(&ps, "timeline[2].connector");
+    find(&ps, "timeline[3].at");
+}
+
+#[test]
+fn every_bundled_scenario_is_valid() {
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if let Err(ps) = scenario::load_file(&path) {
+            panic!("{}: {ps:#?}", path.display());
+        }
+    }
+}
+
+#[test]
+fn the_json_schema_lists_every_top_level_field_and_rejects_unknown_ones() {
+    let schema = scenario::json_schema();
+    let props = schema["properties"].as_object().expect("properties");
+    for field in ["name", "description", "seed", "start", "time_zone", "duration", "sync", "timeline", "variants", "report", "expect"] {
+        assert!(props.contains_key(field), "{field} missing from the schema");
+    }
+    assert_eq!(schema["additionalProperties"], serde_json::Value::Bool(false));
+}
+
+// ---- fuzz: mutated and random files never panic ----
+
+fn seeds() -> Vec<String> {
+    let mut texts: Vec<String> =
+        std::fs::read_dir("scenarios").unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
+    texts.sort();
+    texts.push(BROKEN.to_string());
+    texts
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Delete { at: usize, len: usize },
+    Insert { at: usize, text: String },
+    ReplaceNumber { nth: usize, with: String },
+    ReplaceString { nth: usize, with: String },
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let weird = prop_oneof![
+        Just("-1".to_string()),
+        Just("1e400".to_string()),
+        Just("18446744073709551616".to_string()),
+        Just("null".to_string()),
+        Just("[]".to_string()),
+        Just("{}".to_string()),
+        Just("\"\"".to_string()),
+        Just("\"+99999d\"".to_string()),
+        Just("\"9999-12-31T23:59:59Z\"".to_string()),
+        Just("\"#\"".to_string()),
+        Just("1.5".to_string()),
+        Just("0".to_string()),
+        "[a-z#+:0-9\\-]{0,12}".prop_map(|s| format!("\"{s}\"")),
+        any::<i64>().prop_map(|n| n.to_string()),
+    ];
+    prop_oneof![
+        (any::<usize>(), 1usize..20).prop_map(|(at, len)| Mutation::Delete { at, len }),
+        (any::<usize>(), "[\\[\\]{}\",:a-z0-9 ]{1,6}").prop_map(|(at, text)| Mutation::Insert { at, text }),
+        (any::<usize>(), weird.clone()).prop_map(|(nth, with)| Mutation::ReplaceNumber { nth, with }),
+        (any::<usize>(), weird).prop_map(|(nth, with)| Mutation::ReplaceString { nth, with }),
+    ]
+}
+
+fn apply(text: &str, m: &Mutation) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len().max(1);
+    match m {
+        Mutation::Delete { at, len } => {
+            let a = at % n;
+            chars[..a].iter().chain(chars[(a + len).min(chars.len())..].iter()).collect()
+        }
+        Mutation::Insert { at, text: t } => {
+            let a = at % n;
+            chars[..a].iter().collect::<String>() + t + &chars[a..].iter().collect::<String>()
+        }
+        Mutation::ReplaceNumber { nth, with } => replace_nth(text, |c| c.is_ascii_digit(), *nth, with),
+        Mutation::ReplaceString { nth, with } => replace_nth(text, |c| c == '"', *nth, with),
+    }
+}
+
+/// Replace the nth token that starts with `starts` (a number, or a quoted string).
+fn replace_nth(text: &str, starts: impl Fn(char) -> bool, nth: usize, with: &str) -> String {
+    let spans: Vec<(usize, usize)> = {
+        let bytes: Vec<(usize, char)> = text.char_indices().collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            let (start, c) = bytes[i];
+            if starts(c) {
+                let mut j = i + 1;
+                if c == '"' {
+                    while j < bytes.len() && bytes[j].1 != '"' {
+                        j += 1;
+                    }
+                    j += 1;
+                } else {
+                    while j < bytes.len() && (bytes[j].1.is_ascii_digit() || bytes[j].1 == '.') {
+                        j += 1;
+                    }
+                }
+                let end = bytes.get(j).map(|b| b.0).unwrap_or(text.len());
+                out.push((start, end));
+                i = j;
+            } else {
+                i += 1;
+            }
+        }
+        out
+    };
+    if spans.is_empty() {
+        return text.to_string();
+    }
+    let (a, b) = spans[nth % spans.len()];
+    format!("{}{}{}", &text[..a], with, &text[b..])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: ProptestConfig::default().cases.max(1000),
+        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn mutated_scenario_files_give_problems_or_a_scenario_never_a_panic(
+        which in any::<usize>(), mutations in prop::collection::vec(mutation(), 1..4)
+    ) {
+        let all = seeds();
+        let mut text = all[which % all.len()].clone();
+        for m in &mutations {
+            text = apply(&text, m);
+        }
+        match scenario::load_str("fuzz.json", &text) {
+            Ok(s) => prop_assert!(s.end > s.start),
+            Err(ps) => {
+                prop_assert!(!ps.is_empty());
+                for p in &ps {
+                    prop_assert!(!p.expected.is_empty(), "every problem says what was expected: {p:?}");
+                    prop_assert!(p.line >= 1 && p.column >= 1, "every problem has a position: {p:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn random_text_gives_problems_never_a_panic(text in "\\PC{0,200}") {
+        let _ = scenario::load_str("random.json", &text);
+    }
+}

@@ -1,0 +1,208 @@
+//! Whole-engine properties of sync scheduling over generated scenarios, checked on the trace:
+//! no attempt on a connection waiting for its user (rule B), at most the allowed `wrongpass`
+//! attempts in any 24 h, and each attempt's rule matching its state. A failing case is written
+//! as a scenario file under `target/syncsim-failures/` so `syncsim run <file>` replays it.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use syncsim::sim::run::{self, RunOptions};
+use syncsim::sim::scenario;
+
+#[derive(Debug, Clone)]
+struct Gen {
+    retry_wrongpass: u8,
+    spreading: &'static str,
+    connections: usize,
+    events: Vec<(u32, usize, u8)>, // (minutes from start, connection, kind)
+    outage: Option<(u32, u32)>,
+    seed: u64,
+}
+
+const STATES: [&str; 6] = ["wrongpass", "SCARequired", "passwordExpired", "websiteUnavailable", "ok", "decoupled"];
+
+fn any_scenario() -> impl Strategy<Value = Gen> {
+    (
+        0u8..=1,
+        prop_oneof![Just("fixed"), Just("random-hours"), Just("uniform-jitter"), Just("stable-offset"), Just("load-aware")],
+        1usize..=4,
+        prop::collection::vec((0u32..14 * 1440, 0usize..4, 0u8..8), 0..25),
+        prop::option::of((0u32..14 * 1440, 60u32..3000)),
+        any::<u64>(),
+    )
+        .prop_map(|(retry_wrongpass, spreading, connections, events, outage, seed)| Gen {
+            retry_wrongpass,
+            spreading,
+            connections,
+            events,
+            outage,
+            seed,
+        })
+}
+
+fn scenario_text(g: &Gen) -> String {
+    let connections: Vec<String> =
+        (0..g.connections).map(|i| format!(r#"{{"id": "c{i}", "connector": "bank", "created": "+{}m"}}"#, i * 37)).collect();
+    let mut timeline: Vec<String> = g
+        .events
+        .iter()
+        .map(|&(minute, c, kind)| {
+            let c = c % g.connections;
+            if kind < 6 {
+                format!(r#"{{"at": "+{minute}m", "event": "bank_state", "connection": "c{c}", "state": "{}"}}"#, STATES[kind as usize])
+            } else {
+                format!(r#"{{"at": "+{minute}m", "event": "user_action", "connection": "c{c}"}}"#)
+            }
+        })
+        .collect();
+    if let Some((at, len)) = g.outage {
+        timeline.push(format!(r#"{{"at": "+{at}m", "event": "connector_outage", "connector": "bank", "duration": "{len}m"}}"#));
+    }
+    format!(
+        r#"{{
+  "name": "generated",
+  "seed": {},
+  "start": "2026-03-20T00:00:00+01:00",
+  "duration": "14d",
+  "sync": {{
+    "retry_wrongpass": {},
+    "spreading": {{"policy": "{}"}},
+    "backoff": {{"policy": "full-jitter"}},
+    "connectors": [{{"id": "bank", "capacity": 2}}],
+    "connections": [{}]
+  }},
+  "timeline": [{}]
+}}
+"#,
+        g.seed,
+        g.retry_wrongpass,
+        g.spreading,
+        connections.join(", "),
+        timeline.join(",\n    ")
+    )
+}
+
+/// Run a generated scenario and return its trace lines.
+fn trace_of(text: &str) -> Vec<serde_json::Value> {
+    let s = scenario::load_str("generated.json", text).unwrap_or_else(|p| panic!("generator made an invalid file: {p:#?}\n{text}"));
+    let mut buf = Vec::new();
+    let (_, result) = run::run(&s, RunOptions { seed: None, trace: Some(&mut buf), progress: &mut |_| {} });
+    result.unwrap();
+    String::from_utf8(buf).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// Keep the failing case as a replayable file, and say where it is.
+fn keep_failure(text: &str, property: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../syncsim-failures");
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(format!("{property}.json"));
+    let _ = std::fs::write(&path, text);
+    format!("replay with: cargo run -- run {} --trace trace.jsonl", path.display())
+}
+
+fn check(text: &str, property: &str, ok: impl Fn(&[serde_json::Value]) -> Result<(), String>) -> Result<(), TestCaseError> {
+    let lines = trace_of(text);
+    match ok(&lines) {
+        Ok(()) => Ok(()),
+        Err(why) => Err(TestCaseError::fail(format!("{why}\n{}", keep_failure(text, property)))),
+    }
+}
+
+fn conn(l: &serde_json::Value) -> String {
+    l["connection"].as_str().unwrap_or("").to_string()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: ProptestConfig::default().cases.max(128),
+        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn rule_b_no_attempt_on_a_connection_waiting_for_its_user(g in any_scenario()) {
+        let retry_wrongpass = g.retry_wrongpass == 1;
+        check(&scenario_text(&g), "rule_b_no_attempt_while_waiting", |lines| {
+            // Waiting is decided from the bank's answers, as the seed states it: a user-action
+            // state, or a second wrongpass in a row with retry_wrongpass = 0.
+            let mut waiting: BTreeMap<String, i64> = BTreeMap::new();
+            let mut wrongpass_row: BTreeMap<String, u32> = BTreeMap::new();
+            for l in lines {
+                let c = conn(l);
+                match l["kind"].as_str() {
+                    Some("user_action") => {
+                        waiting.remove(&c);
+                        wrongpass_row.remove(&c);
+                    }
+                    Some("attempt") => {
+                        if let Some(since) = waiting.get(&c) {
+                            return Err(format!("{c} attempted at {} while waiting for its user since {since}", l["t"]));
+                        }
+                        let state = l["state"].as_str().unwrap_or("");
+                        let row = wrongpass_row.entry(c.clone()).or_insert(0);
+                        *row = if state == "wrongpass" { *row + 1 } else { 0 };
+                        let needs_user = matches!(
+                            state,
+                            "SCARequired" | "webauthRequired" | "additionalInformationNeeded" | "decoupled" | "actionNeeded" | "passwordExpired"
+                        );
+                        if needs_user || (state == "wrongpass" && *row >= 2 && !retry_wrongpass) {
+                            waiting.insert(c, l["t_ms"].as_i64().unwrap());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn rule_c_at_most_two_wrongpass_attempts_in_any_24h_plus_one_per_user_action(g in any_scenario()) {
+        check(&scenario_text(&g), "rule_c_wrongpass_window", |lines| {
+            let mut per: BTreeMap<String, Vec<(i64, bool)>> = BTreeMap::new(); // (t, is_user_action)
+            for l in lines {
+                let t = l["t_ms"].as_i64().unwrap_or(0);
+                match (l["kind"].as_str(), l["state"].as_str()) {
+                    (Some("attempt"), Some("wrongpass")) => per.entry(conn(l)).or_default().push((t, false)),
+                    (Some("user_action"), _) => per.entry(conn(l)).or_default().push((t, true)),
+                    _ => {}
+                }
+            }
+            for (c, items) in per {
+                for (i, &(t0, _)) in items.iter().enumerate() {
+                    let window = items[i..].iter().take_while(|(t, _)| *t < t0 + 86_400_000);
+                    let (wrong, actions) = window.fold((0, 0), |(w, a), (_, user)| if *user { (w, a + 1) } else { (w + 1, a) });
+                    if wrong > 2 + actions {
+                        return Err(format!("{c}: {wrong} wrongpass attempts within 24 h of {t0} with {actions} user actions"));
+                    }
+                }
+            }
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn every_attempt_is_scheduled_by_the_rule_of_its_state(g in any_scenario()) {
+        check(&scenario_text(&g), "rule_matches_state", |lines| {
+            for l in lines.iter().filter(|l| l["kind"] == "attempt") {
+                let (state, rule) = (l["state"].as_str().unwrap(), l["rule"].as_str().unwrap());
+                let expected: &[&str] = match state {
+                    "ok" => &["A"],
+                    "wrongpass" => &["C-first", "C-repeat", "C-wait"],
+                    "websiteUnavailable" | "rateLimiting" | "bug" | "validating" => &["D-first", "D-backoff"],
+                    _ => &["B"],
+                };
+                if !expected.contains(&rule) {
+                    return Err(format!("state {state} scheduled by rule {rule} at {}", l["t"]));
+                }
+                if rule == "D-backoff" {
+                    let delay = l["next_try_ms"].as_i64().unwrap() - l["t_ms"].as_i64().unwrap();
+                    if !(2 * 3_600_000..=5 * 86_400_000).contains(&delay) {
+                        return Err(format!("backoff of {delay} ms outside [2 h, 5 days] at {}", l["t"]));
+                    }
+                }
+            }
+            Ok(())
+        })?;
+    }
+}
