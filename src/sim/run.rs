@@ -52,8 +52,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         let mut trace = Trace::new(trace_out.as_deref_mut().map(|w| w as &mut dyn Write), &v.name);
         let progress = &mut *options.progress;
         let mut on_time = |t: crate::time::Instant| progress((k as f64 + (t - scenario.start).as_ms() as f64 / total_ms) / n);
-        let (figures, plot) =
-            sync_run::run(&plan, &clock, setup, f.report.warmup, f.report.freshness_sample_every, seed, &mut trace, &mut on_time);
+        let (figures, plot) = sync_run::run(&plan, &clock, setup, &f.report, seed, &mut trace, &mut on_time);
         if let Err(e) = trace.finish() {
             if trace_result.is_ok() {
                 trace_result = Err(e);

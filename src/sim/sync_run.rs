@@ -18,6 +18,7 @@ use crate::sim::metrics::{LoadCounter, MinuteHistogram};
 use crate::sim::queue::{Class, EventQueue};
 use crate::sim::report::{ConnectorFigures, SyncFigures, WaitingFigures, r4};
 use crate::sim::scenario::expand::{Plan, WorldEvent};
+use crate::sim::scenario::model::ReportSettings;
 use crate::sim::trace::Trace;
 use crate::time::{Duration, Instant, LocalClock};
 use crate::world::bank::Bank;
@@ -98,13 +99,13 @@ pub fn run(
     plan: &Plan,
     clock: &LocalClock,
     setup: VariantSetup,
-    warmup: Duration,
-    sample_every: Duration,
+    settings: &ReportSettings,
     seed: u64,
     trace: &mut Trace<'_>,
     progress: &mut dyn FnMut(Instant),
 ) -> (SyncFigures, SyncPlotData) {
     let VariantSetup { rules, mut spreading, mut backoff } = setup;
+    let (warmup, sample_every) = (settings.warmup, settings.freshness_sample_every);
     let mut spreading_rng: ChaCha8Rng = crate::sim::rng::stream(seed, "sync.spreading");
     let mut backoff_rng: ChaCha8Rng = crate::sim::rng::stream(seed, "sync.backoff");
     let (start, end) = (plan.start, plan.end);

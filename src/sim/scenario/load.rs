@@ -350,14 +350,11 @@ fn check_each<T: DeserializeOwned>(value: &Value, path: &str, out: &mut Vec<Find
     }
 }
 
+/// Checks one member (key, value, path) and says whether the key is known.
+type MemberCheck<'a> = &'a dyn Fn(&str, &Value, &str, &mut Vec<Finding>) -> bool;
+
 /// Check an object's members one by one so that every bad member is reported, not just the first.
-fn check_members(
-    value: &Value,
-    path: &str,
-    required: &[&str],
-    member: &dyn Fn(&str, &Value, &str, &mut Vec<Finding>) -> bool,
-    out: &mut Vec<Finding>,
-) {
+fn check_members(value: &Value, path: &str, required: &[&str], member: MemberCheck<'_>, out: &mut Vec<Finding>) {
     let Some(map) = value.as_object() else {
         out.push(Finding::new(path, "an object", kind_of(value)));
         return;

@@ -25,7 +25,7 @@ pub fn index(text: &str) -> PositionIndex {
     s.skip_ws();
     let root = s.pos;
     s.index.insert(String::new(), root);
-    s.value(String::new(), 0);
+    s.value(String::new());
     s.index
 }
 
@@ -74,8 +74,8 @@ impl Scanner<'_> {
         }
         out
     }
-    /// Depth is bounded by serde_json's own recursion limit (128), which accepted this text.
-    fn value(&mut self, path: String, depth: u32) {
+    /// Recursion depth is bounded by serde_json's own limit (128), which accepted this text.
+    fn value(&mut self, path: String) {
         self.skip_ws();
         match self.chars.peek() {
             Some('{') => {
@@ -97,7 +97,7 @@ impl Scanner<'_> {
                             self.index.entry(child.clone()).or_insert(at);
                             self.skip_ws();
                             self.bump(); // ':'
-                            self.value(child, depth + 1);
+                            self.value(child);
                         }
                         _ => break,
                     }
@@ -120,7 +120,7 @@ impl Scanner<'_> {
                             let child = join_index(&path, i);
                             let at = self.pos;
                             self.index.entry(child.clone()).or_insert(at);
-                            self.value(child, depth + 1);
+                            self.value(child);
                             i += 1;
                         }
                         None => break,

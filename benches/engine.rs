@@ -1,0 +1,82 @@
+//! Engine throughput (sync attempts per second, in-process) and the cost of one rule-A decision
+//! under each spreading policy. Numbers are recorded in benches/README.md.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rand_chacha::ChaCha8Rng;
+use rand_core::SeedableRng;
+use syncsim::logic::sync::rules::{Policies, Subject};
+use syncsim::logic::sync::{BackoffSettings, ConnectionState, SpreadingSettings, SyncCounters, SyncRules};
+use syncsim::sim::run::{self, RunOptions};
+use syncsim::sim::scenario;
+use syncsim::time::{Duration, Instant};
+
+/// The success path of rule A: every connection syncs daily with `random-hours`, creation spread
+/// over the first day (the workload of issue "Scale and speed").
+fn daily_population(connections: u64, days: u32) -> scenario::Scenario {
+    let text = format!(
+        r#"{{"name": "bench", "seed": 1, "start": "2026-01-01T00:00:00Z", "duration": "{days}d",
+  "sync": {{"connectors": [{{"id": "a", "weight": 3}}, {{"id": "b", "weight": 1}}],
+           "populations": [{{"name": "p", "count": {connections}, "created": {{"between": ["+0s", "+1d"]}}}}]}},
+  "report": {{"freshness_sample_every": "6h"}}}}"#
+    );
+    scenario::load_str("bench.json", &text).expect("valid bench scenario")
+}
+
+fn engine_throughput(c: &mut Criterion) {
+    let mut group = c.benchmark_group("engine_30_days");
+    group.sample_size(10);
+    for n in [1_000u64, 10_000, 100_000] {
+        let s = daily_population(n, 30);
+        // About 30 attempts per connection; report throughput in attempts.
+        group.throughput(Throughput::Elements(n * 30));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &s, |b, s| {
+            b.iter(|| run::run(black_box(s), RunOptions { seed: None, trace: None, progress: &mut |_| {} }))
+        });
+    }
+    group.finish();
+}
+
+fn spreading_decision(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rule_a_decision");
+    let policies = [
+        SpreadingSettings::Fixed,
+        SpreadingSettings::RandomHours { max_hours: 6 },
+        SpreadingSettings::UniformJitter { max: Duration::from_hours(6) },
+        SpreadingSettings::StableOffset,
+        SpreadingSettings::LoadAware { max: Duration::from_hours(6), slot: Duration::from_mins(10) },
+    ];
+    for settings in policies {
+        let mut spreading = settings.build();
+        let mut backoff = BackoffSettings::Exponential.build();
+        let mut rng_a = ChaCha8Rng::from_seed([1; 32]);
+        let mut rng_b = ChaCha8Rng::from_seed([2; 32]);
+        let rules = SyncRules::default();
+        let mut now = Instant(1_767_225_600_000);
+        let mut key = 0u64;
+        group.bench_function(spreading.name(), |b| {
+            b.iter(|| {
+                key = key.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                now += Duration::from_secs(1);
+                let subject = Subject { connection_key: key, connector: (key % 4) as u32, sync_frequency: None };
+                let mut counters = SyncCounters::default();
+                let mut p = Policies {
+                    spreading: spreading.as_mut(),
+                    spreading_rng: &mut rng_a,
+                    backoff: backoff.as_mut(),
+                    backoff_rng: &mut rng_b,
+                };
+                let d = rules.decide(now, ConnectionState::Ok, &subject, &mut counters, &mut p);
+                if let Some(next) = d.next_try {
+                    p.spreading.on_scheduled(subject.connector, next);
+                }
+                black_box(d)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, engine_throughput, spreading_decision);
+criterion_main!(benches);
