@@ -5,5 +5,6 @@
 //! `&mut dyn RngCore` the caller owns. `logic` depends on nothing in `world` or `sim`.
 
 pub mod cron;
+pub mod retry;
 pub mod sync;
 pub mod uniform;

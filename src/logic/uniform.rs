@@ -6,7 +6,7 @@
 use rand_core::RngCore;
 
 /// A uniform integer in `[0, n)`; `n == 0` returns 0.
-pub fn below(rng: &mut dyn RngCore, n: u64) -> u64 {
+pub fn below<R: RngCore + ?Sized>(rng: &mut R, n: u64) -> u64 {
     if n == 0 {
         return 0;
     }
@@ -22,15 +22,16 @@ pub fn below(rng: &mut dyn RngCore, n: u64) -> u64 {
 }
 
 /// A uniform integer in `[lo, hi]` (inclusive); `hi < lo` returns `lo`.
-pub fn between(rng: &mut dyn RngCore, lo: i64, hi: i64) -> i64 {
+pub fn between<R: RngCore + ?Sized>(rng: &mut R, lo: i64, hi: i64) -> i64 {
     if hi <= lo {
         return lo;
     }
-    let span = (hi - lo) as u64;
+    // hi > lo, so the span is 1..=2^64−1 and fits in u64 even for the full i64 range.
+    let span = hi.wrapping_sub(lo) as u64;
     if span == u64::MAX {
         return lo.wrapping_add(rng.next_u64() as i64);
     }
-    lo + below(rng, span + 1) as i64
+    lo.wrapping_add(below(rng, span + 1) as i64)
 }
 
 /// A probability as a 64-bit threshold: `chance(rng, p)` is true with probability `p`.
@@ -53,7 +54,7 @@ impl Probability {
     pub fn is_never(self) -> bool {
         self.0 == 0
     }
-    pub fn chance(self, rng: &mut dyn RngCore) -> bool {
+    pub fn chance<R: RngCore + ?Sized>(self, rng: &mut R) -> bool {
         self.0 != 0 && (self.0 == u64::MAX || rng.next_u64() < self.0)
     }
 }

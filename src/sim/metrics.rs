@@ -87,8 +87,12 @@ impl LoadCounter {
     }
 }
 
-/// Durations at one-minute resolution up to a cap (longer ones land in the last bucket, and the
-/// exact maximum is kept apart).
+/// Below this, buckets are one minute wide; above, one hour.
+const FINE_MINUTES: u64 = 48 * 60;
+
+/// Durations at one-minute resolution up to 48 h and one-hour resolution beyond, up to a cap
+/// (longer ones land in the last bucket; the exact maximum is kept apart). Two tiers keep a
+/// histogram of a 400-day run near 100 KB, so one per bank stays affordable.
 #[derive(Clone, Debug)]
 pub struct MinuteHistogram {
     buckets: Vec<u64>,
@@ -98,12 +102,22 @@ pub struct MinuteHistogram {
 
 impl MinuteHistogram {
     pub fn new(cap: Duration) -> Self {
-        MinuteHistogram { buckets: vec![0; (cap.as_ms() / 60_000).max(1) as usize + 1], count: 0, max_ms: 0 }
+        let last = Self::bucket((cap.as_ms() / 60_000).max(1) as u64);
+        MinuteHistogram { buckets: vec![0; last + 1], count: 0, max_ms: 0 }
+    }
+    /// Bucket of a duration in whole minutes.
+    fn bucket(minutes: u64) -> usize {
+        if minutes < FINE_MINUTES { minutes as usize } else { (FINE_MINUTES + (minutes - FINE_MINUTES) / 60) as usize }
+    }
+    /// The smallest duration (minutes) that falls in bucket `i`.
+    fn minutes_of(i: usize) -> u64 {
+        let i = i as u64;
+        if i < FINE_MINUTES { i } else { FINE_MINUTES + (i - FINE_MINUTES) * 60 }
     }
     #[inline]
     pub fn add(&mut self, d: Duration) {
         let ms = d.as_ms().max(0);
-        let i = ((ms / 60_000) as usize).min(self.buckets.len() - 1);
+        let i = Self::bucket((ms / 60_000) as u64).min(self.buckets.len() - 1);
         self.buckets[i] += 1;
         self.count += 1;
         self.max_ms = self.max_ms.max(ms);
@@ -121,10 +135,10 @@ impl MinuteHistogram {
         for (i, &n) in self.buckets.iter().enumerate() {
             seen += n;
             if seen >= rank {
-                return i as u64;
+                return Self::minutes_of(i);
             }
         }
-        (self.buckets.len() - 1) as u64
+        Self::minutes_of(self.buckets.len() - 1)
     }
     pub fn max_minutes(&self) -> u64 {
         (self.max_ms / 60_000) as u64
@@ -144,7 +158,7 @@ impl MinuteHistogram {
         for (i, &n) in self.buckets.iter().enumerate() {
             if n > 0 {
                 seen += n;
-                out.push((i as u64, seen as f64 / self.count.max(1) as f64));
+                out.push((Self::minutes_of(i), seen as f64 / self.count.max(1) as f64));
             }
         }
         out
@@ -189,5 +203,17 @@ mod tests {
         h.add(Duration::from_mins(500));
         assert_eq!(h.quantile_minutes(500), 10);
         assert_eq!(h.max_minutes(), 500);
+    }
+
+    #[test]
+    fn beyond_48_hours_resolution_is_one_hour_and_the_histogram_stays_small() {
+        let mut h = MinuteHistogram::new(Duration::from_days(401));
+        assert!(h.buckets.len() < 13_000, "{} buckets", h.buckets.len());
+        h.add(Duration::from_hours(47) + Duration::from_mins(59));
+        assert_eq!(h.quantile_minutes(1000), 47 * 60 + 59);
+        let mut h = MinuteHistogram::new(Duration::from_days(401));
+        h.add(Duration::from_hours(100) + Duration::from_mins(30));
+        assert_eq!(h.quantile_minutes(1000), 100 * 60, "rounded down to the hour");
+        assert_eq!(h.max_minutes(), 100 * 60 + 30, "the maximum stays exact");
     }
 }

@@ -92,3 +92,16 @@ impl ConnectionState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_lists_every_state_in_discriminant_order() {
+        // The harness counts outcomes in an array indexed by `state as usize`.
+        for (i, s) in ConnectionState::ALL.iter().enumerate() {
+            assert_eq!(*s as usize, i, "{s:?}");
+        }
+    }
+}

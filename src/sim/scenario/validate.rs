@@ -15,7 +15,7 @@ pub const MAX_DURATION: Duration = Duration::from_days(400);
 pub const MAX_TIMELINE_EVENTS: usize = 1_000_000;
 /// Expected number of generated incidents (population `incidents`) at most.
 pub const MAX_GENERATED_EVENTS: f64 = 5_000_000.0;
-pub const MAX_CONNECTORS: usize = 10_000;
+pub const MAX_CONNECTORS: usize = 1_000;
 pub const MAX_VARIANTS: usize = 16;
 pub const MAX_FRESHNESS_SAMPLES: i64 = 100_000;
 
