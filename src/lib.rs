@@ -9,6 +9,7 @@
 //! [`time`] is the shared vocabulary (integer milliseconds, UTC) that all three use.
 
 pub mod logic;
+pub mod net;
 pub mod sim;
 pub mod time;
 pub mod world;

@@ -1,6 +1,8 @@
 //! The harness: virtual time and the event queue, seeded random streams, scenario files, the
 //! event loops, metrics, traces, reports and their renderings.
 
+pub mod alerts;
+pub mod cron_run;
 pub mod metrics;
 pub mod output;
 pub mod plots;
@@ -12,3 +14,4 @@ pub mod run;
 pub mod scenario;
 pub mod sync_run;
 pub mod trace;
+pub mod transport;

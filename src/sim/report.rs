@@ -44,6 +44,79 @@ pub struct VariantReport {
     pub retry_wrongpass: u8,
     pub autosync_frequency: String,
     pub sync: SyncFigures,
+    /// Scheduled jobs by id (SPEC 2.3), when the scenario has any.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub jobs: BTreeMap<String, JobFigures>,
+    /// Kuma push monitors by id, with the alert timing (SPEC 3.4), when the scenario has any.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub monitors: BTreeMap<String, MonitorFigures>,
+}
+
+/// The monitoring view of one job (SPEC 2.3) and the time it spent in each health state.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct JobFigures {
+    pub label: String,
+    pub frequency: String,
+    pub runs: u64,
+    pub successes: u64,
+    pub errors: u64,
+    pub crashed: u64,
+    pub killed_by_time_limit: u64,
+    pub unfinished: u64,
+    /// Dolibarr's `nbrun` at the end.
+    pub nbrun: u64,
+    /// Dolibarr's `datenextrun` at the end.
+    pub next_run: String,
+    pub stuck_at_end: bool,
+    pub average_duration_ms: u64,
+    pub health_at_end: String,
+    pub normal_minutes: u64,
+    pub attention_minutes: u64,
+    pub problem_minutes: u64,
+}
+
+/// When (and whether) Kuma's alert would have reached the team (SPEC 3.4).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct MonitorFigures {
+    /// The job that pushes to this monitor.
+    pub job: String,
+    pub interval_s: u64,
+    pub retry_interval_s: u64,
+    pub max_retries: u64,
+    pub pushes_delivered: u64,
+    pub push_attempts: u64,
+    /// Ground-truth incidents.
+    pub incidents: u64,
+    /// Incidents with a DOWN notification before they ended.
+    pub detected: u64,
+    /// Incidents that ended without a DOWN notification.
+    pub missed: u64,
+    pub still_open_at_end: u64,
+    /// DOWN notifications while no incident was open.
+    pub false_alerts: u64,
+    /// Time to detect: incident start to the DOWN notification.
+    pub ttd_down_median_s: i64,
+    pub ttd_down_max_s: i64,
+    /// Incident start to the first PENDING beat.
+    pub first_pending_median_s: i64,
+    pub notifications_down: u64,
+    pub notifications_up: u64,
+    pub notifications_reminder: u64,
+    /// The smallest `I + 1 s − gap` between successful pushes (negative: a gap beyond the window).
+    pub min_slack_s: i64,
+    pub gaps_beyond_window: u64,
+    pub true_downtime_minutes: u64,
+    pub kuma_down_minutes: u64,
+    /// The first 20 incidents.
+    pub incident_list: Vec<IncidentFigures>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct IncidentFigures {
+    pub start: String,
+    pub end: Option<String>,
+    pub first_pending_after_s: Option<i64>,
+    pub down_notification_after_s: Option<i64>,
 }
 
 /// Sync-spreading figures (SPEC 1.6).
@@ -143,8 +216,13 @@ impl SyncFigures {
 
 /// Every numeric figure an expectation may name, as dotted paths inside a variant
 /// (e.g. `sync.overall.peak_to_mean`, `sync.connectors.bnp.load.rate_limited`).
-pub fn metric_paths(connector_ids: &[String]) -> Vec<String> {
-    let v = VariantReport { sync: SyncFigures::empty(connector_ids), ..Default::default() };
+pub fn metric_paths(connector_ids: &[String], job_ids: &[String], monitor_ids: &[String]) -> Vec<String> {
+    let v = VariantReport {
+        sync: SyncFigures::empty(connector_ids),
+        jobs: job_ids.iter().map(|j| (j.clone(), JobFigures::default())).collect(),
+        monitors: monitor_ids.iter().map(|m| (m.clone(), MonitorFigures::default())).collect(),
+        ..Default::default()
+    };
     let value = serde_json::to_value(&v).unwrap_or_default();
     let mut out = Vec::new();
     fn walk(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {

@@ -1,15 +1,21 @@
 //! Running a scenario: expand it, simulate every variant from the same seed, evaluate the
 //! expectations, and hand back the report and the data for its plots.
 
+use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 use crate::logic::sync::SyncRules;
-use crate::sim::report::{ExpectationResult, Report, VariantReport, metric_value};
+use crate::sim::report::{ExpectationResult, JobFigures, MonitorFigures, Report, VariantReport, metric_value};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::expand::expand;
 use crate::sim::sync_run::{self, SyncPlotData, VariantSetup};
 use crate::sim::trace::Trace;
+use crate::sim::transport::{InProcess, Link, SharedService};
+use crate::sim::{alerts, cron_run};
 use crate::time::LocalClock;
+use crate::world::kuma::monitor::{MonitorSettings, PushMonitor};
+use crate::world::kuma::server::KumaServer;
 
 /// A finished run: the report and what its plots are drawn from.
 #[derive(Clone, Debug)]
@@ -53,6 +59,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         let progress = &mut *options.progress;
         let mut on_time = |t: crate::time::Instant| progress((k as f64 + (t - scenario.start).as_ms() as f64 / total_ms) / n);
         let (figures, plot) = sync_run::run(&plan, &clock, setup, &f.report, seed, &mut trace, &mut on_time);
+        let (jobs, monitors) = run_jobs(scenario, seed, &mut trace);
         if let Err(e) = trace.finish() {
             if trace_result.is_ok() {
                 trace_result = Err(e);
@@ -65,6 +72,8 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
             retry_wrongpass: rules.retry_wrongpass as u8,
             autosync_frequency: rules.autosync_frequency.to_string(),
             sync: figures,
+            jobs,
+            monitors,
         });
         plots.push(plot);
     }
@@ -85,6 +94,36 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         variants: reports,
     };
     (RunOutput { report, plots }, trace_result)
+}
+
+/// The jobs, heartbeats and Kuma monitors of a scenario (empty when it has none).
+fn run_jobs(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
+    let f = &scenario.file;
+    if f.cron.jobs.is_empty() && f.kuma.monitors.is_empty() {
+        return (BTreeMap::new(), BTreeMap::new());
+    }
+    let ids: Vec<String> = f.kuma.monitors.iter().map(|m| m.id.clone()).collect();
+    let monitors = f
+        .kuma
+        .monitors
+        .iter()
+        .map(|m| {
+            let settings = MonitorSettings {
+                interval_s: m.interval_s,
+                retry_interval_s: m.retry_interval_s,
+                max_retries: m.max_retries,
+                resend_interval: m.resend_interval,
+                upside_down: m.upside_down,
+                timer_lateness_ms: m.timer_lateness_ms,
+            };
+            (m.token.clone().unwrap_or_else(|| m.id.clone()), PushMonitor::new(settings))
+        })
+        .collect();
+    let kuma = Arc::new(Mutex::new(KumaServer::new(monitors)));
+    let service: SharedService = kuma.clone();
+    let mut transport = InProcess::new([(Link::KumaPush, service)]);
+    let log = cron_run::run(scenario, seed, &kuma, &ids, &mut transport, trace);
+    alerts::figures(scenario, &log)
 }
 
 /// Check each expectation against each variant it names (all of them when it names none).

@@ -181,7 +181,7 @@ pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
     let mut timeline: Vec<(Instant, WorldEvent)> = f
         .timeline
         .iter()
-        .map(|ev| {
+        .filter_map(|ev| {
             let at = ev.at().resolve(start);
             let e = match ev {
                 TimelineEvent::BankState { connection, state, .. } => {
@@ -194,8 +194,10 @@ pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
                 TimelineEvent::ConnectorOutage { connector, duration, .. } => {
                     WorldEvent::ConnectorOutage { connector: connector_index[connector.as_str()], until: at + *duration }
                 }
+                // Jobs and Kuma have their own loop (`sim::cron_run`).
+                _ => return None,
             };
-            (at, e)
+            Some((at, e))
         })
         .collect();
     // File events first, then generated ones; a stable sort keeps that order among equals.

@@ -32,6 +32,15 @@ pub struct ScenarioFile {
     pub duration: Duration,
     #[serde(default)]
     pub sync: SyncSection,
+    /// The host's scheduled jobs and their runner (SPEC 2).
+    #[serde(default)]
+    pub cron: CronSection,
+    /// Uptime Kuma push monitors (SPEC 3).
+    #[serde(default)]
+    pub kuma: KumaSection,
+    /// What the network does on each link (SPEC 5).
+    #[serde(default)]
+    pub faults: crate::sim::transport::faults::FaultsSpec,
     /// Events in time order (the order in the file breaks ties).
     #[serde(default)]
     pub timeline: Vec<TimelineEvent>,
@@ -209,6 +218,34 @@ pub enum TimelineEvent {
     ConnectionUnavailable { at: At, connection: String, duration: Duration },
     /// The whole bank is down for `duration`: every attempt answers `websiteUnavailable`.
     ConnectorOutage { at: At, connector: String, duration: Duration },
+    /// The host's system cron stops calling the runner.
+    CronStop { at: At },
+    /// The host's system cron calls the runner again (from the next tick).
+    CronStart { at: At },
+    /// The next run of `job` starting at or after `at` dies mid-run (fatal error, kill): the
+    /// job stays `processing` and is skipped until a clean-up (SPEC 2.2 stuck job).
+    JobCrash { at: At, job: u32 },
+    /// The next run of `job` waits `duration` on the network before finishing normally.
+    JobHang { at: At, job: u32, duration: Duration },
+    /// The next `count` runs of `job` end in error.
+    JobError {
+        at: At,
+        job: u32,
+        #[serde(default = "one")]
+        count: u32,
+    },
+    /// "Exécuter maintenant" (seed 000): run the job at once, then reprogram it.
+    RunNow { at: At, job: u32 },
+    /// Reset jobs whose process is gone (Dolibarr's optional clean-up).
+    CleanupDeadJobs { at: At },
+    /// Kuma stops for `duration`, then starts again (every check chain restarts).
+    KumaRestart { at: At, duration: Duration },
+    /// A maintenance window on a monitor.
+    KumaMaintenance { at: At, monitor: String, duration: Duration },
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl TimelineEvent {
@@ -217,9 +254,194 @@ impl TimelineEvent {
             TimelineEvent::BankState { at, .. }
             | TimelineEvent::UserAction { at, .. }
             | TimelineEvent::ConnectionUnavailable { at, .. }
-            | TimelineEvent::ConnectorOutage { at, .. } => *at,
+            | TimelineEvent::ConnectorOutage { at, .. }
+            | TimelineEvent::CronStop { at }
+            | TimelineEvent::CronStart { at }
+            | TimelineEvent::JobCrash { at, .. }
+            | TimelineEvent::JobHang { at, .. }
+            | TimelineEvent::JobError { at, .. }
+            | TimelineEvent::RunNow { at, .. }
+            | TimelineEvent::CleanupDeadJobs { at }
+            | TimelineEvent::KumaRestart { at, .. }
+            | TimelineEvent::KumaMaintenance { at, .. } => *at,
         }
     }
+}
+
+/// Scheduled jobs run by a Dolibarr-style runner (SPEC 2.2).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CronSection {
+    /// How often the host's system cron calls the runner.
+    #[serde(default = "default_tick")]
+    pub tick: Duration,
+    /// Reset stuck jobs (processing, process gone) at the start of every pass (optional in Dolibarr).
+    #[serde(default)]
+    pub cleanup_dead_jobs: bool,
+    #[serde(default)]
+    pub jobs: Vec<JobFileSpec>,
+}
+
+impl Default for CronSection {
+    fn default() -> Self {
+        CronSection { tick: default_tick(), cleanup_dead_jobs: false, jobs: Vec::new() }
+    }
+}
+
+fn default_tick() -> Duration {
+    Duration::MINUTE
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobFileSpec {
+    pub id: u32,
+    pub label: String,
+    /// Lower runs first (seed 000: 55 by default).
+    #[serde(default = "default_priority")]
+    pub priority: i32,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The job's period, e.g. "300s" or "1d" (seed 000 gives both).
+    pub frequency: Duration,
+    /// First `datenextrun` (default: the start).
+    #[serde(default)]
+    pub first_run: Option<At>,
+    #[serde(default)]
+    pub datestart: Option<At>,
+    #[serde(default)]
+    pub dateend: Option<At>,
+    /// How long a run takes (its own processing), default 1 s.
+    #[serde(default = "default_job_duration")]
+    pub duration: DurationDist,
+    /// Share of runs that end in error at random.
+    #[serde(default)]
+    pub error_rate: f64,
+    /// Push to a Kuma monitor after each run (seed 001).
+    #[serde(default)]
+    pub heartbeat: Option<HeartbeatSpec>,
+}
+
+fn default_priority() -> i32 {
+    55
+}
+fn yes() -> bool {
+    true
+}
+fn default_job_duration() -> DurationDist {
+    DurationDist::Fixed(Duration::SECOND)
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatSpec {
+    /// The `id` of a monitor in `kuma.monitors`.
+    pub monitor: String,
+    /// Push `status=down` after a failed run instead of nothing.
+    #[serde(default)]
+    pub push_on_error: bool,
+    #[serde(default)]
+    pub retry: RetrySpec,
+}
+
+/// The client retry policy of the push (SPEC 5).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrySpec {
+    #[serde(default = "default_attempts")]
+    pub max_attempts: u32,
+    #[serde(default = "default_base")]
+    pub base: Duration,
+    #[serde(default = "default_cap")]
+    pub cap: Duration,
+    #[serde(default)]
+    pub jitter: JitterSpec,
+    #[serde(default = "yes")]
+    pub honour_retry_after: bool,
+    #[serde(default = "default_attempt_timeout")]
+    pub attempt_timeout: Duration,
+    #[serde(default = "default_deadline")]
+    pub deadline: Option<Duration>,
+}
+
+impl Default for RetrySpec {
+    fn default() -> Self {
+        RetrySpec {
+            max_attempts: default_attempts(),
+            base: default_base(),
+            cap: default_cap(),
+            jitter: JitterSpec::default(),
+            honour_retry_after: true,
+            attempt_timeout: default_attempt_timeout(),
+            deadline: default_deadline(),
+        }
+    }
+}
+
+fn default_attempts() -> u32 {
+    3
+}
+fn default_base() -> Duration {
+    Duration::SECOND
+}
+fn default_cap() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_attempt_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_deadline() -> Option<Duration> {
+    Some(Duration::from_mins(2))
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JitterSpec {
+    None,
+    #[default]
+    Full,
+    Equal,
+    Decorrelated,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KumaSection {
+    /// When Kuma starts (default: the start): check chains begin a full interval later.
+    #[serde(default)]
+    pub started: Option<At>,
+    #[serde(default)]
+    pub monitors: Vec<MonitorSpec>,
+}
+
+/// A push monitor (SPEC 3.3; Kuma's own field names in snake case).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorSpec {
+    pub id: String,
+    /// The push token (default: the id).
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Heartbeat interval I in seconds (seed 001's example: 3600 + 60 + 60 = 3720).
+    pub interval_s: u32,
+    /// Retry interval R in seconds (0: use I).
+    #[serde(default)]
+    pub retry_interval_s: u32,
+    /// Retries N before DOWN.
+    #[serde(default)]
+    pub max_retries: u32,
+    /// A DOWN reminder every K DOWN beats (0: never).
+    #[serde(default)]
+    pub resend_interval: u32,
+    #[serde(default)]
+    pub upside_down: bool,
+    /// How late Node.js timers fire *(model choice, default 1 ms)*.
+    #[serde(default = "default_lateness")]
+    pub timer_lateness_ms: i64,
+}
+
+fn default_lateness() -> i64 {
+    1
 }
 
 /// Settings that differ from the scenario's in one variant.

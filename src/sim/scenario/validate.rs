@@ -18,6 +18,8 @@ pub const MAX_GENERATED_EVENTS: f64 = 5_000_000.0;
 pub const MAX_CONNECTORS: usize = 1_000;
 pub const MAX_VARIANTS: usize = 16;
 pub const MAX_FRESHNESS_SAMPLES: i64 = 100_000;
+/// Runner passes at most (duration / tick).
+pub const MAX_CRON_TICKS: i64 = 2_000_000;
 
 /// A checked scenario: the file as written plus the values resolved from it.
 #[derive(Clone, Debug)]
@@ -218,6 +220,107 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
         out.push(Finding::new(join_key(sp, "connectors"), "at least one connector", "none"));
     }
 
+    // kuma
+    let mut monitor_ids = BTreeSet::new();
+    let mut tokens = BTreeSet::new();
+    for (i, m) in f.kuma.monitors.iter().enumerate() {
+        let p = join_index("kuma.monitors", i);
+        if m.id.is_empty() || !monitor_ids.insert(m.id.as_str()) {
+            out.push(Finding::new(join_key(&p, "id"), "a unique, non-empty monitor id", format!("{:?}", m.id)));
+        }
+        let token = m.token.clone().unwrap_or_else(|| m.id.clone());
+        if token.is_empty() || token.contains(['/', '?', '#', ' ']) || !tokens.insert(token.clone()) {
+            out.push(Finding::new(join_key(&p, "token"), "a unique push token without '/', '?', '#' or spaces", format!("{token:?}")));
+        }
+        if m.interval_s == 0 || m.interval_s > 30 * 86_400 {
+            out.push(Finding::new(join_key(&p, "interval_s"), "between 1 and 2592000 seconds", m.interval_s.to_string()));
+        }
+        if m.retry_interval_s > 30 * 86_400 {
+            out.push(Finding::new(join_key(&p, "retry_interval_s"), "at most 2592000 seconds", m.retry_interval_s.to_string()));
+        }
+        if !(0..=60_000).contains(&m.timer_lateness_ms) {
+            out.push(Finding::new(join_key(&p, "timer_lateness_ms"), "between 0 and 60000", m.timer_lateness_ms.to_string()));
+        }
+    }
+    if let Some(at) = f.kuma.started {
+        in_run(at, "kuma.started".into(), &mut out);
+    }
+
+    // cron
+    let c = &f.cron;
+    if c.tick < Duration::SECOND || c.tick > Duration::DAY {
+        out.push(Finding::new("cron.tick", "between 1s and 1d", c.tick.to_string()));
+    }
+    if !c.jobs.is_empty() && f.duration.as_ms() / c.tick.as_ms().max(1) > MAX_CRON_TICKS {
+        out.push(Finding::new("cron.tick", format!("at most {MAX_CRON_TICKS} ticks over the duration"), c.tick.to_string()));
+    }
+    let mut job_ids = BTreeSet::new();
+    for (i, j) in c.jobs.iter().enumerate() {
+        let p = join_index("cron.jobs", i);
+        if !job_ids.insert(j.id) {
+            out.push(Finding::new(join_key(&p, "id"), "a unique job id", j.id.to_string()));
+        }
+        if j.frequency < Duration::SECOND {
+            out.push(Finding::new(join_key(&p, "frequency"), "at least 1s", j.frequency.to_string()));
+        }
+        for (name, at) in [("first_run", j.first_run), ("datestart", j.datestart), ("dateend", j.dateend)] {
+            if let Some(at) = at {
+                in_run(at, join_key(&p, name), &mut out);
+            }
+        }
+        if let DurationDist::Uniform([a, b]) = j.duration {
+            if b < a {
+                out.push(Finding::new(join_key(&p, "duration"), "[shorter, longer]", format!("[{a}, {b}]")));
+            }
+        }
+        rate(j.error_rate, join_key(&p, "error_rate"), &mut out);
+        if let Some(h) = &j.heartbeat {
+            let hp = join_key(&p, "heartbeat");
+            if !monitor_ids.contains(h.monitor.as_str()) {
+                out.push(Finding::new(join_key(&hp, "monitor"), known("monitor", &monitor_ids), format!("{:?}", h.monitor)));
+            }
+            let r = &h.retry;
+            if r.max_attempts == 0 || r.max_attempts > 100 {
+                out.push(Finding::new(join_key(&hp, "retry.max_attempts"), "between 1 and 100", r.max_attempts.to_string()));
+            }
+            if r.attempt_timeout <= Duration::ZERO {
+                out.push(Finding::new(join_key(&hp, "retry.attempt_timeout"), "a duration above 0", r.attempt_timeout.to_string()));
+            }
+            if r.cap < r.base {
+                out.push(Finding::new(join_key(&hp, "retry.cap"), "a cap at least as long as base", r.cap.to_string()));
+            }
+        }
+    }
+
+    // faults
+    for (link, spec) in f.faults.links() {
+        let p = join_key("faults", link.name());
+        for (i, o) in spec.outages.iter().enumerate() {
+            let op = join_index(&join_key(&p, "outages"), i);
+            in_run(o.at, join_key(&op, "at"), &mut out);
+            if o.duration <= Duration::ZERO {
+                out.push(Finding::new(join_key(&op, "duration"), "a duration above 0", o.duration.to_string()));
+            }
+            if let crate::sim::transport::faults::OutageKind::Status(code) = o.kind {
+                if !(100..=599).contains(&code) {
+                    out.push(Finding::new(join_key(&op, "kind.status"), "an HTTP status between 100 and 599", code.to_string()));
+                }
+            }
+        }
+        if let Some(DurationDist::Uniform([a, b])) = spec.latency {
+            if b < a {
+                out.push(Finding::new(join_key(&p, "latency"), "[shorter, longer]", format!("[{a}, {b}]")));
+            }
+        }
+        for (i, e) in spec.errors.iter().enumerate() {
+            let ep = join_index(&join_key(&p, "errors"), i);
+            rate(e.probability, join_key(&ep, "probability"), &mut out);
+            if !(100..=599).contains(&e.status) {
+                out.push(Finding::new(join_key(&ep, "status"), "an HTTP status between 100 and 599", e.status.to_string()));
+            }
+        }
+    }
+
     // timeline
     if f.timeline.len() > MAX_TIMELINE_EVENTS {
         out.push(Finding::new("timeline", format!("at most {MAX_TIMELINE_EVENTS} events"), f.timeline.len().to_string()));
@@ -267,6 +370,33 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
                     out.push(Finding::new(join_key(&p, "duration"), "a duration above 0", duration.to_string()));
                 }
             }
+            TimelineEvent::JobCrash { job, .. } | TimelineEvent::JobError { job, .. } | TimelineEvent::RunNow { job, .. } => {
+                if !job_ids.contains(job) {
+                    out.push(Finding::new(join_key(&p, "job"), known_jobs(&job_ids), job.to_string()));
+                }
+            }
+            TimelineEvent::JobHang { job, duration, .. } => {
+                if !job_ids.contains(job) {
+                    out.push(Finding::new(join_key(&p, "job"), known_jobs(&job_ids), job.to_string()));
+                }
+                if *duration <= Duration::ZERO {
+                    out.push(Finding::new(join_key(&p, "duration"), "a duration above 0", duration.to_string()));
+                }
+            }
+            TimelineEvent::KumaRestart { duration, .. } => {
+                if *duration < Duration::ZERO {
+                    out.push(Finding::new(join_key(&p, "duration"), "a duration of 0 or more", duration.to_string()));
+                }
+            }
+            TimelineEvent::KumaMaintenance { monitor, duration, .. } => {
+                if !monitor_ids.contains(monitor.as_str()) {
+                    out.push(Finding::new(join_key(&p, "monitor"), known("monitor", &monitor_ids), format!("{monitor:?}")));
+                }
+                if *duration <= Duration::ZERO {
+                    out.push(Finding::new(join_key(&p, "duration"), "a duration above 0", duration.to_string()));
+                }
+            }
+            TimelineEvent::CronStop { .. } | TimelineEvent::CronStart { .. } | TimelineEvent::CleanupDeadJobs { .. } => {}
         }
     }
 
@@ -305,7 +435,11 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
     }
 
     // expect
-    let metrics = crate::sim::report::metric_paths(&s.connectors.iter().map(|c| c.id.clone()).collect::<Vec<_>>());
+    let metrics = crate::sim::report::metric_paths(
+        &s.connectors.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        &f.cron.jobs.iter().map(|j| j.id.to_string()).collect::<Vec<_>>(),
+        &f.kuma.monitors.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+    );
     for (i, e) in f.expect.iter().enumerate() {
         let p = join_index("expect", i);
         if !metrics.contains(&e.metric) {
@@ -329,6 +463,14 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
     }
 
     if out.is_empty() { Ok(Scenario { file, start, end, zone }) } else { Err(out) }
+}
+
+fn known_jobs(ids: &BTreeSet<u32>) -> String {
+    if ids.is_empty() {
+        "a declared job id (none is declared)".into()
+    } else {
+        format!("a declared job id: {}", ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", "))
+    }
 }
 
 fn known(what: &str, ids: &BTreeSet<&str>) -> String {

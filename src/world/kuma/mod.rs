@@ -3,3 +3,4 @@
 //! Uptime Kuma heartbeats".
 
 pub mod monitor;
+pub mod server;

@@ -1,0 +1,279 @@
+//! Alert timing (SPEC 3.4): ground-truth incidents from the runs, compared with what Kuma
+//! stored and notified, and the job figures of the monitoring view (SPEC 2.3).
+//!
+//! Ground truth: every slot of a job's grid (`first_run + k × frequency`) should be served by a
+//! run that ended in a successful, delivered push. An incident starts at the first slot that was
+//! not (the job did not start, crashed, got stuck, ended in error, or its push was lost) and ends
+//! at the next successful delivered push of a later slot. Slots too close to the end for their
+//! run to finish are left out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::logic::cron::runner::Health;
+use crate::sim::cron_run::{CronLog, RunFate};
+use crate::sim::report::{IncidentFigures, JobFigures, MonitorFigures};
+use crate::sim::scenario::Scenario;
+use crate::sim::scenario::model::DurationDist;
+use crate::time::{Duration, Instant};
+use crate::world::kuma::monitor::{NotificationKind, Status};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Incident {
+    pub start: Instant,
+    /// `None`: still open at the end of the run.
+    pub end: Option<Instant>,
+}
+
+/// One run as the ground truth sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct RunView {
+    /// The grid slot it served (`datenextrun` when it started).
+    pub slot: Instant,
+    pub start: Instant,
+    /// When Kuma received its successful push.
+    pub delivered: Option<Instant>,
+}
+
+/// Incidents of one job from its grid and its runs. A slot is served by a run of that slot that
+/// started within `grace` of it (one period plus a tick: "late but successful" is not an
+/// incident, a run hours late after a stuck job is) and whose push was delivered. An incident
+/// ends at the first delivered push of a run that started after the incident began.
+pub fn incidents(slots: &[Instant], runs: &[RunView], grace: Duration) -> Vec<Incident> {
+    let served: BTreeSet<Instant> = runs.iter().filter(|r| r.delivered.is_some() && r.start <= r.slot + grace).map(|r| r.slot).collect();
+    let close_after = |start: Instant| runs.iter().filter(|r| r.start > start).filter_map(|r| r.delivered).min();
+    let mut out = Vec::new();
+    let mut open: Option<(Instant, Option<Instant>)> = None;
+    for &s in slots {
+        if let Some((_, Some(end))) = open {
+            if s > end {
+                out.push(Incident { start: open.map(|o| o.0).unwrap_or(s), end: Some(end) });
+                open = None;
+            }
+        }
+        if open.is_none() && !served.contains(&s) {
+            open = Some((s, close_after(s)));
+        }
+    }
+    if let Some((start, end)) = open {
+        out.push(Incident { start, end });
+    }
+    out
+}
+
+fn seconds(d: Duration) -> i64 {
+    d.as_ms() / 1000
+}
+
+fn median(mut v: Vec<i64>) -> i64 {
+    if v.is_empty() {
+        return 0;
+    }
+    v.sort_unstable();
+    v[(v.len() - 1) / 2]
+}
+
+/// Jobs and monitors figures of one run.
+pub fn figures(scenario: &Scenario, log: &CronLog) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
+    let f = &scenario.file;
+    let (start, end) = (scenario.start, scenario.end);
+    let mut jobs = BTreeMap::new();
+    for (k, j) in f.cron.jobs.iter().enumerate() {
+        let runs: Vec<_> = log.runs.iter().filter(|r| r.job == j.id).collect();
+        let count = |fate: RunFate| runs.iter().filter(|r| r.fate == fate).count() as u64;
+        let (nbrun, next, processing, avg) = log.views.get(k).copied().unwrap_or((0, end, false, None));
+        let h = log.health_ms.get(k).copied().unwrap_or([0; 3]);
+        jobs.insert(
+            j.id.to_string(),
+            JobFigures {
+                label: j.label.clone(),
+                frequency: j.frequency.to_string(),
+                runs: runs.len() as u64,
+                successes: count(RunFate::Success),
+                errors: count(RunFate::Error),
+                crashed: count(RunFate::Crashed),
+                killed_by_time_limit: count(RunFate::TimeLimit),
+                unfinished: count(RunFate::Unfinished),
+                nbrun,
+                next_run: next.to_rfc3339(),
+                stuck_at_end: processing && runs.last().is_some_and(|r| matches!(r.fate, RunFate::Crashed | RunFate::TimeLimit)),
+                average_duration_ms: avg.unwrap_or(0).max(0) as u64,
+                health_at_end: match log.health_at_end.get(k).copied().flatten() {
+                    Some(Health::Normal) => "normal",
+                    Some(Health::Attention) => "attention",
+                    Some(Health::Problem) => "problem",
+                    None => "unknown",
+                }
+                .to_string(),
+                normal_minutes: (h[0] / 60_000) as u64,
+                attention_minutes: (h[1] / 60_000) as u64,
+                problem_minutes: (h[2] / 60_000) as u64,
+            },
+        );
+    }
+
+    let mut monitors = BTreeMap::new();
+    for (m, spec) in f.kuma.monitors.iter().enumerate() {
+        let mlog = &log.monitors[m];
+        let job = f.cron.jobs.iter().find(|j| j.heartbeat.as_ref().is_some_and(|h| h.monitor == spec.id));
+        let window = Duration::from_secs(spec.interval_s as i64 + 1);
+        let mut fig = MonitorFigures {
+            job: job.map(|j| j.label.clone()).unwrap_or_default(),
+            interval_s: spec.interval_s as u64,
+            retry_interval_s: spec.retry_interval_s as u64,
+            max_retries: spec.max_retries as u64,
+            notifications_down: mlog.notifications.iter().filter(|n| n.1 == NotificationKind::Down).count() as u64,
+            notifications_up: mlog.notifications.iter().filter(|n| n.1 == NotificationKind::Up).count() as u64,
+            notifications_reminder: mlog.notifications.iter().filter(|n| n.1 == NotificationKind::DownReminder).count() as u64,
+            ..Default::default()
+        };
+        // Kuma's recorded downtime: from a DOWN beat to the next UP beat.
+        let mut down_since: Option<Instant> = None;
+        let mut kuma_down = Duration::ZERO;
+        for &(t, s) in &mlog.beats {
+            match (s, down_since) {
+                (Status::Down, None) => down_since = Some(t),
+                (Status::Up, Some(d)) => {
+                    kuma_down = kuma_down + (t - d);
+                    down_since = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(d) = down_since {
+            kuma_down = kuma_down + (end - d);
+        }
+        fig.kuma_down_minutes = (kuma_down.as_ms() / 60_000) as u64;
+
+        let downs: Vec<Instant> = mlog.notifications.iter().filter(|n| n.1 == NotificationKind::Down).map(|n| n.0).collect();
+        let Some(job) = job else {
+            fig.false_alerts = downs.len() as u64;
+            monitors.insert(spec.id.clone(), fig);
+            continue;
+        };
+        let runs: Vec<_> = log.runs.iter().filter(|r| r.job == job.id).collect();
+        fig.pushes_delivered = runs.iter().filter(|r| r.push_delivered.is_some()).count() as u64;
+        fig.push_attempts = runs.iter().map(|r| r.push_attempts as u64).sum();
+
+        // Slots of the grid whose run had time to finish before the end.
+        let longest = match job.duration {
+            DurationDist::Fixed(d) => d,
+            DurationDist::Uniform([_, b]) => b,
+        };
+        let deadline = job.heartbeat.as_ref().and_then(|h| h.retry.deadline).unwrap_or(Duration::from_mins(2));
+        let tail = f.cron.tick + longest + deadline + Duration::MINUTE;
+        let first = job.first_run.map(|a| a.resolve(start)).unwrap_or(start);
+        let mut slots = Vec::new();
+        let mut s = first;
+        while s + tail < end && slots.len() < 5_000_000 {
+            if job.datestart.is_none_or(|d| s >= d.resolve(start)) && job.dateend.is_none_or(|d| s <= d.resolve(start)) {
+                slots.push(s);
+            }
+            s += job.frequency;
+        }
+        let views: Vec<RunView> = runs.iter().map(|r| RunView { slot: r.slot, start: r.start, delivered: r.push_delivered }).collect();
+        let found = incidents(&slots, &views, job.frequency + f.cron.tick);
+
+        // Slack of each gap between successful pushes: I + 1 s − gap.
+        let delivered: BTreeSet<Instant> = runs.iter().filter_map(|r| r.push_delivered).collect();
+        let mut min_slack: Option<i64> = None;
+        let mut prev: Option<Instant> = None;
+        for &d in &delivered {
+            if let Some(p) = prev {
+                let slack = seconds(window - (d - p));
+                min_slack = Some(min_slack.map_or(slack, |m: i64| m.min(slack)));
+                if d - p > window {
+                    fig.gaps_beyond_window += 1;
+                }
+            }
+            prev = Some(d);
+        }
+        fig.min_slack_s = min_slack.unwrap_or(0);
+
+        let mut ttd_down = Vec::new();
+        let mut ttd_pending = Vec::new();
+        let mut true_down = Duration::ZERO;
+        let covered = |t: Instant| found.iter().any(|i| i.start <= t && i.end.is_none_or(|e| t <= e));
+        fig.false_alerts = downs.iter().filter(|&&t| !covered(t)).count() as u64;
+        for inc in &found {
+            let stop = inc.end.unwrap_or(end);
+            true_down = true_down + (stop - inc.start);
+            let first_down = downs.iter().copied().find(|&t| t >= inc.start && t <= stop);
+            let first_pending = mlog.beats.iter().find(|(t, s)| *t >= inc.start && *t <= stop && *s == Status::Pending).map(|b| b.0);
+            match first_down {
+                Some(t) => {
+                    fig.detected += 1;
+                    ttd_down.push(seconds(t - inc.start));
+                }
+                None if inc.end.is_some() => fig.missed += 1,
+                None => {}
+            }
+            if let Some(t) = first_pending {
+                ttd_pending.push(seconds(t - inc.start));
+            }
+            if inc.end.is_none() {
+                fig.still_open_at_end += 1;
+            }
+            if fig.incident_list.len() < 20 {
+                fig.incident_list.push(IncidentFigures {
+                    start: inc.start.to_rfc3339(),
+                    end: inc.end.map(|e| e.to_rfc3339()),
+                    first_pending_after_s: first_pending.map(|t| seconds(t - inc.start)),
+                    down_notification_after_s: first_down.map(|t| seconds(t - inc.start)),
+                });
+            }
+        }
+        fig.incidents = found.len() as u64;
+        fig.ttd_down_median_s = median(ttd_down.clone());
+        fig.ttd_down_max_s = ttd_down.iter().copied().max().unwrap_or(0);
+        fig.first_pending_median_s = median(ttd_pending);
+        fig.true_downtime_minutes = (true_down.as_ms() / 60_000) as u64;
+        monitors.insert(spec.id.clone(), fig);
+    }
+    (jobs, monitors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(m: i64) -> Instant {
+        Instant(m * 60_000)
+    }
+
+    fn run(slot: i64, start: i64, delivered: Option<i64>) -> RunView {
+        RunView { slot: t(slot), start: t(start), delivered: delivered.map(t) }
+    }
+
+    const GRACE: Duration = Duration::from_mins(61);
+
+    #[test]
+    fn an_incident_opens_at_the_first_unserved_slot_and_closes_at_the_next_delivered_push() {
+        let slots = [t(0), t(60), t(120), t(180), t(240)];
+        // 60 ends in error, 120 is skipped, 180 runs and pushes at 182.
+        let runs = [run(0, 1, Some(2)), run(60, 61, None), run(180, 181, Some(182)), run(240, 241, Some(242))];
+        assert_eq!(incidents(&slots, &runs, GRACE), vec![Incident { start: t(60), end: Some(t(182)) }]);
+    }
+
+    #[test]
+    fn a_late_but_successful_run_is_not_an_incident() {
+        let slots = [t(0), t(60)];
+        let runs = [run(0, 50, Some(55)), run(60, 100, Some(119))];
+        assert!(incidents(&slots, &runs, GRACE).is_empty());
+    }
+
+    #[test]
+    fn a_stuck_job_is_one_incident_from_the_crashed_slot_to_the_first_push_after_the_reset() {
+        // Crash at slot 60; the job stays processing; reset at 400: the next run still carries
+        // slot 60 (datenextrun never moved) but is hours late, so it does not serve it.
+        let slots = [t(0), t(60), t(120), t(180), t(240), t(300), t(360), t(420)];
+        let runs = [run(0, 1, Some(2)), run(60, 61, None), run(60, 401, Some(402)), run(420, 421, Some(422))];
+        assert_eq!(incidents(&slots, &runs, GRACE), vec![Incident { start: t(60), end: Some(t(402)) }]);
+    }
+
+    #[test]
+    fn an_incident_still_open_at_the_end_has_no_end() {
+        let slots = [t(0), t(60)];
+        let runs = [run(0, 1, Some(2))];
+        assert_eq!(incidents(&slots, &runs, GRACE), vec![Incident { start: t(60), end: None }]);
+    }
+}

@@ -1,0 +1,658 @@
+//! The discrete-event loop for scheduled jobs and their heartbeats (SPEC 2 and 3): the host's
+//! system cron calls the runner (`logic::cron::runner`) every tick; each pass runs its due jobs one
+//! after another in one process; a job that ends without error pushes to Uptime Kuma
+//! (`logic::cron::heartbeat`) through the fault plan, the transport and the client retry policy
+//! (`logic::retry`); Kuma's push monitors (`world::kuma`) run their own check timers.
+//!
+//! The loop records what happened (runs, pushes, beats, notifications, health) in a [`CronLog`];
+//! `sim::alerts` turns it into the alert-timing figures.
+
+use std::sync::{Arc, Mutex};
+
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::logic::cron::heartbeat::HeartbeatSender;
+use crate::logic::cron::runner::{Frequency, FrequencyUnit, Health, HealthThresholds, JobSpec, PassId, RunResult, RunTicket, Runner};
+use crate::logic::retry::{AttemptOutcome, Jitter, Next, RetryPolicy, RetryState};
+use crate::logic::uniform::{self, Probability};
+use crate::net::Request;
+use crate::sim::queue::{Class, EventQueue};
+use crate::sim::rng;
+use crate::sim::scenario::Scenario;
+use crate::sim::scenario::model::{DurationDist, JitterSpec, JobFileSpec, TimelineEvent};
+use crate::sim::trace::Trace;
+use crate::sim::transport::faults::{FaultDecision, FaultPlan};
+use crate::sim::transport::{Exchange, Link, Transport, WireFault};
+use crate::time::{Duration, Instant};
+use crate::world::kuma::monitor::{MonitorEvent, NotificationKind, Status};
+use crate::world::kuma::server::KumaServer;
+
+/// PHP's `max_execution_time` for the runner: on Linux it counts the script's own processing,
+/// not time waiting on the network (SPEC 2.2).
+pub const PHP_TIME_LIMIT: Duration = Duration::from_secs(600);
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunFate {
+    Success,
+    Error,
+    /// The process died mid-run (fatal error, kill): the job stays `processing`.
+    Crashed,
+    /// Killed by the 600 s PHP time limit: stuck like a crash.
+    TimeLimit,
+    /// Still running when the simulation ended.
+    Unfinished,
+}
+
+/// One run, as the report and the ground truth need it.
+#[derive(Clone, Debug)]
+pub struct RunRecord {
+    pub job: u32,
+    /// The grid slot this run served (`datenextrun` when it started).
+    pub slot: Instant,
+    pub start: Instant,
+    pub end: Option<Instant>,
+    pub fate: RunFate,
+    /// When Kuma received the successful push for this run, if it did.
+    pub push_delivered: Option<Instant>,
+    pub push_attempts: u32,
+}
+
+/// What Kuma did, per monitor.
+#[derive(Clone, Debug, Default)]
+pub struct MonitorLog {
+    /// Stored beats: (at, status), in order.
+    pub beats: Vec<(Instant, Status)>,
+    pub notifications: Vec<(Instant, NotificationKind)>,
+}
+
+/// Everything the alert and job figures are computed from.
+#[derive(Clone, Debug, Default)]
+pub struct CronLog {
+    pub runs: Vec<RunRecord>,
+    pub monitors: Vec<MonitorLog>,
+    /// Per job: milliseconds spent in Normal, Attention, Problem (sampled at every tick).
+    pub health_ms: Vec<[i64; 3]>,
+    pub health_at_end: Vec<Option<Health>>,
+    pub pushes_sent: u64,
+    pub push_attempts: u64,
+    pub pushes_lost: u64,
+    pub passes: u64,
+    /// The runner's view of each job at the end: (nbrun, datenextrun, processing, average ms).
+    pub views: Vec<(u64, Instant, bool, Option<i64>)>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Ev {
+    World(u32),
+    Tick,
+    JobEnd { process: u32 },
+    PushSend { push: u32 },
+    PushArrive { push: u32 },
+    PushBack { push: u32 },
+    Check { generation: u32 },
+    KumaUp,
+    MaintenanceEnd { monitor: u32 },
+}
+
+struct Current {
+    ticket: RunTicket,
+    run: usize,
+    fate: RunFate,
+}
+
+struct Process {
+    pass: PassId,
+    due: Vec<u32>,
+    next: usize,
+    current: Option<Current>,
+}
+
+struct Push {
+    process: u32,
+    run: usize,
+    request: Request,
+    retry: RetryState,
+    attempt_started: Instant,
+    fault: WireFault,
+    latency: Duration,
+    answer: Option<AttemptOutcome>,
+}
+
+struct JobExtra {
+    spec: JobFileSpec,
+    error_rate: Probability,
+    sender: Option<(HeartbeatSender, usize, RetryPolicy)>,
+    crash_pending: bool,
+    hang_pending: Option<Duration>,
+    errors_pending: u32,
+}
+
+#[derive(Serialize)]
+struct RunLine<'a> {
+    job: u32,
+    label: &'a str,
+    slot: String,
+    fate: RunFate,
+    duration_ms: i64,
+}
+
+#[derive(Serialize)]
+struct PushLine<'a> {
+    job: u32,
+    monitor: &'a str,
+    attempt: u32,
+    wire: &'a str,
+    status: Option<u16>,
+    next: &'a str,
+}
+
+#[derive(Serialize)]
+struct BeatLine<'a> {
+    monitor: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notification: Option<&'a str>,
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Up => "UP",
+        Status::Down => "DOWN",
+        Status::Pending => "PENDING",
+        Status::Maintenance => "MAINTENANCE",
+    }
+}
+
+pub fn notification_name(k: NotificationKind) -> &'static str {
+    match k {
+        NotificationKind::Down => "down",
+        NotificationKind::Up => "up",
+        NotificationKind::DownReminder => "down_reminder",
+    }
+}
+
+/// A poisoned lock means a service panicked earlier: a bug, not data.
+fn lock(k: &Arc<Mutex<KumaServer>>) -> std::sync::MutexGuard<'_, KumaServer> {
+    k.lock().expect("kuma lock")
+}
+
+fn draw(d: DurationDist, r: &mut ChaCha8Rng) -> Duration {
+    match d {
+        DurationDist::Fixed(x) => x,
+        DurationDist::Uniform([a, b]) => Duration::from_ms(uniform::between(r, a.as_ms(), b.as_ms())),
+    }
+}
+
+/// The retry policy of a heartbeat, from the scenario.
+pub fn retry_policy(spec: &crate::sim::scenario::model::RetrySpec) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: spec.max_attempts,
+        base: spec.base,
+        cap: spec.cap,
+        jitter: match spec.jitter {
+            JitterSpec::None => Jitter::None,
+            JitterSpec::Full => Jitter::Full,
+            JitterSpec::Equal => Jitter::Equal,
+            JitterSpec::Decorrelated => Jitter::Decorrelated,
+        },
+        honour_retry_after: spec.honour_retry_after,
+        attempt_timeout: spec.attempt_timeout,
+        deadline: spec.deadline,
+    }
+}
+
+/// Run the jobs and monitors of `scenario` (one pass of the whole duration).
+pub fn run(
+    scenario: &Scenario,
+    seed: u64,
+    kuma: &Arc<Mutex<KumaServer>>,
+    monitor_ids: &[String],
+    transport: &mut dyn Transport,
+    trace: &mut Trace<'_>,
+) -> CronLog {
+    let f = &scenario.file;
+    let (start, end) = (scenario.start, scenario.end);
+    let tick = f.cron.tick;
+    let specs: Vec<JobSpec> = f
+        .cron
+        .jobs
+        .iter()
+        .map(|j| JobSpec {
+            id: j.id,
+            label: j.label.clone(),
+            priority: j.priority,
+            enabled: j.enabled,
+            frequency: Frequency { count: (j.frequency.as_ms() / 1000).max(1) as u32, unit: FrequencyUnit::Second },
+            datestart: j.datestart.map(|a| a.resolve(start)),
+            dateend: j.dateend.map(|a| a.resolve(start)),
+            first_run: j.first_run.map(|a| a.resolve(start)).unwrap_or(start),
+        })
+        .collect();
+    let mut log =
+        CronLog { monitors: vec![MonitorLog::default(); monitor_ids.len()], health_ms: vec![[0; 3]; specs.len()], ..Default::default() };
+    let mut runner = match Runner::new(specs, scenario.zone) {
+        Ok(r) => r,
+        Err(_) => return log, // validated: unique ids; nothing to run otherwise
+    };
+    let mut jobs: Vec<JobExtra> = f
+        .cron
+        .jobs
+        .iter()
+        .map(|j| JobExtra {
+            spec: j.clone(),
+            error_rate: Probability::from_f64(j.error_rate),
+            sender: j.heartbeat.as_ref().and_then(|h| {
+                let monitor = monitor_ids.iter().position(|m| *m == h.monitor)?;
+                let token = f.kuma.monitors[monitor].token.clone().unwrap_or_else(|| f.kuma.monitors[monitor].id.clone());
+                Some((HeartbeatSender { token, push_on_error: h.push_on_error }, monitor, retry_policy(&h.retry)))
+            }),
+            crash_pending: false,
+            hang_pending: None,
+            errors_pending: 0,
+        })
+        .collect();
+    let job_index = |id: u32, jobs: &[JobExtra]| jobs.iter().position(|j| j.spec.id == id);
+    let mut job_rng = rng::stream(seed, "cron.jobs");
+    let mut retry_rng = rng::stream(seed, "cron.push_retry");
+    let mut faults = FaultPlan::new(&f.faults, start, seed);
+    let thresholds = HealthThresholds::default();
+
+    let timeline: Vec<(Instant, &TimelineEvent)> = {
+        let mut t: Vec<(Instant, &TimelineEvent)> = f.timeline.iter().map(|e| (e.at().resolve(start), e)).collect();
+        t.sort_by_key(|(at, _)| *at);
+        t
+    };
+    let mut queue: EventQueue<Ev> = EventQueue::new();
+    for (i, (at, ev)) in timeline.iter().enumerate() {
+        let cron_event = !matches!(
+            ev,
+            TimelineEvent::BankState { .. }
+                | TimelineEvent::UserAction { .. }
+                | TimelineEvent::ConnectionUnavailable { .. }
+                | TimelineEvent::ConnectorOutage { .. }
+        );
+        if cron_event {
+            queue.push(*at, Class::Scenario, Ev::World(i as u32));
+        }
+    }
+    if !jobs.is_empty() {
+        queue.push(start, Class::Timer, Ev::Tick);
+    }
+    let kuma_start = f.kuma.started.map(|a| a.resolve(start)).unwrap_or(start);
+    let mut kuma_started = false;
+    if !monitor_ids.is_empty() && kuma_start <= start {
+        lock(kuma).start(start);
+        kuma_started = true;
+    } else if !monitor_ids.is_empty() {
+        queue.push(kuma_start, Class::Scenario, Ev::KumaUp);
+    }
+    let mut check_generation = 0u32;
+    let mut scheduled_check: Option<Instant> = None;
+    let mut cron_running = true;
+    let mut processes: Vec<Process> = Vec::new();
+    let mut pushes: Vec<Push> = Vec::new();
+    let mut last_tick: Option<Instant> = None;
+
+    // Re-arm the single Kuma check event at the earliest monitor timer.
+    macro_rules! rearm {
+        ($now:expr) => {{
+            let next = lock(kuma).next_timeout().map(|(t, _)| t.max($now));
+            if next != scheduled_check {
+                check_generation = check_generation.wrapping_add(1);
+                scheduled_check = next;
+                if let Some(t) = next {
+                    queue.push(t, Class::Timer, Ev::Check { generation: check_generation });
+                }
+            }
+        }};
+    }
+    macro_rules! drain {
+        () => {{
+            for (m, e) in lock(kuma).drain_events() {
+                match e {
+                    MonitorEvent::Beat { at, status, .. } => {
+                        log.monitors[m].beats.push((at, status));
+                        if trace.enabled() {
+                            trace.record(
+                                at,
+                                "kuma",
+                                "beat",
+                                &BeatLine { monitor: &monitor_ids[m], status: status_name(status), notification: None },
+                            );
+                        }
+                    }
+                    MonitorEvent::Notification { at, kind } => {
+                        log.monitors[m].notifications.push((at, kind));
+                        if trace.enabled() {
+                            let status = if kind == NotificationKind::Up { "UP" } else { "DOWN" };
+                            trace.record(
+                                at,
+                                "kuma",
+                                "notification",
+                                &BeatLine { monitor: &monitor_ids[m], status, notification: Some(notification_name(kind)) },
+                            );
+                        }
+                    }
+                }
+            }
+        }};
+    }
+
+    // Start the next due job of a process, or end the process.
+    let start_next = |p: u32,
+                      now: Instant,
+                      processes: &mut Vec<Process>,
+                      runner: &mut Runner,
+                      jobs: &mut Vec<JobExtra>,
+                      log: &mut CronLog,
+                      queue: &mut EventQueue<Ev>,
+                      job_rng: &mut ChaCha8Rng| {
+        let proc_ = &mut processes[p as usize];
+        while proc_.next < proc_.due.len() {
+            let id = proc_.due[proc_.next];
+            proc_.next += 1;
+            let Some(slot) = runner.view(id).map(|v| v.datenextrun) else { continue };
+            let Ok(ticket) = runner.start_job(proc_.pass, id, now) else { continue };
+            let Some(j) = jobs.iter_mut().position(|x| x.spec.id == id) else { continue };
+            let job = &mut jobs[j];
+            let own = draw(job.spec.duration, job_rng);
+            let random_error = job.error_rate.chance(job_rng);
+            let wait = job.hang_pending.take().unwrap_or(Duration::ZERO);
+            let (fate, took) = if std::mem::take(&mut job.crash_pending) {
+                (RunFate::Crashed, own)
+            } else if own > PHP_TIME_LIMIT {
+                (RunFate::TimeLimit, PHP_TIME_LIMIT + wait)
+            } else if job.errors_pending > 0 {
+                job.errors_pending -= 1;
+                (RunFate::Error, own + wait)
+            } else if random_error {
+                (RunFate::Error, own + wait)
+            } else {
+                (RunFate::Success, own + wait)
+            };
+            log.runs.push(RunRecord { job: id, slot, start: now, end: None, fate, push_delivered: None, push_attempts: 0 });
+            proc_.current = Some(Current { ticket, run: log.runs.len() - 1, fate });
+            queue.push(now + took, Class::Timer, Ev::JobEnd { process: p });
+            return;
+        }
+        proc_.current = None;
+    };
+
+    while let Some((now, _, ev)) = queue.pop() {
+        if now >= end {
+            break;
+        }
+        match ev {
+            Ev::World(i) => {
+                let (_, e) = timeline[i as usize];
+                match e {
+                    TimelineEvent::CronStop { .. } => cron_running = false,
+                    TimelineEvent::CronStart { .. } => cron_running = true,
+                    TimelineEvent::JobCrash { job, .. } => {
+                        if let Some(j) = job_index(*job, &jobs) {
+                            jobs[j].crash_pending = true;
+                        }
+                    }
+                    TimelineEvent::JobHang { job, duration, .. } => {
+                        if let Some(j) = job_index(*job, &jobs) {
+                            jobs[j].hang_pending = Some(*duration);
+                        }
+                    }
+                    TimelineEvent::JobError { job, count, .. } => {
+                        if let Some(j) = job_index(*job, &jobs) {
+                            jobs[j].errors_pending += count;
+                        }
+                    }
+                    TimelineEvent::RunNow { job, .. } => {
+                        let slot = runner.view(*job).map(|v| v.datenextrun);
+                        if let (Ok(ticket), Some(slot)) = (runner.run_now(*job, now), slot) {
+                            // A process of its own, with this one job.
+                            processes.push(Process { pass: ticket.pass, due: vec![*job], next: 1, current: None });
+                            let p = (processes.len() - 1) as u32;
+                            if let Some(j) = job_index(*job, &jobs) {
+                                let own = draw(jobs[j].spec.duration, &mut job_rng);
+                                log.runs.push(RunRecord {
+                                    job: *job,
+                                    slot,
+                                    start: now,
+                                    end: None,
+                                    fate: RunFate::Success,
+                                    push_delivered: None,
+                                    push_attempts: 0,
+                                });
+                                processes[p as usize].current = Some(Current { ticket, run: log.runs.len() - 1, fate: RunFate::Success });
+                                queue.push(now + own, Class::Timer, Ev::JobEnd { process: p });
+                            }
+                        }
+                    }
+                    TimelineEvent::CleanupDeadJobs { .. } => {
+                        runner.cleanup_dead();
+                    }
+                    TimelineEvent::KumaRestart { duration, .. } => {
+                        lock(kuma).stop(now);
+                        queue.push(now + *duration, Class::Scenario, Ev::KumaUp);
+                        drain!();
+                        rearm!(now);
+                    }
+                    TimelineEvent::KumaMaintenance { monitor, duration, .. } => {
+                        if let Some(m) = monitor_ids.iter().position(|x| x == monitor) {
+                            lock(kuma).monitor_mut(m).begin_maintenance(now);
+                            queue.push(now + *duration, Class::Scenario, Ev::MaintenanceEnd { monitor: m as u32 });
+                            drain!();
+                            rearm!(now);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Ev::KumaUp => {
+                if kuma_started {
+                    lock(kuma).restart(now);
+                } else {
+                    lock(kuma).start(now);
+                    kuma_started = true;
+                }
+                drain!();
+                rearm!(now);
+            }
+            Ev::MaintenanceEnd { monitor } => {
+                lock(kuma).monitor_mut(monitor as usize).end_maintenance(now);
+                drain!();
+                rearm!(now);
+            }
+            Ev::Tick => {
+                // Health, sampled: the state since the previous tick.
+                if let Some(prev) = last_tick {
+                    for (k, j) in jobs.iter().enumerate() {
+                        if let Some(h) = runner.health(j.spec.id, prev, tick, &thresholds) {
+                            log.health_ms[k][h as usize] += (now - prev).as_ms();
+                        }
+                    }
+                }
+                last_tick = Some(now);
+                if cron_running {
+                    if f.cron.cleanup_dead_jobs {
+                        runner.cleanup_dead();
+                    }
+                    let pass = runner.begin_pass(now);
+                    log.passes += 1;
+                    if !pass.due.is_empty() {
+                        processes.push(Process { pass: pass.id, due: pass.due, next: 0, current: None });
+                        let p = (processes.len() - 1) as u32;
+                        start_next(p, now, &mut processes, &mut runner, &mut jobs, &mut log, &mut queue, &mut job_rng);
+                    }
+                }
+                queue.push(now + tick, Class::Timer, Ev::Tick);
+            }
+            Ev::JobEnd { process } => {
+                let Some(cur) = processes[process as usize].current.take() else { continue };
+                let run = &mut log.runs[cur.run];
+                run.end = Some(now);
+                let took = now - run.start;
+                let job_id = run.job;
+                if trace.enabled() {
+                    let label = jobs.iter().find(|j| j.spec.id == job_id).map(|j| j.spec.label.as_str()).unwrap_or("");
+                    trace.record(
+                        now,
+                        "cron",
+                        "run",
+                        &RunLine { job: job_id, label, slot: run.slot.to_rfc3339(), fate: cur.fate, duration_ms: took.as_ms() },
+                    );
+                }
+                match cur.fate {
+                    RunFate::Crashed | RunFate::TimeLimit => {
+                        // The process is gone: the job stays processing, the rest of the pass never runs.
+                        let _ = runner.process_died(cur.ticket);
+                        continue;
+                    }
+                    _ => {}
+                }
+                let ok = cur.fate == RunFate::Success;
+                let result = if ok { RunResult::Success } else { RunResult::Error { output: "job ended in error".into() } };
+                let _ = runner.finish_job(cur.ticket, now, result);
+                let sender = jobs.iter().find(|j| j.spec.id == job_id).and_then(|j| j.sender.clone());
+                match sender.and_then(|(s, m, policy)| s.after_run(ok, took).map(|req| (req, m, policy))) {
+                    Some((request, _monitor, policy)) => {
+                        log.pushes_sent += 1;
+                        pushes.push(Push {
+                            process,
+                            run: cur.run,
+                            request,
+                            retry: RetryState::new(&policy, now),
+                            attempt_started: now,
+                            fault: WireFault::None,
+                            latency: Duration::ZERO,
+                            answer: None,
+                        });
+                        queue.push(now, Class::Timer, Ev::PushSend { push: (pushes.len() - 1) as u32 });
+                    }
+                    None => start_next(process, now, &mut processes, &mut runner, &mut jobs, &mut log, &mut queue, &mut job_rng),
+                }
+            }
+            Ev::PushSend { push } => {
+                let p = &mut pushes[push as usize];
+                p.attempt_started = now;
+                p.answer = None;
+                log.push_attempts += 1;
+                log.runs[p.run].push_attempts += 1;
+                let timeout_at = p.retry.attempt_deadline(now);
+                match faults.decide(now, Link::KumaPush) {
+                    FaultDecision::NoAnswer => {
+                        p.answer = Some(AttemptOutcome::TimedOut);
+                        queue.push(timeout_at, Class::Arrival, Ev::PushBack { push });
+                    }
+                    FaultDecision::Deliver { latency, fault } => {
+                        p.fault = fault;
+                        p.latency = latency;
+                        queue.push(now + Duration::from_ms(latency.as_ms() / 2), Class::Arrival, Ev::PushArrive { push });
+                    }
+                }
+            }
+            Ev::PushArrive { push } => {
+                let p = &mut pushes[push as usize];
+                // Kuma down (restart window): nothing listens, the connection is refused.
+                let fault = if p.fault == WireFault::None && !lock(kuma).is_up() { WireFault::Refuse } else { p.fault };
+                let exchange = transport.exchange(now, Link::KumaPush, &p.request, fault);
+                let outcome = match &exchange {
+                    Exchange::Refused => AttemptOutcome::Refused,
+                    Exchange::Answered(r) => AttemptOutcome::Status {
+                        code: r.status,
+                        retry_after_s: r.header_value("retry-after").and_then(|v| v.trim().parse().ok()),
+                    },
+                };
+                let back = p.attempt_started + p.latency;
+                let timeout_at = p.retry.attempt_deadline(p.attempt_started);
+                if back <= timeout_at {
+                    p.answer = Some(outcome);
+                    if matches!(outcome, AttemptOutcome::Status { code: 200..=299, .. }) {
+                        log.runs[p.run].push_delivered = Some(now);
+                    }
+                    queue.push(back, Class::Arrival, Ev::PushBack { push });
+                } else {
+                    // Delivered, but the answer comes too late: the client gives up on it.
+                    p.answer = Some(AttemptOutcome::TimedOut);
+                    if matches!(outcome, AttemptOutcome::Status { code: 200..=299, .. }) {
+                        log.runs[p.run].push_delivered = Some(now);
+                    }
+                    queue.push(timeout_at, Class::Arrival, Ev::PushBack { push });
+                }
+                drain!();
+                rearm!(now);
+            }
+            Ev::PushBack { push } => {
+                let p = &mut pushes[push as usize];
+                let outcome = p.answer.take().unwrap_or(AttemptOutcome::TimedOut);
+                let next = p.retry.on_outcome(now, outcome, &mut retry_rng);
+                if trace.enabled() {
+                    let (wire, status) = match outcome {
+                        AttemptOutcome::Success => ("answered", Some(200)),
+                        AttemptOutcome::Status { code, .. } => ("answered", Some(code)),
+                        AttemptOutcome::Refused => ("refused", None),
+                        AttemptOutcome::TimedOut => ("timed_out", None),
+                    };
+                    let next_name = match next {
+                        Next::Done => "done",
+                        Next::RetryAt(_) => "retry",
+                        Next::GiveUp(_) => "give_up",
+                    };
+                    let job = log.runs[p.run].job;
+                    let monitor = jobs
+                        .iter()
+                        .find(|j| j.spec.id == job)
+                        .and_then(|j| j.sender.as_ref())
+                        .map(|s| monitor_ids[s.1].as_str())
+                        .unwrap_or("");
+                    trace.record(
+                        now,
+                        "heartbeat",
+                        "push",
+                        &PushLine { job, monitor, attempt: p.retry.attempts(), wire, status, next: next_name },
+                    );
+                }
+                match next {
+                    Next::RetryAt(t) => queue.push(t, Class::Timer, Ev::PushSend { push }),
+                    Next::Done | Next::GiveUp(_) => {
+                        if !matches!(next, Next::Done) {
+                            log.pushes_lost += 1;
+                        }
+                        let process = p.process;
+                        start_next(process, now, &mut processes, &mut runner, &mut jobs, &mut log, &mut queue, &mut job_rng);
+                    }
+                }
+            }
+            Ev::Check { generation } => {
+                if generation != check_generation {
+                    continue;
+                }
+                scheduled_check = None;
+                {
+                    let mut k = lock(kuma);
+                    for m in 0..k.len() {
+                        if k.monitor(m).poll_timeout().is_some_and(|t| t <= now) {
+                            k.monitor_mut(m).handle_timeout(now);
+                        }
+                    }
+                }
+                drain!();
+                rearm!(now);
+            }
+        }
+    }
+    for r in &mut log.runs {
+        if r.end.is_none() && matches!(r.fate, RunFate::Success | RunFate::Error) {
+            r.fate = RunFate::Unfinished;
+        }
+    }
+    log.health_at_end = jobs.iter().map(|j| runner.health(j.spec.id, end, tick, &thresholds)).collect();
+    log.views = jobs
+        .iter()
+        .map(|j| match runner.view(j.spec.id) {
+            Some(v) => (v.nbrun, v.datenextrun, v.processing, v.average_duration_ms()),
+            None => (0, end, false, None),
+        })
+        .collect();
+    log
+}
