@@ -208,8 +208,35 @@ fn summary(output: &RunOutput, seconds: f64, dir: &Path) -> String {
         let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         if (hi - lo).abs() < 1e-9 { format!("{lo}") } else { format!("{lo}..{hi}") }
     };
+    let monitors: Vec<&syncsim::sim::report::MonitorFigures> = r.variants.iter().flat_map(|v| v.monitors.values()).collect();
+    let alerts = if monitors.is_empty() {
+        String::new()
+    } else {
+        let sum = |f: &dyn Fn(&syncsim::sim::report::MonitorFigures) -> u64| monitors.iter().map(|m| f(m)).sum::<u64>();
+        let ttd = monitors.iter().map(|m| m.ttd_down_max_s).max().unwrap_or(0);
+        format!(
+            "  incidents {} detected {} missed {} false alerts {} worst TTD {} s",
+            sum(&|m| m.incidents),
+            sum(&|m| m.detected),
+            sum(&|m| m.missed),
+            sum(&|m| m.false_alerts),
+            ttd
+        )
+    };
+    if r.variants.iter().all(|v| v.sync.connections == 0) {
+        return format!(
+            "{} {:<28} expectations {}/{}  variants {}{alerts}  [{:.2} s] -> {}",
+            if r.passed { "PASS" } else { "FAIL" },
+            r.scenario,
+            passed,
+            r.expectations.len(),
+            r.variants.len(),
+            seconds,
+            dir.join("report.md").display()
+        );
+    }
     format!(
-        "{} {:<28} expectations {}/{}  variants {}  attempts {}  peak/mean {}  rateLimiting {}  freshness p95 {} min  [{:.2} s] -> {}",
+        "{} {:<28} expectations {}/{}  variants {}  attempts {}  peak/mean {}  rateLimiting {}  freshness p95 {} min{alerts}  [{:.2} s] -> {}",
         if r.passed { "PASS" } else { "FAIL" },
         r.scenario,
         passed,

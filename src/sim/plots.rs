@@ -58,6 +58,9 @@ fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> R
 pub fn render(output: &RunOutput) -> Result<Vec<(String, String)>, String> {
     let report = &output.report;
     let mut files = Vec::new();
+    if report.variants.iter().all(|v| v.sync.connections == 0) {
+        return Ok(files);
+    }
 
     let by_hour: Vec<Series> = report
         .variants

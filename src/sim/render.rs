@@ -43,6 +43,19 @@ pub fn markdown(report: &Report, plot_files: &[String]) -> String {
         md.push('\n');
     }
 
+    let has_sync = report.variants.iter().any(|v| v.sync.connections > 0);
+    let has_jobs = report.variants.iter().any(|v| !v.jobs.is_empty() || !v.monitors.is_empty());
+    if has_jobs {
+        for v in &report.variants {
+            jobs_section(&mut md, v, report.variants.len() > 1);
+        }
+    }
+    if !has_sync {
+        for f in plot_files {
+            let _ = writeln!(md, "![{f}]({f})\n");
+        }
+        return md;
+    }
     let _ = writeln!(md, "## Sync spreading, side by side\n");
     let _ = writeln!(
         md,
@@ -83,6 +96,103 @@ pub fn markdown(report: &Report, plot_files: &[String]) -> String {
         variant_section(&mut md, v);
     }
     md
+}
+
+fn secs(s: i64) -> String {
+    if s.abs() < 120 {
+        format!("{s} s")
+    } else if s.abs() < 7200 {
+        format!("{:.1} min", s as f64 / 60.0)
+    } else {
+        format!("{:.1} h", s as f64 / 3600.0)
+    }
+}
+
+fn jobs_section(md: &mut String, v: &VariantReport, named: bool) {
+    let suffix = if named { format!(" (`{}`)", v.name) } else { String::new() };
+    if !v.jobs.is_empty() {
+        let _ = writeln!(md, "## Scheduled jobs{suffix}\n");
+        let _ = writeln!(
+            md,
+            "| job | frequency | runs | ok | error | crashed | killed (600 s) | avg duration | next run | health at end | normal / attention / problem |"
+        );
+        let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|---|---|---|");
+        for (id, j) in &v.jobs {
+            let _ = writeln!(
+                md,
+                "| {id} {} | {} | {} | {} | {} | {} | {} | {} | {} | {}{} | {} / {} / {} min |",
+                j.label,
+                j.frequency,
+                j.runs,
+                j.successes,
+                j.errors,
+                j.crashed,
+                j.killed_by_time_limit,
+                secs((j.average_duration_ms / 1000) as i64),
+                j.next_run,
+                j.health_at_end,
+                if j.stuck_at_end { " (stuck)" } else { "" },
+                j.normal_minutes,
+                j.attention_minutes,
+                j.problem_minutes
+            );
+        }
+        md.push('\n');
+    }
+    if !v.monitors.is_empty() {
+        let _ = writeln!(md, "## Alert timing{suffix}\n");
+        let _ = writeln!(
+            md,
+            "| monitor | job | I / N / R | incidents | detected | missed | false alerts | time to DOWN (median / max) | first PENDING (median) | min slack | true / Kuma downtime | notifications down / up / reminder |"
+        );
+        let _ = writeln!(md, "|---|---|---|---:|---:|---:|---:|---|---|---:|---|---|");
+        for (id, m) in &v.monitors {
+            let _ = writeln!(
+                md,
+                "| {id} | {} | {} s / {} / {} s | {} | {} | {} | {} | {} / {} | {} | {} | {} / {} min | {} / {} / {} |",
+                m.job,
+                m.interval_s,
+                m.max_retries,
+                m.retry_interval_s,
+                m.incidents,
+                m.detected,
+                m.missed,
+                m.false_alerts,
+                secs(m.ttd_down_median_s),
+                secs(m.ttd_down_max_s),
+                secs(m.first_pending_median_s),
+                secs(m.min_slack_s),
+                m.true_downtime_minutes,
+                m.kuma_down_minutes,
+                m.notifications_down,
+                m.notifications_up,
+                m.notifications_reminder
+            );
+        }
+        md.push('\n');
+        for (id, m) in &v.monitors {
+            if m.incident_list.is_empty() {
+                continue;
+            }
+            let _ = writeln!(md, "Incidents of `{id}` (ground truth) and when Kuma told:\n");
+            let _ = writeln!(md, "| start | end | first PENDING after | DOWN notification after |\n|---|---|---|---|");
+            for i in &m.incident_list {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} |",
+                    i.start,
+                    i.end.as_deref().unwrap_or("still open"),
+                    i.first_pending_after_s.map(secs).unwrap_or_else(|| "—".into()),
+                    i.down_notification_after_s.map(secs).unwrap_or_else(|| "never (missed)".into())
+                );
+            }
+            md.push('\n');
+        }
+        let _ = writeln!(
+            md,
+            "Time to DOWN is measured from the incident's start (the scheduled time of the first run without a successful, delivered push). A false alert is a DOWN notification while no incident is open (for example a late but successful run). Slack is `I + 1 s − gap` between successful pushes: negative means a gap beyond the window.\n"
+        );
+    }
 }
 
 fn variant_section(md: &mut String, v: &VariantReport) {
