@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::logic::cron::runner::Health;
 use crate::sim::cron_run::{CronLog, RunFate};
-use crate::sim::report::{IncidentFigures, JobFigures, MonitorFigures};
+use crate::sim::report::{BaselineFigures, IncidentFigures, JobFigures, MonitorFigures};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::DurationDist;
 use crate::time::{Duration, Instant};
@@ -58,6 +58,46 @@ pub fn incidents(slots: &[Instant], runs: &[RunView], grace: Duration) -> Vec<In
         out.push(Incident { start, end });
     }
     out
+}
+
+/// When a check that expects the next ping by `due(last ping)` alerts: once per silence, at the
+/// first due instant not met (Healthchecks goes down once and waits for the next ping).
+pub fn baseline_alerts(pings: &[Instant], end: Instant, due: impl Fn(Instant) -> Instant) -> Vec<Instant> {
+    let mut out = Vec::new();
+    for (i, &p) in pings.iter().enumerate() {
+        let deadline = due(p);
+        let next = pings.get(i + 1).copied().unwrap_or(end);
+        if next > deadline && deadline < end {
+            out.push(deadline);
+        }
+    }
+    out
+}
+
+/// Score alerts against incidents: detections, misses, false alerts, time to detect.
+fn score(alerts: &[Instant], found: &[Incident], end: Instant, grace: Duration) -> BaselineFigures {
+    let covered = |t: Instant| found.iter().any(|i| i.start <= t && i.end.is_none_or(|e| t <= e));
+    let mut fig = BaselineFigures {
+        grace_s: seconds(grace),
+        alerts: alerts.len() as u64,
+        false_alerts: alerts.iter().filter(|&&t| !covered(t)).count() as u64,
+        ..Default::default()
+    };
+    let mut ttd = Vec::new();
+    for inc in found {
+        let stop = inc.end.unwrap_or(end);
+        match alerts.iter().copied().find(|&t| t >= inc.start && t <= stop) {
+            Some(t) => {
+                fig.detected += 1;
+                ttd.push(seconds(t - inc.start));
+            }
+            None if inc.end.is_some() => fig.missed += 1,
+            None => {}
+        }
+    }
+    fig.ttd_median_s = median(ttd.clone());
+    fig.ttd_max_s = ttd.into_iter().max().unwrap_or(0);
+    fig
 }
 
 fn seconds(d: Duration) -> i64 {
@@ -222,6 +262,19 @@ pub fn figures(scenario: &Scenario, log: &CronLog) -> (BTreeMap<String, JobFigur
                 });
             }
         }
+        // Baselines on the same pushes, with the grace seed 001's rule adds (I − frequency).
+        let grace = (Duration::from_secs(spec.interval_s as i64) - job.frequency).max(Duration::MINUTE);
+        let pings: Vec<Instant> = delivered.iter().copied().collect();
+        let simple = baseline_alerts(&pings, end, |p| p + job.frequency + grace);
+        fig.healthchecks_simple = score(&simple, &found, end, grace);
+        let next_slot = |p: Instant| {
+            let k = (p - first).as_ms().div_euclid(job.frequency.as_ms().max(1)) + 1;
+            first + job.frequency.saturating_mul(k)
+        };
+        // A cron check also waits for the runner's tick: the ping of slot s comes at s + tick + duration.
+        let cron_grace = grace + f.cron.tick;
+        let cron = baseline_alerts(&pings, end, |p| next_slot(p) + cron_grace);
+        fig.healthchecks_cron = score(&cron, &found, end, cron_grace);
         fig.incidents = found.len() as u64;
         fig.ttd_down_median_s = median(ttd_down.clone());
         fig.ttd_down_max_s = ttd_down.iter().copied().max().unwrap_or(0);
@@ -268,6 +321,15 @@ mod tests {
         let slots = [t(0), t(60), t(120), t(180), t(240), t(300), t(360), t(420)];
         let runs = [run(0, 1, Some(2)), run(60, 61, None), run(60, 401, Some(402)), run(420, 421, Some(422))];
         assert_eq!(incidents(&slots, &runs, GRACE), vec![Incident { start: t(60), end: Some(t(402)) }]);
+    }
+
+    #[test]
+    fn a_baseline_alerts_once_per_silence_at_its_first_missed_deadline() {
+        let pings = [t(0), t(60), t(300), t(360)];
+        let alerts = baseline_alerts(&pings, t(400), |p| p + Duration::from_mins(70));
+        assert_eq!(alerts, vec![t(130)], "only the 60 → 300 silence passes a deadline");
+        let late = baseline_alerts(&[t(0)], t(50), |p| p + Duration::from_mins(70));
+        assert!(late.is_empty(), "a deadline after the end is not an alert");
     }
 
     #[test]

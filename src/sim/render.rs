@@ -190,6 +190,50 @@ fn jobs_section(md: &mut String, v: &VariantReport, named: bool) {
         }
         let _ = writeln!(
             md,
+            "The same pushes judged by Healthchecks checks (grace = I − frequency, at least 60 s, plus the runner's tick for the cron check):\n"
+        );
+        let _ = writeln!(
+            md,
+            "| monitor | check | grace | alerts | detected | missed | false alerts | time to alert (median / max) |\n|---|---|---:|---:|---:|---:|---:|---|"
+        );
+        for (id, m) in &v.monitors {
+            for (name, b) in [
+                ("Kuma push (as configured)", None),
+                ("Healthchecks simple", Some(&m.healthchecks_simple)),
+                ("Healthchecks cron", Some(&m.healthchecks_cron)),
+            ] {
+                match b {
+                    None => {
+                        let _ = writeln!(
+                            md,
+                            "| {id} | {name} | — | {} | {} | {} | {} | {} / {} |",
+                            m.notifications_down,
+                            m.detected,
+                            m.missed,
+                            m.false_alerts,
+                            secs(m.ttd_down_median_s),
+                            secs(m.ttd_down_max_s)
+                        );
+                    }
+                    Some(b) => {
+                        let _ = writeln!(
+                            md,
+                            "| {id} | {name} | {} | {} | {} | {} | {} | {} / {} |",
+                            secs(b.grace_s),
+                            b.alerts,
+                            b.detected,
+                            b.missed,
+                            b.false_alerts,
+                            secs(b.ttd_median_s),
+                            secs(b.ttd_max_s)
+                        );
+                    }
+                }
+            }
+        }
+        md.push('\n');
+        let _ = writeln!(
+            md,
             "Time to DOWN is measured from the incident's start (the scheduled time of the first run without a successful, delivered push). A false alert is a DOWN notification while no incident is open (for example a late but successful run). Slack is `I + 1 s − gap` between successful pushes: negative means a gap beyond the window.\n"
         );
     }

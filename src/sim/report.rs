@@ -107,8 +107,28 @@ pub struct MonitorFigures {
     pub gaps_beyond_window: u64,
     pub true_downtime_minutes: u64,
     pub kuma_down_minutes: u64,
+    /// The same pushes judged by a Healthchecks "simple" check: alert when no ping came by
+    /// `last ping + timeout + grace` (timeout = the job's frequency).
+    pub healthchecks_simple: BaselineFigures,
+    /// ... and by a Healthchecks "cron" check: alert when no ping came by the next scheduled
+    /// slot after the last ping + grace.
+    pub healthchecks_cron: BaselineFigures,
     /// The first 20 incidents.
     pub incident_list: Vec<IncidentFigures>,
+}
+
+/// A comparison check on the same pushes (public source: Healthchecks `hc/api/models.py`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct BaselineFigures {
+    /// The grace used: `I − frequency` (what seed 001's rule adds), at least 60 s; the cron check
+    /// adds the runner's tick, since a slot's ping comes after `slot + tick + duration`.
+    pub grace_s: i64,
+    pub alerts: u64,
+    pub detected: u64,
+    pub missed: u64,
+    pub false_alerts: u64,
+    pub ttd_median_s: i64,
+    pub ttd_max_s: i64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
