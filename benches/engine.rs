@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use syncsim::logic::sync::rules::{Policies, Subject};
 use syncsim::logic::sync::{BackoffSettings, ConnectionState, SpreadingSettings, SyncCounters, SyncRules};
-use syncsim::sim::run::{self, RunOptions};
+use syncsim::sim::run::{self, RunOptions, TransportChoice};
 use syncsim::sim::scenario;
 use syncsim::time::{Duration, Instant};
 
@@ -32,7 +32,9 @@ fn engine_throughput(c: &mut Criterion) {
         // About 30 attempts per connection; report throughput in attempts.
         group.throughput(Throughput::Elements(n * 30));
         group.bench_with_input(BenchmarkId::from_parameter(n), &s, |b, s| {
-            b.iter(|| run::run(black_box(s), RunOptions { seed: None, trace: None, progress: &mut |_| {} }))
+            b.iter(|| {
+                run::run(black_box(s), RunOptions { seed: None, transport: TransportChoice::InProcess, trace: None, progress: &mut |_| {} })
+            })
         });
     }
     group.finish();

@@ -8,7 +8,7 @@ use std::time::Instant as WallInstant;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use syncsim::sim::run::{RunOptions, RunOutput};
+use syncsim::sim::run::{RunOptions, RunOutput, TransportChoice};
 use syncsim::sim::scenario::{self, Problem, Scenario};
 use syncsim::sim::{output, run};
 
@@ -41,6 +41,10 @@ enum Command {
         /// Write the JSON Lines trace of the run here (one scenario at a time).
         #[arg(long)]
         trace: Option<PathBuf>,
+        /// How calls travel: real HTTP to mock servers, in-process, or auto (HTTP when the
+        /// scenario makes at most 20 000 calls). Reports and traces are the same bytes either way.
+        #[arg(long, value_enum, default_value_t = TransportArg::Auto)]
+        transport: TransportArg,
     },
     /// Check scenario files and report every problem with file, line and column.
     Check {
@@ -49,6 +53,34 @@ enum Command {
     },
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Advise Kuma push-monitor settings (interval, retries) for a job, from a scenario.
+    Advise {
+        /// A scenario with the job, its heartbeat and its monitor.
+        file: PathBuf,
+        /// The monitor to advise on (default: the first one a job pushes to).
+        #[arg(long)]
+        monitor: Option<String>,
+        /// The largest acceptable number of false alerts per 30 days.
+        #[arg(long, default_value_t = 1.0)]
+        false_alerts_per_month: f64,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum TransportArg {
+    Auto,
+    Http,
+    InProcess,
+}
+
+impl From<TransportArg> for TransportChoice {
+    fn from(t: TransportArg) -> Self {
+        match t {
+            TransportArg::Auto => TransportChoice::Auto,
+            TransportArg::Http => TransportChoice::Http,
+            TransportArg::InProcess => TransportChoice::InProcess,
+        }
+    }
 }
 
 /// What one scenario run came to, for the exit code.
@@ -63,15 +95,31 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let worst = match cli.command {
         None => run_all(Path::new("scenarios"), Path::new("reports")),
-        Some(Command::Run { files, seed, out, trace }) => {
+        Some(Command::Run { files, seed, out, trace, transport }) => {
             if trace.is_some() && files.len() > 1 {
                 eprintln!("error: --trace takes one scenario at a time ({} given)", files.len());
                 Outcome::Invalid
             } else {
-                files.iter().map(|f| run_one(f, seed, &out, trace.as_deref())).max().unwrap_or(Outcome::Passed)
+                files.iter().map(|f| run_one(f, seed, &out, trace.as_deref(), transport.into())).max().unwrap_or(Outcome::Passed)
             }
         }
         Some(Command::Check { files }) => check(&files),
+        Some(Command::Advise { file, monitor, false_alerts_per_month }) => match scenario::load_file(&file) {
+            Err(problems) => {
+                print_problems(&problems);
+                Outcome::Invalid
+            }
+            Ok(s) => match syncsim::sim::advise::advise(&s, monitor.as_deref(), false_alerts_per_month) {
+                Ok(a) => {
+                    println!("{}", syncsim::sim::advise::render(&a, false_alerts_per_month));
+                    Outcome::Passed
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Outcome::Invalid
+                }
+            },
+        },
         Some(Command::Schema) => {
             println!("{}", serde_json::to_string_pretty(&scenario::json_schema()).unwrap_or_default());
             Outcome::Passed
@@ -124,7 +172,7 @@ fn run_all(dir: &Path, out: &Path) -> Outcome {
         }
     };
     println!("Running {} scenarios from {} into {}/", files.len(), dir.display(), out.display());
-    let worst = files.iter().map(|f| run_one(f, None, out, None)).max().unwrap_or(Outcome::Passed);
+    let worst = files.iter().map(|f| run_one(f, None, out, None, TransportChoice::Auto)).max().unwrap_or(Outcome::Passed);
     println!(
         "{}",
         match worst {
@@ -161,7 +209,7 @@ impl Progress {
     }
 }
 
-fn run_one(file: &Path, seed: Option<u64>, out: &Path, trace: Option<&Path>) -> Outcome {
+fn run_one(file: &Path, seed: Option<u64>, out: &Path, trace: Option<&Path>, transport: TransportChoice) -> Outcome {
     let scenario: Scenario = match scenario::load_file(file) {
         Ok(s) => s,
         Err(problems) => {
@@ -182,11 +230,14 @@ fn run_one(file: &Path, seed: Option<u64>, out: &Path, trace: Option<&Path>) -> 
     let mut on_progress = |share: f64| progress.update(share);
     let (output, trace_result) = run::run(
         &scenario,
-        RunOptions { seed, trace: trace_file.as_mut().map(|w| w as &mut dyn std::io::Write), progress: &mut on_progress },
+        RunOptions { seed, transport, trace: trace_file.as_mut().map(|w| w as &mut dyn std::io::Write), progress: &mut on_progress },
     );
     progress.bar.finish_and_clear();
-    let flushed = trace_file.map(|mut w| std::io::Write::flush(&mut w)).transpose();
-    if let Err(e) = trace_result.and(flushed.map(|_| ())) {
+    if let Err(e) = trace_result {
+        eprintln!("error: {e}");
+        return Outcome::Invalid;
+    }
+    if let Some(Err(e)) = trace_file.map(|mut w| std::io::Write::flush(&mut w)) {
         eprintln!("error: writing the trace failed: {e}");
         return Outcome::Invalid;
     }
@@ -225,12 +276,13 @@ fn summary(output: &RunOutput, seconds: f64, dir: &Path) -> String {
     };
     if r.variants.iter().all(|v| v.sync.connections == 0) {
         return format!(
-            "{} {:<28} expectations {}/{}  variants {}{alerts}  [{:.2} s] -> {}",
+            "{} {:<28} expectations {}/{}  variants {}{alerts}  [{}, {:.2} s] -> {}",
             if r.passed { "PASS" } else { "FAIL" },
             r.scenario,
             passed,
             r.expectations.len(),
             r.variants.len(),
+            output.transport,
             seconds,
             dir.join("report.md").display()
         );

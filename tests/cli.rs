@@ -108,3 +108,25 @@ fn schema_prints_a_json_schema() {
     assert_eq!(schema["title"], "ScenarioFile");
     assert!(schema["properties"]["sync"].is_object());
 }
+
+#[test]
+fn advise_recommends_settings_within_the_false_alert_target_and_marks_the_seed_rule() {
+    let out = syncsim().args(["advise", "scenarios/job-duration-beyond-margin.json", "--false-alerts-per-month", "0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("seed 001's rule") && text.contains("as configured"), "{text}");
+    let advised = text.lines().find(|l| l.contains("**advised**")).expect("an advised row");
+    let cells: Vec<&str> = advised.split('|').map(str::trim).collect();
+    assert_eq!(cells[5], "0", "the advised row has no false alert: {advised}");
+    // The configured 3720 s interval has false alerts on this scenario (its durations exceed the margin).
+    let configured = text.lines().find(|l| l.contains("as configured")).unwrap();
+    let fa: f64 = configured.split('|').map(str::trim).nth(5).unwrap().parse().unwrap();
+    assert!(fa > 0.0, "{configured}");
+}
+
+#[test]
+fn advise_on_a_scenario_without_monitors_is_an_error() {
+    let out = syncsim().args(["advise", "scenarios/wrongpass-lifecycle.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no Kuma monitor"));
+}

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use syncsim::sim::output;
-use syncsim::sim::run::{self, RunOptions, RunOutput};
+use syncsim::sim::run::{self, RunOptions, RunOutput, TransportChoice};
 use syncsim::sim::scenario::{self, Scenario};
 
 fn load(path: &Path) -> Scenario {
@@ -37,7 +37,15 @@ impl std::io::Write for TraceDigest {
 
 fn run_with(s: &Scenario, seed: Option<u64>, trace: bool) -> (RunOutput, TraceDigest) {
     let mut digest = TraceDigest::default();
-    let (out, result) = run::run(s, RunOptions { seed, trace: if trace { Some(&mut digest) } else { None }, progress: &mut |_| {} });
+    let (out, result) = run::run(
+        s,
+        RunOptions {
+            seed,
+            transport: TransportChoice::InProcess,
+            trace: if trace { Some(&mut digest) } else { None },
+            progress: &mut |_| {},
+        },
+    );
     result.expect("trace written");
     (out, digest)
 }

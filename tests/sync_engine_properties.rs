@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use syncsim::sim::run::{self, RunOptions};
+use syncsim::sim::run::{self, RunOptions, TransportChoice};
 use syncsim::sim::scenario;
 
 #[derive(Debug, Clone)]
@@ -86,7 +86,8 @@ fn scenario_text(g: &Gen) -> String {
 fn trace_of(text: &str) -> Vec<serde_json::Value> {
     let s = scenario::load_str("generated.json", text).unwrap_or_else(|p| panic!("generator made an invalid file: {p:#?}\n{text}"));
     let mut buf = Vec::new();
-    let (_, result) = run::run(&s, RunOptions { seed: None, trace: Some(&mut buf), progress: &mut |_| {} });
+    let (_, result) =
+        run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: Some(&mut buf), progress: &mut |_| {} });
     result.unwrap();
     String::from_utf8(buf).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }

@@ -1,6 +1,7 @@
 //! The harness: virtual time and the event queue, seeded random streams, scenario files, the
 //! event loops, metrics, traces, reports and their renderings.
 
+pub mod advise;
 pub mod alerts;
 pub mod cron_run;
 pub mod metrics;

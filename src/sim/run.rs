@@ -11,6 +11,7 @@ use crate::sim::scenario::Scenario;
 use crate::sim::scenario::expand::expand;
 use crate::sim::sync_run::{self, SyncPlotData, VariantSetup};
 use crate::sim::trace::Trace;
+use crate::sim::transport::http::HttpTransport;
 use crate::sim::transport::{InProcess, Link, SharedService};
 use crate::sim::{alerts, cron_run};
 use crate::time::LocalClock;
@@ -23,11 +24,43 @@ pub struct RunOutput {
     pub report: Report,
     /// One per variant, in the report's order.
     pub plots: Vec<SyncPlotData>,
+    /// The transport that carried the calls (not part of the report: both give the same bytes).
+    pub transport: &'static str,
+}
+
+/// Which transport carries the logic's calls.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TransportChoice {
+    /// HTTP for scenarios that make at most [`AUTO_HTTP_MAX_CALLS`] calls, else in-process.
+    #[default]
+    Auto,
+    Http,
+    InProcess,
+}
+
+/// Above this many expected calls, `Auto` picks the in-process transport (HTTP over loopback
+/// runs at a few thousand requests per second on the reference machine).
+pub const AUTO_HTTP_MAX_CALLS: u64 = 20_000;
+
+/// Why a run could not be completed as asked (the report may still be complete).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("writing the trace failed: {0}")]
+    Trace(std::io::Error),
+    #[error("the HTTP transport failed: {0}")]
+    Transport(String),
+}
+
+/// The calls a scenario is expected to make (pushes, one per run of a job with a heartbeat).
+pub fn expected_calls(scenario: &Scenario) -> u64 {
+    let duration = (scenario.end - scenario.start).as_ms().max(0) as u64;
+    scenario.file.cron.jobs.iter().filter(|j| j.heartbeat.is_some()).map(|j| duration / j.frequency.as_ms().max(1) as u64 + 1).sum()
 }
 
 pub struct RunOptions<'a> {
     /// Overrides the scenario's seed.
     pub seed: Option<u64>,
+    pub transport: TransportChoice,
     pub trace: Option<&'a mut dyn Write>,
     /// Called now and then with the share of the run done (0.0 to 1.0).
     pub progress: &'a mut dyn FnMut(f64),
@@ -35,7 +68,7 @@ pub struct RunOptions<'a> {
 
 /// Run every variant of `scenario`. Never panics on a valid scenario; a trace write error is
 /// returned after the run (the report itself is still complete).
-pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(), std::io::Error>) {
+pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(), RunError>) {
     let f = &scenario.file;
     let seed = options.seed.unwrap_or(f.seed);
     let plan = expand(scenario, seed);
@@ -44,7 +77,15 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
     let mut reports = Vec::new();
     let mut plots = Vec::new();
     let mut trace_out = options.trace;
-    let mut trace_result = Ok(());
+    let mut trace_result: Result<(), RunError> = Ok(());
+    let use_http = match options.transport {
+        TransportChoice::Http => expected_calls(scenario) > 0 || !f.kuma.monitors.is_empty(),
+        TransportChoice::InProcess => false,
+        TransportChoice::Auto => {
+            let calls = expected_calls(scenario);
+            calls > 0 && calls <= AUTO_HTTP_MAX_CALLS
+        }
+    };
     let total_ms = (scenario.end - scenario.start).as_ms().max(1) as f64;
     let n = variants.len() as f64;
     for (k, v) in variants.iter().enumerate() {
@@ -59,10 +100,18 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         let progress = &mut *options.progress;
         let mut on_time = |t: crate::time::Instant| progress((k as f64 + (t - scenario.start).as_ms() as f64 / total_ms) / n);
         let (figures, plot) = sync_run::run(&plan, &clock, setup, &f.report, seed, &mut trace, &mut on_time);
-        let (jobs, monitors) = run_jobs(scenario, seed, &mut trace);
+        let (jobs, monitors) = match run_jobs_with(scenario, seed, &mut trace, use_http) {
+            Ok(figures) => figures,
+            Err(e) => {
+                if trace_result.is_ok() {
+                    trace_result = Err(e);
+                }
+                (BTreeMap::new(), BTreeMap::new())
+            }
+        };
         if let Err(e) = trace.finish() {
             if trace_result.is_ok() {
-                trace_result = Err(e);
+                trace_result = Err(RunError::Trace(e));
             }
         }
         reports.push(VariantReport {
@@ -93,14 +142,21 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         syncsim_version: env!("CARGO_PKG_VERSION").to_string(),
         variants: reports,
     };
-    (RunOutput { report, plots }, trace_result)
+    (RunOutput { report, plots, transport: if use_http { "http" } else { "in-process" } }, trace_result)
 }
 
-/// The jobs, heartbeats and Kuma monitors of a scenario (empty when it has none).
-fn run_jobs(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
+/// The jobs, heartbeats and Kuma monitors of a scenario (empty when it has none), in-process.
+pub fn run_jobs(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
+    run_jobs_with(scenario, seed, trace, false).unwrap_or_default()
+}
+
+type JobsAndMonitors = (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>);
+
+/// The same, over real HTTP to a mock Kuma when `http` is true.
+pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http: bool) -> Result<JobsAndMonitors, RunError> {
     let f = &scenario.file;
     if f.cron.jobs.is_empty() && f.kuma.monitors.is_empty() {
-        return (BTreeMap::new(), BTreeMap::new());
+        return Ok((BTreeMap::new(), BTreeMap::new()));
     }
     let ids: Vec<String> = f.kuma.monitors.iter().map(|m| m.id.clone()).collect();
     let monitors = f
@@ -121,9 +177,20 @@ fn run_jobs(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>) -> (BTreeMap<
         .collect();
     let kuma = Arc::new(Mutex::new(KumaServer::new(monitors)));
     let service: SharedService = kuma.clone();
-    let mut transport = InProcess::new([(Link::KumaPush, service)]);
-    let log = cron_run::run(scenario, seed, &kuma, &ids, &mut transport, trace);
-    alerts::figures(scenario, &log)
+    let log = if http {
+        let mut transport = HttpTransport::start([(Link::KumaPush, service)]).map_err(|e| RunError::Transport(e.to_string()))?;
+        let log = cron_run::run(scenario, seed, &kuma, &ids, &mut transport, trace);
+        // A request that HTTP could not represent would silently differ from in-process.
+        let errors = transport.take_errors();
+        if let Some(first) = errors.first() {
+            return Err(RunError::Transport(format!("{} error(s), the first: {first}", errors.len())));
+        }
+        log
+    } else {
+        let mut transport = InProcess::new([(Link::KumaPush, service)]);
+        cron_run::run(scenario, seed, &kuma, &ids, &mut transport, trace)
+    };
+    Ok(alerts::figures(scenario, &log))
 }
 
 /// Check each expectation against each variant it names (all of them when it names none).

@@ -10,6 +10,7 @@
 //! transport never sleeps and wall-clock time never changes an outcome.
 
 pub mod faults;
+pub mod http;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
