@@ -164,6 +164,10 @@ pub fn figures(scenario: &Scenario, log: &CronLog) -> (BTreeMap<String, JobFigur
             notifications_down: mlog.notifications.iter().filter(|n| n.1 == NotificationKind::Down).count() as u64,
             notifications_up: mlog.notifications.iter().filter(|n| n.1 == NotificationKind::Up).count() as u64,
             notifications_reminder: mlog.notifications.iter().filter(|n| n.1 == NotificationKind::DownReminder).count() as u64,
+            push_refused: mlog.refused,
+            push_timed_out: mlog.timed_out,
+            push_answers: mlog.answers.iter().map(|(code, n)| (code.to_string(), *n)).collect(),
+            pushes_given_up: mlog.given_up,
             ..Default::default()
         };
         // Kuma's recorded downtime: from a DOWN beat to the next UP beat.

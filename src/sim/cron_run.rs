@@ -66,6 +66,12 @@ pub struct MonitorLog {
     /// Stored beats: (at, status), in order.
     pub beats: Vec<(Instant, Status)>,
     pub notifications: Vec<(Instant, NotificationKind)>,
+    /// Push attempts that came back: refused, timed out, or answered with a status.
+    pub refused: u64,
+    pub timed_out: u64,
+    pub answers: std::collections::BTreeMap<u16, u64>,
+    /// Pushes the retry policy gave up on.
+    pub given_up: u64,
 }
 
 /// Everything the alert and job figures are computed from.
@@ -112,6 +118,7 @@ struct Process {
 
 struct Push {
     process: u32,
+    monitor: usize,
     run: usize,
     request: Request,
     retry: RetryState,
@@ -515,10 +522,11 @@ pub fn run(
                 let _ = runner.finish_job(cur.ticket, now, result);
                 let sender = jobs.iter().find(|j| j.spec.id == job_id).and_then(|j| j.sender.clone());
                 match sender.and_then(|(s, m, policy)| s.after_run(ok, took).map(|req| (req, m, policy))) {
-                    Some((request, _monitor, policy)) => {
+                    Some((request, monitor, policy)) => {
                         log.pushes_sent += 1;
                         pushes.push(Push {
                             process,
+                            monitor,
                             run: cur.run,
                             request,
                             retry: RetryState::new(&policy, now),
@@ -586,6 +594,16 @@ pub fn run(
                 let p = &mut pushes[push as usize];
                 let outcome = p.answer.take().unwrap_or(AttemptOutcome::TimedOut);
                 let next = p.retry.on_outcome(now, outcome, &mut retry_rng);
+                let mlog = &mut log.monitors[p.monitor];
+                match outcome {
+                    AttemptOutcome::Refused => mlog.refused += 1,
+                    AttemptOutcome::TimedOut => mlog.timed_out += 1,
+                    AttemptOutcome::Status { code, .. } => *mlog.answers.entry(code).or_insert(0) += 1,
+                    AttemptOutcome::Success => *mlog.answers.entry(200).or_insert(0) += 1,
+                }
+                if matches!(next, Next::GiveUp(_)) {
+                    mlog.given_up += 1;
+                }
                 if trace.enabled() {
                     let (wire, status) = match outcome {
                         AttemptOutcome::Success => ("answered", Some(200)),

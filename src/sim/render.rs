@@ -188,6 +188,21 @@ fn jobs_section(md: &mut String, v: &VariantReport, named: bool) {
             }
             md.push('\n');
         }
+        let _ = writeln!(md, "Pushes on the wire (fault plan `kuma_push`, Kuma restarts):\n");
+        let _ = writeln!(md, "| monitor | attempts | answered | refused | timed out | given up (lost) |\n|---|---:|---|---:|---:|---:|");
+        for (id, m) in &v.monitors {
+            let answers: Vec<String> = m.push_answers.iter().map(|(c, n)| format!("{c}: {n}")).collect();
+            let _ = writeln!(
+                md,
+                "| {id} | {} | {} | {} | {} | {} |",
+                m.push_attempts,
+                if answers.is_empty() { "—".to_string() } else { answers.join(", ") },
+                m.push_refused,
+                m.push_timed_out,
+                m.pushes_given_up
+            );
+        }
+        md.push('\n');
         let _ = writeln!(
             md,
             "The same pushes judged by Healthchecks checks (grace = I − frequency, at least 60 s, plus the runner's tick for the cron check):\n"

@@ -85,6 +85,14 @@ pub struct MonitorFigures {
     pub max_retries: u64,
     pub pushes_delivered: u64,
     pub push_attempts: u64,
+    /// Push attempts refused (Kuma down, or the fault plan).
+    pub push_refused: u64,
+    /// Push attempts without an answer in time.
+    pub push_timed_out: u64,
+    /// Push attempts answered, by HTTP status.
+    pub push_answers: BTreeMap<String, u64>,
+    /// Pushes the client's retry policy gave up on (lost heartbeats).
+    pub pushes_given_up: u64,
     /// Ground-truth incidents.
     pub incidents: u64,
     /// Incidents with a DOWN notification before they ended.
