@@ -17,6 +17,19 @@ use crate::sim::scenario::model::DurationDist;
 use crate::time::{Duration, Instant};
 use crate::world::kuma::monitor::{NotificationKind, Status};
 
+/// What the alert timeline plot draws for one monitor.
+#[derive(Clone, Debug, Default)]
+pub struct MonitorTimeline {
+    pub monitor: String,
+    pub incidents: Vec<Incident>,
+    /// Runs that did not succeed: (end or start, fate).
+    pub failed_runs: Vec<(Instant, RunFate)>,
+    pub pushes: Vec<Instant>,
+    /// Beats that were not UP.
+    pub beats: Vec<(Instant, Status)>,
+    pub notifications: Vec<(Instant, NotificationKind)>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Incident {
     pub start: Instant,
@@ -112,6 +125,57 @@ fn median(mut v: Vec<i64>) -> i64 {
     v[(v.len() - 1) / 2]
 }
 
+/// The timeline of every monitor, for the plot.
+pub fn timelines(scenario: &Scenario, log: &CronLog) -> Vec<MonitorTimeline> {
+    let f = &scenario.file;
+    f.kuma
+        .monitors
+        .iter()
+        .enumerate()
+        .map(|(m, spec)| {
+            let mlog = &log.monitors[m];
+            let job = f.cron.jobs.iter().find(|j| j.heartbeat.as_ref().is_some_and(|h| h.monitor == spec.id));
+            let runs: Vec<_> = log.runs.iter().filter(|r| job.is_some_and(|j| j.id == r.job)).collect();
+            let found = job.map(|j| job_incidents(scenario, j, &runs)).unwrap_or_default();
+            MonitorTimeline {
+                monitor: spec.id.clone(),
+                incidents: found,
+                failed_runs: runs.iter().filter(|r| r.fate != RunFate::Success).map(|r| (r.end.unwrap_or(r.start), r.fate)).collect(),
+                pushes: runs.iter().filter_map(|r| r.push_delivered).collect(),
+                beats: mlog.beats.iter().copied().filter(|b| b.1 != Status::Up).collect(),
+                notifications: mlog.notifications.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Ground-truth incidents of one job (see the module docs).
+fn job_incidents(
+    scenario: &Scenario,
+    job: &crate::sim::scenario::model::JobFileSpec,
+    runs: &[&crate::sim::cron_run::RunRecord],
+) -> Vec<Incident> {
+    let f = &scenario.file;
+    let (start, end) = (scenario.start, scenario.end);
+    let longest = match job.duration {
+        DurationDist::Fixed(d) => d,
+        DurationDist::Uniform([_, b]) => b,
+    };
+    let deadline = job.heartbeat.as_ref().and_then(|h| h.retry.deadline).unwrap_or(Duration::from_mins(2));
+    let tail = f.cron.tick + longest + deadline + Duration::MINUTE;
+    let first = job.first_run.map(|a| a.resolve(start)).unwrap_or(start);
+    let mut slots = Vec::new();
+    let mut s = first;
+    while s + tail < end && slots.len() < 5_000_000 {
+        if job.datestart.is_none_or(|d| s >= d.resolve(start)) && job.dateend.is_none_or(|d| s <= d.resolve(start)) {
+            slots.push(s);
+        }
+        s += job.frequency;
+    }
+    let views: Vec<RunView> = runs.iter().map(|r| RunView { slot: r.slot, start: r.start, delivered: r.push_delivered }).collect();
+    incidents(&slots, &views, job.frequency + f.cron.tick)
+}
+
 /// Jobs and monitors figures of one run.
 pub fn figures(scenario: &Scenario, log: &CronLog) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
     let f = &scenario.file;
@@ -198,24 +262,8 @@ pub fn figures(scenario: &Scenario, log: &CronLog) -> (BTreeMap<String, JobFigur
         fig.pushes_delivered = runs.iter().filter(|r| r.push_delivered.is_some()).count() as u64;
         fig.push_attempts = runs.iter().map(|r| r.push_attempts as u64).sum();
 
-        // Slots of the grid whose run had time to finish before the end.
-        let longest = match job.duration {
-            DurationDist::Fixed(d) => d,
-            DurationDist::Uniform([_, b]) => b,
-        };
-        let deadline = job.heartbeat.as_ref().and_then(|h| h.retry.deadline).unwrap_or(Duration::from_mins(2));
-        let tail = f.cron.tick + longest + deadline + Duration::MINUTE;
         let first = job.first_run.map(|a| a.resolve(start)).unwrap_or(start);
-        let mut slots = Vec::new();
-        let mut s = first;
-        while s + tail < end && slots.len() < 5_000_000 {
-            if job.datestart.is_none_or(|d| s >= d.resolve(start)) && job.dateend.is_none_or(|d| s <= d.resolve(start)) {
-                slots.push(s);
-            }
-            s += job.frequency;
-        }
-        let views: Vec<RunView> = runs.iter().map(|r| RunView { slot: r.slot, start: r.start, delivered: r.push_delivered }).collect();
-        let found = incidents(&slots, &views, job.frequency + f.cron.tick);
+        let found = job_incidents(scenario, job, &runs);
 
         // Slack of each gap between successful pushes: I + 1 s − gap.
         let delivered: BTreeSet<Instant> = runs.iter().filter_map(|r| r.push_delivered).collect();

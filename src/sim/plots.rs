@@ -4,7 +4,10 @@
 
 use plotters::prelude::*;
 
+use crate::sim::alerts::MonitorTimeline;
 use crate::sim::run::RunOutput;
+use crate::time::Instant;
+use crate::world::kuma::monitor::{NotificationKind, Status};
 
 const COLORS: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
@@ -54,10 +57,120 @@ fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> R
     Ok(svg)
 }
 
+const ROWS: [&str; 5] = ["notifications", "beats (not UP)", "pushes", "failed runs", "incidents"];
+
+/// One monitor's story: ground-truth incidents, failed runs, delivered pushes, non-UP beats and
+/// notifications on one time axis (hours since the start).
+fn timeline_chart(t: &MonitorTimeline, start: Instant, end: Instant) -> Result<String, String> {
+    let hours = |i: Instant| (i - start).as_ms() as f64 / 3_600_000.0;
+    let x_max = hours(end).max(1.0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1000, 320)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("Monitor {}: what happened and what Kuma said", t.monitor), ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(120)
+            .build_cartesian_2d(0f64..x_max, 0.5f64..5.5f64)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("hours since the start")
+            .y_labels(5)
+            .y_label_formatter(&|y| ROWS.get((y.round() as usize).wrapping_sub(1)).map(|s| s.to_string()).unwrap_or_default())
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let red = RGBColor(214, 39, 40);
+        let green = RGBColor(44, 160, 44);
+        let orange = RGBColor(255, 127, 14);
+        let blue = RGBColor(31, 119, 180);
+        let grey = RGBColor(127, 127, 127);
+        chart
+            .draw_series(t.incidents.iter().map(|i| {
+                let x1 = i.end.map(hours).unwrap_or(x_max).max(hours(i.start) + x_max / 500.0);
+                Rectangle::new([(hours(i.start), 4.7), (x1, 5.3)], red.mix(0.5).filled())
+            }))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(t.failed_runs.iter().map(|&(at, _)| Circle::new((hours(at), 4.0), 4, red.filled())))
+            .map_err(|e| e.to_string())?;
+        chart.draw_series(t.pushes.iter().map(|&at| Circle::new((hours(at), 3.0), 2, green.filled()))).map_err(|e| e.to_string())?;
+        chart
+            .draw_series(t.beats.iter().map(|&(at, status)| {
+                let color = match status {
+                    Status::Down => red,
+                    Status::Pending => orange,
+                    _ => grey,
+                };
+                Circle::new((hours(at), 2.0), 3, color.filled())
+            }))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(t.notifications.iter().map(|&(at, kind)| {
+                let color = match kind {
+                    NotificationKind::Up => green,
+                    NotificationKind::Down => red,
+                    NotificationKind::DownReminder => blue,
+                };
+                TriangleMarker::new((hours(at), 1.0), 6, color.filled())
+            }))
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// A line chart whose y axis is logarithmic (values below 1 are drawn at 1): for loads where
+/// one variant is a thousand times the others.
+fn log_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let x_max = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)).fold(1.0f64, f64::max);
+        let y_max = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)).fold(10.0f64, f64::max) * 1.5;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..x_max, (1f64..y_max).log_scale())
+            .map_err(|e| e.to_string())?;
+        chart.configure_mesh().x_desc(x_label).y_desc(y_label).draw().map_err(|e| e.to_string())?;
+        for (k, (name, points)) in series.iter().enumerate() {
+            let color = COLORS[k % COLORS.len()];
+            chart
+                .draw_series(LineSeries::new(points.iter().map(|&(x, y)| (x, y.max(1.0))), color.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
 /// The SVG files of a run: (file name, contents).
 pub fn render(output: &RunOutput) -> Result<Vec<(String, String)>, String> {
     let report = &output.report;
     let mut files = Vec::new();
+    // The jobs loop does not depend on the variant's sync settings: one timeline per monitor.
+    if let Some(first) = output.plots.first() {
+        let start = Instant::parse_rfc3339(&report.start).map_err(|e| e.to_string())?;
+        let end = Instant::parse_rfc3339(&report.end).map_err(|e| e.to_string())?;
+        for t in &first.monitor_timelines {
+            files.push((format!("timeline_{}.svg", t.monitor), timeline_chart(t, start, end)?));
+        }
+    }
     if report.variants.iter().all(|v| v.sync.connections == 0) {
         return Ok(files);
     }
@@ -96,7 +209,7 @@ pub fn render(output: &RunOutput) -> Result<Vec<(String, String)>, String> {
         .collect();
     files.push((
         "load_timeline.svg".to_string(),
-        line_chart("Peak attempts per minute, hour by hour", "day", "attempts / minute", &timeline)?,
+        log_chart("Peak attempts per minute, hour by hour (log scale)", "day", "attempts / minute", &timeline)?,
     ));
 
     let freshness: Vec<Series> = report

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use crate::logic::sync::SyncRules;
+use crate::sim::alerts::MonitorTimeline;
 use crate::sim::report::{ExpectationResult, JobFigures, MonitorFigures, Report, VariantReport, metric_value};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::expand::expand;
@@ -100,13 +101,13 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         let progress = &mut *options.progress;
         let mut on_time = |t: crate::time::Instant| progress((k as f64 + (t - scenario.start).as_ms() as f64 / total_ms) / n);
         let (figures, plot) = sync_run::run(&plan, &clock, setup, &f.report, seed, &mut trace, &mut on_time);
-        let (jobs, monitors) = match run_jobs_with(scenario, seed, &mut trace, use_http) {
+        let (jobs, monitors, timelines) = match run_jobs_with(scenario, seed, &mut trace, use_http) {
             Ok(figures) => figures,
             Err(e) => {
                 if trace_result.is_ok() {
                     trace_result = Err(e);
                 }
-                (BTreeMap::new(), BTreeMap::new())
+                (BTreeMap::new(), BTreeMap::new(), Vec::new())
             }
         };
         if let Err(e) = trace.finish() {
@@ -124,7 +125,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
             jobs,
             monitors,
         });
-        plots.push(plot);
+        plots.push(SyncPlotData { monitor_timelines: timelines, ..plot });
     }
     (options.progress)(1.0);
     let expectations = evaluate(scenario, &reports);
@@ -147,16 +148,16 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
 
 /// The jobs, heartbeats and Kuma monitors of a scenario (empty when it has none), in-process.
 pub fn run_jobs(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
-    run_jobs_with(scenario, seed, trace, false).unwrap_or_default()
+    run_jobs_with(scenario, seed, trace, false).map(|(j, m, _)| (j, m)).unwrap_or_default()
 }
 
-type JobsAndMonitors = (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>);
+type JobsAndMonitors = (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>, Vec<MonitorTimeline>);
 
 /// The same, over real HTTP to a mock Kuma when `http` is true.
 pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http: bool) -> Result<JobsAndMonitors, RunError> {
     let f = &scenario.file;
     if f.cron.jobs.is_empty() && f.kuma.monitors.is_empty() {
-        return Ok((BTreeMap::new(), BTreeMap::new()));
+        return Ok((BTreeMap::new(), BTreeMap::new(), Vec::new()));
     }
     let ids: Vec<String> = f.kuma.monitors.iter().map(|m| m.id.clone()).collect();
     let monitors = f
@@ -190,7 +191,8 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
         let mut transport = InProcess::new([(Link::KumaPush, service)]);
         cron_run::run(scenario, seed, &kuma, &ids, &mut transport, trace)
     };
-    Ok(alerts::figures(scenario, &log))
+    let (jobs, monitors) = alerts::figures(scenario, &log);
+    Ok((jobs, monitors, alerts::timelines(scenario, &log)))
 }
 
 /// Check each expectation against each variant it names (all of them when it names none).

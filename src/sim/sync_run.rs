@@ -61,6 +61,8 @@ pub struct SyncPlotData {
     pub hourly_peaks: Vec<u32>,
     /// Freshness: (minutes, cumulative share).
     pub freshness_cdf: Vec<(u64, f64)>,
+    /// One per Kuma monitor (filled by the jobs loop).
+    pub monitor_timelines: Vec<crate::sim::alerts::MonitorTimeline>,
 }
 
 #[derive(Serialize)]
@@ -395,6 +397,7 @@ pub fn run(
             },
         );
     }
-    let plots = SyncPlotData { hourly_peaks: overall.hourly_peaks().to_vec(), freshness_cdf: freshness.cdf() };
+    let plots =
+        SyncPlotData { hourly_peaks: overall.hourly_peaks().to_vec(), freshness_cdf: freshness.cdf(), monitor_timelines: Vec::new() };
     (figures, plots)
 }
