@@ -67,11 +67,11 @@ pub fn advise(scenario: &Scenario, monitor: Option<&str>, target: f64) -> Result
         DurationDist::Uniform([a, b]) => (Duration::from_ms((a.as_ms() + b.as_ms()) / 2), b),
     };
     let secs = |d: Duration| ((d.as_ms() + 999) / 1000) as u32;
-    let seed_rule = secs(job.frequency + mean + Duration::MINUTE);
+    let seed_rule = secs(job.frequency.nominal() + mean + Duration::MINUTE);
     let configured = (f.kuma.monitors[index].interval_s, f.kuma.monitors[index].max_retries, f.kuma.monitors[index].retry_interval_s);
     let mut intervals = vec![seed_rule, configured.0];
     for margin in [0, 60, 120, 300, 600, 1800] {
-        intervals.push(secs(job.frequency + longest + Duration::from_secs(margin)));
+        intervals.push(secs(job.frequency.nominal() + longest + Duration::from_secs(margin)));
     }
     intervals.sort_unstable();
     intervals.dedup();

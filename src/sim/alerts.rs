@@ -170,10 +170,10 @@ fn job_incidents(
         if job.datestart.is_none_or(|d| s >= d.resolve(start)) && job.dateend.is_none_or(|d| s <= d.resolve(start)) {
             slots.push(s);
         }
-        s += job.frequency;
+        s = job.frequency.next(s, scenario.zone);
     }
     let views: Vec<RunView> = runs.iter().map(|r| RunView { slot: r.slot, start: r.start, delivered: r.push_delivered }).collect();
-    incidents(&slots, &views, job.frequency + f.cron.tick)
+    incidents(&slots, &views, job.frequency.nominal() + f.cron.tick)
 }
 
 /// Jobs and monitors figures of one run.
@@ -315,13 +315,16 @@ pub fn figures(scenario: &Scenario, log: &CronLog) -> (BTreeMap<String, JobFigur
             }
         }
         // Baselines on the same pushes, with the grace seed 001's rule adds (I − frequency).
-        let grace = (Duration::from_secs(spec.interval_s as i64) - job.frequency).max(Duration::MINUTE);
+        let grace = (Duration::from_secs(spec.interval_s as i64) - job.frequency.nominal()).max(Duration::MINUTE);
         let pings: Vec<Instant> = delivered.iter().copied().collect();
-        let simple = baseline_alerts(&pings, end, |p| p + job.frequency + grace);
+        let simple = baseline_alerts(&pings, end, |p| p + job.frequency.nominal() + grace);
         fig.healthchecks_simple = score(&simple, &found, end, grace);
         let next_slot = |p: Instant| {
-            let k = (p - first).as_ms().div_euclid(job.frequency.as_ms().max(1)) + 1;
-            first + job.frequency.saturating_mul(k)
+            let mut slot = first;
+            while slot <= p {
+                slot = job.frequency.next(slot, scenario.zone);
+            }
+            slot
         };
         // A cron check also waits for the runner's tick: the ping of slot s comes at s + tick + duration.
         let cron_grace = grace + f.cron.tick;

@@ -20,7 +20,7 @@ use crate::net::Request;
 use crate::sim::queue::{Class, EventQueue};
 use crate::sim::rng;
 use crate::sim::scenario::Scenario;
-use crate::sim::scenario::model::{DurationDist, JitterSpec, JobFileSpec, TimelineEvent};
+use crate::sim::scenario::model::{DurationDist, JitterSpec, JobFileSpec, JobFrequency, TimelineEvent};
 use crate::sim::trace::Trace;
 use crate::sim::transport::faults::{FaultDecision, FaultPlan};
 use crate::sim::transport::{Exchange, Link, Transport, WireFault};
@@ -232,7 +232,10 @@ pub fn run(
             label: j.label.clone(),
             priority: j.priority,
             enabled: j.enabled,
-            frequency: Frequency { count: (j.frequency.as_ms() / 1000).max(1) as u32, unit: FrequencyUnit::Second },
+            frequency: match j.frequency {
+                JobFrequency::Every(d) => Frequency { count: (d.as_ms() / 1000).max(1) as u32, unit: FrequencyUnit::Second },
+                JobFrequency::Months(n) => Frequency { count: n, unit: FrequencyUnit::Month },
+            },
             datestart: j.datestart.map(|a| a.resolve(start)),
             dateend: j.dateend.map(|a| a.resolve(start)),
             first_run: j.first_run.map(|a| a.resolve(start)).unwrap_or(start),

@@ -55,7 +55,14 @@ pub enum RunError {
 /// The calls a scenario is expected to make (pushes, one per run of a job with a heartbeat).
 pub fn expected_calls(scenario: &Scenario) -> u64 {
     let duration = (scenario.end - scenario.start).as_ms().max(0) as u64;
-    scenario.file.cron.jobs.iter().filter(|j| j.heartbeat.is_some()).map(|j| duration / j.frequency.as_ms().max(1) as u64 + 1).sum()
+    scenario
+        .file
+        .cron
+        .jobs
+        .iter()
+        .filter(|j| j.heartbeat.is_some())
+        .map(|j| duration / j.frequency.nominal().as_ms().max(1) as u64 + 1)
+        .sum()
 }
 
 pub struct RunOptions<'a> {

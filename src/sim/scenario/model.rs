@@ -302,8 +302,8 @@ pub struct JobFileSpec {
     pub priority: i32,
     #[serde(default = "yes")]
     pub enabled: bool,
-    /// The job's period, e.g. "300s" or "1d" (seed 000 gives both).
-    pub frequency: Duration,
+    /// The job's period, e.g. "300s" or "1d" (seed 000 gives both), or calendar months: "1mo".
+    pub frequency: JobFrequency,
     /// First `datenextrun` (default: the start).
     #[serde(default)]
     pub first_run: Option<At>,
@@ -342,6 +342,74 @@ pub struct HeartbeatSpec {
     pub push_on_error: bool,
     #[serde(default)]
     pub retry: RetrySpec,
+}
+
+/// A job's period: a fixed duration, or calendar months (Dolibarr adds months with PHP's
+/// `DateInterval`, so Jan 31 + 1 month = Mar 3; see `logic::cron::runner::add_months`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobFrequency {
+    Every(Duration),
+    Months(u32),
+}
+
+impl JobFrequency {
+    /// A fixed length for figures that need one (grace periods, call estimates): 30 days a month.
+    pub fn nominal(self) -> Duration {
+        match self {
+            JobFrequency::Every(d) => d,
+            JobFrequency::Months(n) => Duration::from_days(30 * n as i64),
+        }
+    }
+    /// The next grid slot after `t` (Dolibarr's repeated addition).
+    pub fn next(self, t: crate::time::Instant, zone: crate::time::Zone) -> crate::time::Instant {
+        match self {
+            JobFrequency::Every(d) => t + d,
+            JobFrequency::Months(n) => crate::logic::cron::runner::add_months(t, n, crate::logic::cron::runner::MonthCalendar::Utc, zone),
+        }
+    }
+}
+
+impl std::fmt::Display for JobFrequency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobFrequency::Every(d) => write!(f, "{d}"),
+            JobFrequency::Months(n) => write!(f, "{n}mo"),
+        }
+    }
+}
+
+impl Serialize for JobFrequency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for JobFrequency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let months = text.strip_suffix("mo").and_then(|n| n.parse::<u32>().ok()).filter(|n| (1..=120).contains(n));
+        match months {
+            Some(n) => Ok(JobFrequency::Months(n)),
+            None => crate::time::parse_duration(&text).map(JobFrequency::Every).map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "expected a period such as \"300s\", \"1h\", \"1d\" or \"1mo\" (calendar months), found {text:?}"
+                ))
+            }),
+        }
+    }
+}
+
+impl JsonSchema for JobFrequency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "JobFrequency".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A job's period: a duration (\"300s\", \"1h\", \"1d\") or calendar months (\"1mo\", \"3mo\").",
+            "examples": ["300s", "1h", "1d", "1mo"]
+        })
+    }
 }
 
 /// The client retry policy of the push (SPEC 5).

@@ -260,7 +260,7 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
         if !job_ids.insert(j.id) {
             out.push(Finding::new(join_key(&p, "id"), "a unique job id", j.id.to_string()));
         }
-        if j.frequency < Duration::SECOND {
+        if j.frequency.nominal() < Duration::SECOND {
             out.push(Finding::new(join_key(&p, "frequency"), "at least 1s", j.frequency.to_string()));
         }
         for (name, at) in [("first_run", j.first_run), ("datestart", j.datestart), ("dateend", j.dateend)] {

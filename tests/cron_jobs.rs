@@ -1,0 +1,83 @@
+//! The runner driven by the engine (SPEC 2.2), read from the trace: calendar months, the grid and
+//! skip rule across a long outage, the 600 s time limit, and a DST change.
+
+use syncsim::sim::run::{self, RunOptions, TransportChoice};
+use syncsim::sim::scenario;
+
+/// (start of the run, slot it served, fate) of every run.
+fn runs(text: &str) -> Vec<(String, String, String)> {
+    let s = scenario::load_str("jobs.json", text).unwrap_or_else(|p| panic!("{p:#?}"));
+    let mut buf = Vec::new();
+    let (_, result) =
+        run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: Some(&mut buf), progress: &mut |_| {} });
+    result.unwrap();
+    String::from_utf8(buf)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["kind"] == "run")
+        .map(|l| {
+            let end_ms = l["t_ms"].as_i64().unwrap();
+            let start = syncsim::time::Instant(end_ms - l["duration_ms"].as_i64().unwrap()).to_rfc3339();
+            (start[..16].to_string(), l["slot"].as_str().unwrap()[..16].to_string(), l["fate"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+fn job(frequency: &str, first_run: &str, duration: &str, extra: &str) -> String {
+    format!(
+        r#"{{"name": "jobs", "start": "2026-01-01T00:00:00Z", "time_zone": "Europe/Paris", {extra}
+  "cron": {{"tick": "1m", "jobs": [{{"id": 1, "label": "job", "frequency": "{frequency}", "first_run": "{first_run}", "duration": {{"fixed": "{duration}"}}}}]}}}}"#
+    )
+}
+
+#[test]
+fn monthly_jobs_add_calendar_months_and_overflow_like_php() {
+    let got = runs(&job("1mo", "2026-01-31T08:00:00Z", "10s", r#""duration": "100d","#));
+    let slots: Vec<&str> = got.iter().map(|r| r.1.as_str()).collect();
+    // Jan 31 + 1 month = "Feb 31" = Mar 3 (PHP DateInterval), then Apr 3 by repeated addition.
+    assert_eq!(slots, ["2026-01-31T08:00", "2026-03-03T08:00", "2026-04-03T08:00"]);
+    assert!(got.iter().all(|r| r.2 == "success"));
+}
+
+#[test]
+fn after_a_three_day_outage_the_job_runs_once_then_goes_back_on_the_grid() {
+    let text = job(
+        "6h",
+        "2026-01-01T00:00:00Z",
+        "10s",
+        r#""duration": "6d", "timeline": [{"at": "+1d1h", "event": "cron_stop"}, {"at": "+4d2h30m", "event": "cron_start"}],"#,
+    );
+    let got = runs(&text);
+    let around: Vec<(&str, &str)> =
+        got.iter().filter(|r| r.0.as_str() >= "2026-01-01T18:00").take(4).map(|r| (r.0.as_str(), r.1.as_str())).collect();
+    // Slots run at the tick after them (the due test is strict). Cron stops at 01:00 on day 2,
+    // after the 00:00 slot ran; the 06:00, 12:00, ... slots are missed. Cron is back at 02:30 on
+    // day 5 (a tick; scenario events run before timers): one run, for the first missed slot
+    // (datenextrun never moved), then the grid again from 06:00.
+    assert_eq!(
+        around,
+        [
+            ("2026-01-01T18:01", "2026-01-01T18:00"),
+            ("2026-01-02T00:01", "2026-01-02T00:00"),
+            ("2026-01-05T02:30", "2026-01-02T06:00"),
+            ("2026-01-05T06:01", "2026-01-05T06:00")
+        ]
+    );
+}
+
+#[test]
+fn a_run_over_600_s_of_processing_is_killed_and_the_job_stays_stuck() {
+    let got = runs(&job("1h", "2026-01-01T00:00:00Z", "15m", r#""duration": "1d","#));
+    assert_eq!(got.len(), 1, "stuck after the first run: {got:?}");
+    assert_eq!(got[0].2, "time_limit");
+}
+
+#[test]
+fn a_daily_grid_keeps_utc_time_across_the_paris_spring_change() {
+    // Dolibarr adds 86 400 s: 07:00 UTC every day, so 08:00 CET before and 09:00 CEST after.
+    let text = r#"{"name": "jobs", "start": "2026-03-27T00:00:00Z", "time_zone": "Europe/Paris", "duration": "4d",
+      "cron": {"tick": "1m", "jobs": [{"id": 1, "label": "job", "frequency": "1d", "first_run": "2026-03-27T07:00:00Z"}]}}"#;
+    let slots: Vec<String> = runs(text).into_iter().map(|r| r.1).collect();
+    assert_eq!(slots, ["2026-03-27T07:00", "2026-03-28T07:00", "2026-03-29T07:00", "2026-03-30T07:00"]);
+}
