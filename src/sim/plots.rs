@@ -22,6 +22,28 @@ const COLORS: [RGBColor; 8] = [
 
 type Series = (String, Vec<(f64, f64)>);
 
+/// Draw each series as a coloured line with its legend entry. A macro because plotters' linear
+/// and logarithmic charts have different types.
+macro_rules! draw_lines {
+    ($chart:expr, $series:expr, $map:expr) => {{
+        for (k, (name, points)) in $series.iter().enumerate() {
+            let color = COLORS[k % COLORS.len()];
+            $chart
+                .draw_series(LineSeries::new(points.iter().copied().map($map), color.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        }
+        $chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(|e| e.to_string())?;
+    }};
+}
+
 fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<String, String> {
     let mut svg = String::new();
     {
@@ -37,21 +59,7 @@ fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> R
             .build_cartesian_2d(0f64..x_max, 0f64..y_max)
             .map_err(|e| e.to_string())?;
         chart.configure_mesh().x_desc(x_label).y_desc(y_label).draw().map_err(|e| e.to_string())?;
-        for (k, (name, points)) in series.iter().enumerate() {
-            let color = COLORS[k % COLORS.len()];
-            chart
-                .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        draw_lines!(chart, series, |p: (f64, f64)| p);
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
@@ -139,21 +147,7 @@ fn log_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Re
             .build_cartesian_2d(0f64..x_max, (1f64..y_max).log_scale())
             .map_err(|e| e.to_string())?;
         chart.configure_mesh().x_desc(x_label).y_desc(y_label).draw().map_err(|e| e.to_string())?;
-        for (k, (name, points)) in series.iter().enumerate() {
-            let color = COLORS[k % COLORS.len()];
-            chart
-                .draw_series(LineSeries::new(points.iter().map(|&(x, y)| (x, y.max(1.0))), color.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        draw_lines!(chart, series, |(x, y): (f64, f64)| (x, y.max(1.0)));
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
