@@ -252,3 +252,19 @@ proptest! {
         let _ = scenario::load_str("random.json", &text);
     }
 }
+
+#[test]
+fn fault_plans_name_existing_banks_transient_states_and_valid_statuses() {
+    let text = r#"{"name": "f", "start": "2026-01-01T00:00:00Z", "duration": "2d",
+      "sync": {"connectors": [{"id": "b"}]},
+      "faults": {
+        "banks": {"nope": {}, "b": {"errors": [{"probability": 2, "state": "wrongpass"}]}},
+        "kuma_push": {"errors": [{"probability": 0.1, "status": 42}], "outages": [{"at": "+1h", "duration": "0s"}]}
+      }}"#;
+    let ps = problems(text);
+    find(&ps, "faults.banks.nope");
+    find(&ps, "faults.banks.b.errors[0].probability");
+    assert!(find(&ps, "faults.banks.b.errors[0].state").expected.contains("transient"));
+    find(&ps, "faults.kuma_push.errors[0].status");
+    find(&ps, "faults.kuma_push.outages[0].duration");
+}

@@ -116,6 +116,11 @@ pub fn run(
         plan.connections.iter().map(|c| c.transient),
         crate::sim::rng::stream(seed, "bank"),
     );
+    for (k, c) in plan.connectors.iter().enumerate() {
+        if !c.errors.is_empty() {
+            bank.set_connector_errors(k as u32, c.errors.clone());
+        }
+    }
     let blank = Conn {
         next_try: NONE,
         last_success: NONE,

@@ -12,9 +12,11 @@ use crate::time::Instant;
 
 const NEVER: Instant = Instant(i64::MIN);
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct ConnectorTruth {
     capacity_per_minute: Option<u32>,
+    /// Fault plan: error probabilities and the state each answers, checked in order.
+    errors: Vec<(Probability, ConnectionState)>,
     outage_until: Instant,
     minute: i64,
     load_this_minute: u32,
@@ -45,6 +47,7 @@ impl Bank {
                 .iter()
                 .map(|&capacity_per_minute| ConnectorTruth {
                     capacity_per_minute,
+                    errors: Vec::new(),
                     outage_until: NEVER,
                     minute: i64::MIN,
                     load_this_minute: 0,
@@ -59,11 +62,17 @@ impl Bank {
         }
     }
 
+    /// The fault plan's error probabilities for a connector, checked in order on every attempt.
+    pub fn set_connector_errors(&mut self, connector: u32, errors: Vec<(Probability, ConnectionState)>) {
+        self.connectors[connector as usize].errors = errors;
+    }
+
     /// Answer one sync attempt on `connection` (of `connector`) at `now`.
     ///
     /// Checks in this order (documented in ARCHITECTURE.md): the attempt counts in the connector's
     /// load of the current minute; a connector outage answers `websiteUnavailable`; a load above
-    /// the capacity answers `rateLimiting`; then the connection's credentials condition; its
+    /// the capacity answers `rateLimiting`; the connector's fault-plan errors (each drawn from
+    /// the bank stream, in order); then the connection's credentials condition; its
     /// unavailable window (`websiteUnavailable`); a transient error draw (`bug`); else `ok`.
     /// Calls must come in non-decreasing `now` (the minute counter only moves forward).
     pub fn answer(&mut self, now: Instant, connection: u32, connector: u32) -> ConnectionState {
@@ -79,6 +88,11 @@ impl Bank {
         }
         if c.capacity_per_minute.is_some_and(|cap| c.load_this_minute > cap) {
             return ConnectionState::RateLimiting;
+        }
+        for &(p, state) in &c.errors {
+            if p.chance(&mut self.rng) {
+                return state;
+            }
         }
         let t = &self.connections[connection as usize];
         if t.condition != ConnectionState::Ok {
@@ -149,6 +163,16 @@ mod tests {
         assert_eq!(b.answer(Instant(1_000), 0, 0), ConnectionState::Wrongpass);
         b.user_acts(0);
         assert_eq!(b.answer(Instant(1_001), 0, 0), ConnectionState::Ok);
+    }
+
+    #[test]
+    fn connector_fault_errors_answer_their_state_before_the_credentials() {
+        let mut b = bank(None, 0.0);
+        b.set_condition(0, ConnectionState::Wrongpass);
+        b.set_connector_errors(0, vec![(Probability::from_f64(1.0), ConnectionState::Validating)]);
+        assert_eq!(b.answer(Instant(0), 0, 0), ConnectionState::Validating);
+        b.set_connector_errors(0, Vec::new());
+        assert_eq!(b.answer(Instant(1), 0, 0), ConnectionState::Wrongpass);
     }
 
     #[test]

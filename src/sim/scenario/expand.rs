@@ -17,6 +17,8 @@ pub struct ConnectorPlan {
     pub name: String,
     pub sync_frequency: Option<Duration>,
     pub capacity_per_minute: Option<u32>,
+    /// Fault plan errors (`faults.banks.<id>.errors`).
+    pub errors: Vec<(Probability, ConnectionState)>,
 }
 
 /// One connection, compact: a million of these take 32 MB.
@@ -92,6 +94,12 @@ pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
             // Powens' sync_periodicity is in days; round to the millisecond once, here.
             sync_frequency: c.sync_frequency.or(c.sync_periodicity.map(|d| Duration::from_ms((d * 86_400_000.0).round() as i64))),
             capacity_per_minute: c.capacity,
+            errors: f
+                .faults
+                .banks
+                .get(&c.id)
+                .map(|b| b.errors.iter().map(|e| (Probability::from_f64(e.probability), e.state)).collect())
+                .unwrap_or_default(),
         })
         .collect();
     let connector_index: BTreeMap<&str, u32> = f.sync.connectors.iter().enumerate().map(|(i, c)| (c.id.as_str(), i as u32)).collect();
@@ -200,6 +208,13 @@ pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
             Some((at, e))
         })
         .collect();
+    // Fault-plan outages of the banks are connector outages.
+    for (id, b) in &f.faults.banks {
+        for o in &b.outages {
+            let at = o.at.resolve(start);
+            timeline.push((at, WorldEvent::ConnectorOutage { connector: connector_index[id.as_str()], until: at + o.duration }));
+        }
+    }
     // File events first, then generated ones; a stable sort keeps that order among equals.
     timeline.append(&mut events);
     timeline.sort_by_key(|&(at, _)| at);

@@ -321,6 +321,31 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
         }
     }
 
+    for (id, b) in &f.faults.banks {
+        let p = join_key("faults.banks", id);
+        if !connector_ids.contains(id.as_str()) {
+            out.push(Finding::new(p.clone(), known("connector", &connector_ids), format!("{id:?}")));
+        }
+        for (i, o) in b.outages.iter().enumerate() {
+            let op = join_index(&join_key(&p, "outages"), i);
+            in_run(o.at, join_key(&op, "at"), &mut out);
+            if o.duration <= Duration::ZERO {
+                out.push(Finding::new(join_key(&op, "duration"), "a duration above 0", o.duration.to_string()));
+            }
+        }
+        for (i, e) in b.errors.iter().enumerate() {
+            let ep = join_index(&join_key(&p, "errors"), i);
+            rate(e.probability, join_key(&ep, "probability"), &mut out);
+            if e.state.class() != crate::logic::sync::StateClass::Transient {
+                out.push(Finding::new(
+                    join_key(&ep, "state"),
+                    "a transient state: websiteUnavailable, rateLimiting, bug or validating",
+                    e.state.as_str(),
+                ));
+            }
+        }
+    }
+
     // timeline
     if f.timeline.len() > MAX_TIMELINE_EVENTS {
         out.push(Finding::new("timeline", format!("at most {MAX_TIMELINE_EVENTS} events"), f.timeline.len().to_string()));

@@ -25,6 +25,35 @@ pub struct FaultsSpec {
     pub kuma_push: Option<LinkFaultsSpec>,
     #[serde(default)]
     pub webhooks: Option<LinkFaultsSpec>,
+    /// Per bank connector, by id: what the bank's side of a sync attempt suffers.
+    #[serde(default)]
+    pub banks: BTreeMap<String, BankFaultsSpec>,
+}
+
+/// Faults on a bank (SPEC 5: "and the banks"): outage windows (every attempt answers
+/// `websiteUnavailable`) and error probabilities answering a transient state.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BankFaultsSpec {
+    #[serde(default)]
+    pub outages: Vec<BankOutageSpec>,
+    #[serde(default)]
+    pub errors: Vec<BankErrorSpec>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BankOutageSpec {
+    pub at: At,
+    pub duration: Duration,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BankErrorSpec {
+    pub probability: f64,
+    /// A transient state: `websiteUnavailable`, `rateLimiting`, `bug` or `validating`.
+    pub state: crate::logic::sync::ConnectionState,
 }
 
 impl FaultsSpec {
