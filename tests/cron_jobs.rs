@@ -81,3 +81,25 @@ fn a_daily_grid_keeps_utc_time_across_the_paris_spring_change() {
     let slots: Vec<String> = runs(text).into_iter().map(|r| r.1).collect();
     assert_eq!(slots, ["2026-03-27T07:00", "2026-03-28T07:00", "2026-03-29T07:00", "2026-03-30T07:00"]);
 }
+
+#[test]
+fn run_now_runs_at_once_with_pending_faults_and_leaves_a_future_slot_on_the_grid() {
+    let text = job(
+        "1h",
+        "2026-01-01T00:00:00Z",
+        "10s",
+        r#""duration": "2h", "timeline": [{"at": "+10m", "event": "job_error", "job": 1}, {"at": "+20m", "event": "run_now", "job": 1}],"#,
+    );
+    let got = runs(&text);
+    let got: Vec<(&str, &str, &str)> = got.iter().map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_str())).collect();
+    // "Exécuter maintenant" at 00:20 runs at once (the pending error applies to it); datenextrun
+    // (01:00) is not before the click, so it stays and the 01:00 slot still runs at 01:01.
+    assert_eq!(
+        got,
+        [
+            ("2026-01-01T00:01", "2026-01-01T00:00", "success"),
+            ("2026-01-01T00:20", "2026-01-01T01:00", "error"),
+            ("2026-01-01T01:01", "2026-01-01T01:00", "success")
+        ]
+    );
+}

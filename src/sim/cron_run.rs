@@ -211,6 +211,28 @@ pub fn retry_policy(spec: &crate::sim::scenario::model::RetrySpec) -> RetryPolic
     }
 }
 
+/// How a run that starts now will end and how long it takes: a pending crash (the process dies),
+/// more than 600 s of processing (killed by PHP's limit), a pending or random error, else
+/// success; a pending hang adds network waiting, which the PHP limit does not count. Draws the
+/// duration and the error from the jobs stream in a fixed order.
+fn decide_fate(job: &mut JobExtra, job_rng: &mut ChaCha8Rng) -> (RunFate, Duration) {
+    let own = draw(job.spec.duration, job_rng);
+    let random_error = job.error_rate.chance(job_rng);
+    let wait = job.hang_pending.take().unwrap_or(Duration::ZERO);
+    if std::mem::take(&mut job.crash_pending) {
+        (RunFate::Crashed, own)
+    } else if own > PHP_TIME_LIMIT {
+        (RunFate::TimeLimit, PHP_TIME_LIMIT + wait)
+    } else if job.errors_pending > 0 {
+        job.errors_pending -= 1;
+        (RunFate::Error, own + wait)
+    } else if random_error {
+        (RunFate::Error, own + wait)
+    } else {
+        (RunFate::Success, own + wait)
+    }
+}
+
 /// Run the jobs and monitors of `scenario` (one pass of the whole duration).
 pub fn run(
     scenario: &Scenario,
@@ -367,22 +389,7 @@ pub fn run(
             let Some(slot) = runner.view(id).map(|v| v.datenextrun) else { continue };
             let Ok(ticket) = runner.start_job(proc_.pass, id, now) else { continue };
             let Some(j) = jobs.iter_mut().position(|x| x.spec.id == id) else { continue };
-            let job = &mut jobs[j];
-            let own = draw(job.spec.duration, job_rng);
-            let random_error = job.error_rate.chance(job_rng);
-            let wait = job.hang_pending.take().unwrap_or(Duration::ZERO);
-            let (fate, took) = if std::mem::take(&mut job.crash_pending) {
-                (RunFate::Crashed, own)
-            } else if own > PHP_TIME_LIMIT {
-                (RunFate::TimeLimit, PHP_TIME_LIMIT + wait)
-            } else if job.errors_pending > 0 {
-                job.errors_pending -= 1;
-                (RunFate::Error, own + wait)
-            } else if random_error {
-                (RunFate::Error, own + wait)
-            } else {
-                (RunFate::Success, own + wait)
-            };
+            let (fate, took) = decide_fate(&mut jobs[j], job_rng);
             log.runs.push(RunRecord { job: id, slot, start: now, end: None, fate, push_delivered: None, push_attempts: 0 });
             proc_.current = Some(Current { ticket, run: log.runs.len() - 1, fate });
             queue.push(now + took, Class::Timer, Ev::JobEnd { process: p });
@@ -423,18 +430,18 @@ pub fn run(
                             processes.push(Process { pass: ticket.pass, due: vec![*job], next: 1, current: None });
                             let p = (processes.len() - 1) as u32;
                             if let Some(j) = job_index(*job, &jobs) {
-                                let own = draw(jobs[j].spec.duration, &mut job_rng);
+                                let (fate, took) = decide_fate(&mut jobs[j], &mut job_rng);
                                 log.runs.push(RunRecord {
                                     job: *job,
                                     slot,
                                     start: now,
                                     end: None,
-                                    fate: RunFate::Success,
+                                    fate,
                                     push_delivered: None,
                                     push_attempts: 0,
                                 });
-                                processes[p as usize].current = Some(Current { ticket, run: log.runs.len() - 1, fate: RunFate::Success });
-                                queue.push(now + own, Class::Timer, Ev::JobEnd { process: p });
+                                processes[p as usize].current = Some(Current { ticket, run: log.runs.len() - 1, fate });
+                                queue.push(now + took, Class::Timer, Ev::JobEnd { process: p });
                             }
                         }
                     }
