@@ -17,6 +17,8 @@ struct Gen {
     events: Vec<(u32, usize, u8)>, // (minutes from start, connection, kind)
     outage: Option<(u32, u32)>,
     seed: u64,
+    /// Create every connection in the same minute (so the bank's capacity of 2 is exceeded).
+    together: bool,
 }
 
 const STATES: [&str; 6] = ["wrongpass", "SCARequired", "passwordExpired", "websiteUnavailable", "ok", "decoupled"];
@@ -25,24 +27,27 @@ fn any_scenario() -> impl Strategy<Value = Gen> {
     (
         0u8..=1,
         prop_oneof![Just("fixed"), Just("random-hours"), Just("uniform-jitter"), Just("stable-offset"), Just("load-aware")],
-        1usize..=4,
+        1usize..=5,
         prop::collection::vec((0u32..14 * 1440, 0usize..4, 0u8..8), 0..25),
         prop::option::of((0u32..14 * 1440, 60u32..3000)),
         any::<u64>(),
+        any::<bool>(),
     )
-        .prop_map(|(retry_wrongpass, spreading, connections, events, outage, seed)| Gen {
+        .prop_map(|(retry_wrongpass, spreading, connections, events, outage, seed, together)| Gen {
             retry_wrongpass,
             spreading,
             connections,
             events,
             outage,
             seed,
+            together,
         })
 }
 
 fn scenario_text(g: &Gen) -> String {
-    let connections: Vec<String> =
-        (0..g.connections).map(|i| format!(r#"{{"id": "c{i}", "connector": "bank", "created": "+{}m"}}"#, i * 37)).collect();
+    let connections: Vec<String> = (0..g.connections)
+        .map(|i| format!(r#"{{"id": "c{i}", "connector": "bank", "created": "+{}m"}}"#, if g.together { 0 } else { i * 37 }))
+        .collect();
     let mut timeline: Vec<String> = g
         .events
         .iter()
@@ -205,5 +210,44 @@ proptest! {
             }
             Ok(())
         })?;
+    }
+}
+
+/// "Sometimes" assertions: over a fixed sample of generated scenarios, every rule and every
+/// interesting situation is reached at least once, so a generator that stops producing one makes
+/// this fail instead of letting the properties above pass vacuously.
+#[test]
+fn the_generator_reaches_every_rule_and_the_interesting_situations() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(ProptestConfig::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let mut seen: BTreeMap<String, u64> = BTreeMap::new();
+    for _ in 0..150 {
+        let g = any_scenario().new_tree(&mut runner).unwrap().current();
+        for l in trace_of(&scenario_text(&g)) {
+            if let Some(rule) = l["rule"].as_str() {
+                *seen.entry(format!("rule {rule}")).or_default() += 1;
+            }
+            if let Some(state) = l["state"].as_str().filter(|_| l["kind"] == "attempt") {
+                *seen.entry(format!("answer {state}")).or_default() += 1;
+            }
+            if l["kind"] == "user_action" {
+                *seen.entry("user action".into()).or_default() += 1;
+            }
+        }
+    }
+    for case in [
+        "rule A",
+        "rule B",
+        "rule C-first",
+        "rule C-repeat",
+        "rule C-wait",
+        "rule D-first",
+        "rule D-backoff",
+        "answer rateLimiting",
+        "answer websiteUnavailable",
+        "user action",
+    ] {
+        assert!(seen.get(case).copied().unwrap_or(0) > 0, "never reached: {case}; reached: {seen:?}");
     }
 }
