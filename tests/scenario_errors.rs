@@ -268,3 +268,10 @@ fn fault_plans_name_existing_banks_transient_states_and_valid_statuses() {
     find(&ps, "faults.kuma_push.errors[0].status");
     find(&ps, "faults.kuma_push.outages[0].duration");
 }
+
+#[test]
+fn the_published_json_schema_is_fresh() {
+    let expected = serde_json::to_string_pretty(&scenario::json_schema()).unwrap() + "\n";
+    let on_disk = std::fs::read_to_string("docs/scenario.schema.json").unwrap_or_default();
+    assert!(on_disk == expected, "docs/scenario.schema.json is stale: run `cargo run -- schema > docs/scenario.schema.json`");
+}
