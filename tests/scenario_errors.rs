@@ -275,3 +275,9 @@ fn the_published_json_schema_is_fresh() {
     let on_disk = std::fs::read_to_string("docs/scenario.schema.json").unwrap_or_default();
     assert!(on_disk == expected, "docs/scenario.schema.json is stale: run `cargo run -- schema > docs/scenario.schema.json`");
 }
+
+#[test]
+fn a_schema_key_for_editors_is_accepted() {
+    let text = r#"{"$schema": "../docs/scenario.schema.json", "name": "s", "start": "2026-01-01T00:00:00Z", "duration": "1d"}"#;
+    assert!(scenario::load_str("s.json", text).is_ok());
+}

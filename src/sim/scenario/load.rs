@@ -391,7 +391,7 @@ fn collect_structure(value: &Value, out: &mut Vec<Finding>) {
         &["name", "start", "duration"],
         &|key, v, path, out| {
             match key {
-                "name" | "description" | "time_zone" => check::<String>(v, path, out),
+                "name" | "description" | "time_zone" | "$schema" => check::<String>(v, path, out),
                 "seed" => check::<u64>(v, path, out),
                 "start" => check::<crate::time::At>(v, path, out),
                 "duration" => check::<crate::time::Duration>(v, path, out),

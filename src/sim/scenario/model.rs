@@ -16,6 +16,9 @@ use crate::time::{At, Duration};
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
+    /// Optional: the JSON Schema editors should use (e.g. "../docs/scenario.schema.json").
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     /// Short name; also the folder of its report under `reports/`.
     pub name: String,
     #[serde(default)]
