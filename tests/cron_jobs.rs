@@ -1,20 +1,12 @@
 //! The runner driven by the engine (SPEC 2.2), read from the trace: calendar months, the grid and
 //! skip rule across a long outage, the 600 s time limit, and a DST change.
 
-use syncsim::sim::run::{self, RunOptions, TransportChoice};
-use syncsim::sim::scenario;
+mod support;
 
 /// (start of the run, slot it served, fate) of every run.
 fn runs(text: &str) -> Vec<(String, String, String)> {
-    let s = scenario::load_str("jobs.json", text).unwrap_or_else(|p| panic!("{p:#?}"));
-    let mut buf = Vec::new();
-    let (_, result) =
-        run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: Some(&mut buf), progress: &mut |_| {} });
-    result.unwrap();
-    String::from_utf8(buf)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    support::trace(text)
+        .into_iter()
         .filter(|l| l["kind"] == "run")
         .map(|l| {
             let end_ms = l["t_ms"].as_i64().unwrap();

@@ -4,8 +4,9 @@
 //! 00:01:10 with 3 attempts, base 1 s, no jitter, 10 s per attempt, a 2-minute deadline. The
 //! push lines of the trace say when each attempt came back and what the policy decided.
 
-use syncsim::sim::run::{self, RunOptions, TransportChoice};
-use syncsim::sim::scenario;
+use syncsim::sim::run::TransportChoice;
+
+mod support;
 
 fn scenario_text(faults: &str) -> String {
     format!(
@@ -20,14 +21,8 @@ fn scenario_text(faults: &str) -> String {
 
 /// (time of day, component, kind, wire, status, next) of every heartbeat and Kuma line.
 fn lines(faults: &str, transport: TransportChoice) -> Vec<String> {
-    let s = scenario::load_str("faults.json", &scenario_text(faults)).unwrap_or_else(|p| panic!("{p:#?}"));
-    let mut buf = Vec::new();
-    let (_, result) = run::run(&s, RunOptions { seed: None, transport, trace: Some(&mut buf), progress: &mut |_| {} });
-    result.unwrap();
-    String::from_utf8(buf)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    support::trace_over(&scenario_text(faults), transport)
+        .into_iter()
         .filter(|l| l["component"] == "heartbeat" || l["component"] == "kuma")
         .map(|l| {
             let t = l["t"].as_str().unwrap()[11..23].to_string();

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use syncsim::sim::run::{self, RunOptions, TransportChoice};
-use syncsim::sim::scenario;
+
+mod support;
 
 #[derive(Debug, Clone)]
 struct Gen {
@@ -109,23 +109,6 @@ fn text(g: &Gen) -> String {
     )
 }
 
-fn trace(text: &str) -> Vec<serde_json::Value> {
-    let s = scenario::load_str("generated-jobs.json", text).unwrap_or_else(|p| panic!("invalid generated file: {p:#?}\n{text}"));
-    let mut buf = Vec::new();
-    let (_, r) =
-        run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: Some(&mut buf), progress: &mut |_| {} });
-    r.unwrap();
-    String::from_utf8(buf).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
-
-fn keep(text: &str, name: &str) -> String {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../syncsim-failures");
-    let _ = std::fs::create_dir_all(&dir);
-    let path = dir.join(format!("{name}.json"));
-    let _ = std::fs::write(&path, text);
-    format!("replay with: cargo run -- run {} --trace trace.jsonl", path.display())
-}
-
 const START_MS: i64 = 1_777_852_800_000; // 2026-05-04T00:00:00Z
 
 proptest! {
@@ -139,9 +122,9 @@ proptest! {
     fn runner_every_run_serves_a_slot_of_its_grid(g in any_case()) {
         let t = text(&g);
         let first = START_MS + 120_000;
-        for l in trace(&t).iter().filter(|l| l["kind"] == "run") {
+        for l in support::trace(&t).iter().filter(|l| l["kind"] == "run") {
             let slot = syncsim::time::Instant::parse_rfc3339(l["slot"].as_str().unwrap()).unwrap().as_ms();
-            prop_assert!((slot - first) % (g.frequency_s as i64 * 1000) == 0, "slot {} off the grid\n{}", l["slot"], keep(&t, "runner_grid"));
+            prop_assert!((slot - first) % (g.frequency_s as i64 * 1000) == 0, "slot {} off the grid\n{}", l["slot"], support::keep_failure(&t, "runner_grid"));
         }
     }
 
@@ -150,14 +133,14 @@ proptest! {
         let t = text(&g);
         let window_ms = interval_s(&g) as i64 * 1000 + 1000;
         let mut last_up: Option<i64> = None;
-        for l in trace(&t) {
+        for l in support::trace(&t) {
             let at = l["t_ms"].as_i64().unwrap();
             match (l["kind"].as_str(), l["status"].as_str(), l["notification"].as_str()) {
                 (Some("beat"), Some("UP"), _) => last_up = Some(at),
                 (Some("notification"), _, Some("down")) => {
                     let since = at - last_up.unwrap_or(START_MS);
                     let bound = if last_up.is_some() { window_ms } else { window_ms - 1000 };
-                    prop_assert!(since > bound - 1, "DOWN {since} ms after the last UP (window {window_ms})\n{}", keep(&t, "kuma_down_needs_a_gap"));
+                    prop_assert!(since > bound - 1, "DOWN {since} ms after the last UP (window {window_ms})\n{}", support::keep_failure(&t, "kuma_down_needs_a_gap"));
                 }
                 _ => {}
             }
@@ -167,7 +150,7 @@ proptest! {
     #[test]
     fn kuma_a_gap_beyond_the_worst_case_deadline_always_ends_in_a_down(g in any_case()) {
         let t = text(&g);
-        let lines = trace(&t);
+        let lines = support::trace(&t);
         let (i_ms, r_ms, n) = (interval_s(&g) as i64 * 1000, g.retry_interval_s as i64 * 1000, g.max_retries as i64);
         // Worst case after the last push (see world::kuma::monitor): the check that re-arms from
         // an earlier push can come up to I + 2 s later, then N retries R apart, plus lateness.
@@ -178,7 +161,7 @@ proptest! {
             if w[1] - w[0] > deadline {
                 prop_assert!(
                     downs.iter().any(|&d| d > w[0] && d <= w[0] + deadline),
-                    "no DOWN in a gap of {} ms after the UP at {} (deadline {deadline} ms)\n{}", w[1] - w[0], w[0], keep(&t, "kuma_gap_ends_in_down")
+                    "no DOWN in a gap of {} ms after the UP at {} (deadline {deadline} ms)\n{}", w[1] - w[0], w[0], support::keep_failure(&t, "kuma_gap_ends_in_down")
                 );
             }
         }
@@ -195,7 +178,7 @@ fn the_generator_reaches_pending_recoveries_downs_stuck_jobs_lost_pushes_and_ret
     for _ in 0..60 {
         let g = any_case().new_tree(&mut runner).unwrap().current();
         let mut last_status = String::new();
-        for l in trace(&text(&g)) {
+        for l in support::trace(&text(&g)) {
             match (l["kind"].as_str(), l["status"].as_str()) {
                 (Some("beat"), Some(s)) => {
                     if last_status == "PENDING" && s == "UP" {

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use syncsim::sim::run::{self, RunOptions, TransportChoice};
-use syncsim::sim::scenario;
+
+mod support;
 
 #[derive(Debug, Clone)]
 struct Gen {
@@ -87,30 +87,11 @@ fn scenario_text(g: &Gen) -> String {
     )
 }
 
-/// Run a generated scenario and return its trace lines.
-fn trace_of(text: &str) -> Vec<serde_json::Value> {
-    let s = scenario::load_str("generated.json", text).unwrap_or_else(|p| panic!("generator made an invalid file: {p:#?}\n{text}"));
-    let mut buf = Vec::new();
-    let (_, result) =
-        run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: Some(&mut buf), progress: &mut |_| {} });
-    result.unwrap();
-    String::from_utf8(buf).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
-
-/// Keep the failing case as a replayable file, and say where it is.
-fn keep_failure(text: &str, property: &str) -> String {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../syncsim-failures");
-    let _ = std::fs::create_dir_all(&dir);
-    let path = dir.join(format!("{property}.json"));
-    let _ = std::fs::write(&path, text);
-    format!("replay with: cargo run -- run {} --trace trace.jsonl", path.display())
-}
-
 fn check(text: &str, property: &str, ok: impl Fn(&[serde_json::Value]) -> Result<(), String>) -> Result<(), TestCaseError> {
-    let lines = trace_of(text);
+    let lines = support::trace(text);
     match ok(&lines) {
         Ok(()) => Ok(()),
-        Err(why) => Err(TestCaseError::fail(format!("{why}\n{}", keep_failure(text, property)))),
+        Err(why) => Err(TestCaseError::fail(format!("{why}\n{}", support::keep_failure(text, property)))),
     }
 }
 
@@ -224,7 +205,7 @@ fn the_generator_reaches_every_rule_and_the_interesting_situations() {
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
     for _ in 0..150 {
         let g = any_scenario().new_tree(&mut runner).unwrap().current();
-        for l in trace_of(&scenario_text(&g)) {
+        for l in support::trace(&scenario_text(&g)) {
             if let Some(rule) = l["rule"].as_str() {
                 *seen.entry(format!("rule {rule}")).or_default() += 1;
             }

@@ -1,0 +1,30 @@
+//! Shared by the engine-level tests: run a scenario given as text and read its trace, and keep a
+//! failing generated scenario as a file that `syncsim run` replays.
+
+#![allow(dead_code)] // each test file uses part of it
+
+use syncsim::sim::run::{self, RunOptions, TransportChoice};
+use syncsim::sim::scenario;
+
+/// Run a scenario given as text over `transport` and return its trace lines.
+pub fn trace_over(text: &str, transport: TransportChoice) -> Vec<serde_json::Value> {
+    let s = scenario::load_str("generated.json", text).unwrap_or_else(|p| panic!("invalid scenario: {p:#?}\n{text}"));
+    let mut buf = Vec::new();
+    let (_, result) = run::run(&s, RunOptions { seed: None, transport, trace: Some(&mut buf), progress: &mut |_| {} });
+    result.unwrap_or_else(|e| panic!("{e}"));
+    String::from_utf8(buf).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// The same, in-process.
+pub fn trace(text: &str) -> Vec<serde_json::Value> {
+    trace_over(text, TransportChoice::InProcess)
+}
+
+/// Write a failing case under `target/syncsim-failures/<property>.json` and say how to replay it.
+pub fn keep_failure(text: &str, property: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../syncsim-failures");
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(format!("{property}.json"));
+    let _ = std::fs::write(&path, text);
+    format!("replay with: cargo run -- run {} --trace trace.jsonl", path.display())
+}
