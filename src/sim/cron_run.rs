@@ -583,16 +583,20 @@ pub fn run(
                 };
                 let back = p.attempt_started + p.latency;
                 let timeout_at = p.retry.attempt_deadline(p.attempt_started);
+                // Only the push of a successful run is a heartbeat; a delivered `status=down`
+                // push (push_on_error) reports the failure, it does not serve the slot.
+                let heartbeat =
+                    matches!(outcome, AttemptOutcome::Status { code: 200..=299, .. }) && log.runs[p.run].fate == RunFate::Success;
                 if back <= timeout_at {
                     p.answer = Some(outcome);
-                    if matches!(outcome, AttemptOutcome::Status { code: 200..=299, .. }) {
+                    if heartbeat {
                         log.runs[p.run].push_delivered = Some(now);
                     }
                     queue.push(back, Class::Arrival, Ev::PushBack { push });
                 } else {
                     // Delivered, but the answer comes too late: the client gives up on it.
                     p.answer = Some(AttemptOutcome::TimedOut);
-                    if matches!(outcome, AttemptOutcome::Status { code: 200..=299, .. }) {
+                    if heartbeat {
                         log.runs[p.run].push_delivered = Some(now);
                     }
                     queue.push(timeout_at, Class::Arrival, Ev::PushBack { push });

@@ -10,13 +10,14 @@ use crate::sim::alerts::MonitorTimeline;
 use crate::sim::report::{ExpectationResult, JobFigures, MonitorFigures, Report, VariantReport, metric_value};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::expand::expand;
+use crate::sim::scenario::model::KumaVersionSpec;
 use crate::sim::sync_run::{self, SyncPlotData, VariantSetup};
 use crate::sim::trace::Trace;
 use crate::sim::transport::http::HttpTransport;
 use crate::sim::transport::{InProcess, Link, SharedService};
 use crate::sim::{alerts, cron_run};
 use crate::time::LocalClock;
-use crate::world::kuma::monitor::{MonitorSettings, PushMonitor};
+use crate::world::kuma::monitor::{KumaVersion, MonitorSettings, PushMonitor};
 use crate::world::kuma::server::KumaServer;
 
 /// A finished run: the report and what its plots are drawn from.
@@ -167,6 +168,10 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
         return Ok((BTreeMap::new(), BTreeMap::new(), Vec::new()));
     }
     let ids: Vec<String> = f.kuma.monitors.iter().map(|m| m.id.clone()).collect();
+    let version = match f.kuma.version {
+        KumaVersionSpec::V2 => KumaVersion::V2,
+        KumaVersionSpec::V1_23 => KumaVersion::V1_23,
+    };
     let monitors = f
         .kuma
         .monitors
@@ -179,11 +184,12 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
                 resend_interval: m.resend_interval,
                 upside_down: m.upside_down,
                 timer_lateness_ms: m.timer_lateness_ms,
+                version,
             };
             (m.token.clone().unwrap_or_else(|| m.id.clone()), PushMonitor::new(settings))
         })
         .collect();
-    let kuma = Arc::new(Mutex::new(KumaServer::new(monitors)));
+    let kuma = Arc::new(Mutex::new(KumaServer::new(monitors, version)));
     let service: SharedService = kuma.clone();
     let log = if http {
         let mut transport = HttpTransport::start([(Link::KumaPush, service)]).map_err(|e| RunError::Transport(e.to_string()))?;

@@ -478,11 +478,24 @@ pub enum JitterSpec {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KumaSection {
+    /// Which Kuma: "2" (default, 2.x) or "1.23" (down pushes skip the retries, retries kept in
+    /// memory and lost on restart, no ping check).
+    #[serde(default)]
+    pub version: KumaVersionSpec,
     /// When Kuma starts (default: the start): check chains begin a full interval later.
     #[serde(default)]
     pub started: Option<At>,
     #[serde(default)]
     pub monitors: Vec<MonitorSpec>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum KumaVersionSpec {
+    #[default]
+    #[serde(rename = "2")]
+    V2,
+    #[serde(rename = "1.23")]
+    V1_23,
 }
 
 /// A push monitor (SPEC 3.3; Kuma's own field names in snake case).

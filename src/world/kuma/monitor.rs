@@ -1,4 +1,5 @@
-//! Sans-IO model of an **Uptime Kuma 2.x push monitor** (SPEC 3.2, 3.3), driven in virtual time.
+//! Sans-IO model of an **Uptime Kuma 2.x push monitor** (SPEC 3.2, 3.3), driven in virtual time;
+//! [`KumaVersion::V1_23`] opts into Kuma 1.23.x's behaviour (see "Kuma 1.23.x" below).
 //!
 //! The model owns no clock and never sleeps: the harness tells it what happens and when
 //! ([`PushMonitor::handle_push`], [`PushMonitor::handle_timeout`], [`PushMonitor::start`], ...),
@@ -35,7 +36,56 @@
 //!   `setTimeout`, so `stop()` within the first interval cannot cancel it, and the push
 //!   branch re-arms without checking `isStop`. Pause/edit during the first interval can leave
 //!   a second chain running in Kuma until its first failure; the model has one chain only.
-//! - Kuma 1.23 (in-memory retries, down pushes skipping retries): 2.x only.
+//! - For [`KumaVersion::V1_23`]: the check's duration (1.23 re-arms `beatInterval * 1000` after
+//!   the stored beat without subtracting it, so in Kuma the DOWN chain also drifts by the DB time
+//!   of each check; here only `timer_lateness_ms` accumulates), and the HTTP method (1.23 routes
+//!   only `GET`, 2.x `router.all`).
+//!
+//! # Kuma 1.23.x ([`KumaVersion::V1_23`], opt-in; 2.x stays the default)
+//!
+//! Read in `louislam/uptime-kuma` `server/model/monitor.js` and `server/routers/api-router.js`
+//! of the 1.x line. The stored index holds no file tagged 1.23.x, so the code was read in the
+//! versions that bracket 1.23.0: a ~1.21 `monitor.js` (with `UptimeCacheList`) and a 2.0-dev one
+//! (with `UptimeCalculator`, before `heartbeat.retries` existed) have the same push branch, retry
+//! logic, notification tables and "Delay Push Type" start, and a 1.21–1.23 `api-router.js` the
+//! same push route. Later 1.23.x backports were not checked. (A check of the form
+//! `if (time - previousBeat.time > this.interval)` re-armed a full interval after every check was
+//! not found in any 1.x version read; pre-#1428 versions (~1.18) counted heartbeats newer than
+//! `now - interval` and re-armed `beatInterval * 1000` after each check.) What differs from 2.x:
+//!
+//! - **Retries live in memory.** `Monitor#start()`: `let retries = 0;` is a closure variable of
+//!   `start()`, never read from or written to the `heartbeat` table (1.23 has no `retries`
+//!   column). So every `start()` — server start, resume, edit (`restartMonitor`) — resets it to
+//!   0 ("retries lost on restart"; issue #3208: retries in the push route "would persist across
+//!   restart, which would be different to other monitors"). It is reset to 0 by a check that
+//!   finds a recent healthy push (`retries = 0;` before the re-arm) and by a maintenance check
+//!   (`retries = 0;` after the `try`). On failure (`catch`): upside-down with status UP →
+//!   `retries = 0`; else `if ((this.maxretries > 0) && (retries < this.maxretries)) { retries++;
+//!   bean.status = PENDING; }`; there is **no** `else` branch, so while DOWN it stays at N
+//!   (2.x keeps counting).
+//! - **A `status=down` push is DOWN at once** (`api-router.js`, `router.get("/api/push/:pushToken")`):
+//!   `status = (statusString === "up") ? UP : DOWN`, flipped when upside down, MAINTENANCE under
+//!   maintenance, then stored as is: no `determineStatus`, no retries, no PENDING (issue #3208,
+//!   "this will ignore the Retry option and immediately mark the monitor as Down"). It notifies
+//!   when `isImportantForNotification` (UP→DOWN does). The check chain does not know about it:
+//!   its next failure reads a DOWN row, and with N > 0 the in-memory counter (0) gives DOWN→PENDING
+//!   (not important), PENDING…, then PENDING→DOWN, a second "Down" notification: the duplicate
+//!   DOWN that the maintainer called "by our design" (issue #3787, Kuma 1.23.1).
+//! - The push route sets neither `retries` nor `downCount`: the row gets `down_count` 0, the
+//!   column default (`db/patch-monitor-add-resend-interval.sql`: `ADD down_count INTEGER default
+//!   0 not null`), so a push restarts the `resendInterval` count and never sends a reminder
+//!   itself. Under maintenance the stored `msg` is "Monitor under maintenance" (`msg = ...` comes
+//!   before `bean.msg = msg` in 1.23). `ping` is `parseInt`/`parseFloat(...) || null` with no
+//!   range check: no [`MSG_INVALID_PING`] 404.
+//! - **Same as 2.x** (the model shares the code): first check one full interval after `start()`
+//!   ("Delay Push Type"); the check re-reads the latest row and fails unless it is healthy and
+//!   `msSinceLastBeat <= beatInterval * 1000 + bufferTime` (milliseconds, strict `>` fails,
+//!   `bufferTime = 1000`, PR #1428 "Synchronize push monitor heartbeats to api calls"); a
+//!   healthy check re-arms relative to the last push (`beatInterval * 1000 - msSinceLastBeat`,
+//!   plus 1000, or 1000 when negative), a failing one a full `beatInterval` (R when PENDING and
+//!   R > 0) after itself, not relative to the last push: that is the drift while PENDING/DOWN.
+//!   Pushes never move the timer. `isImportantBeat`, `isImportantForNotification`,
+//!   `sendNotification` and the check's `downCount` logic are the same tables as 2.x.
 //!
 //! # Ordering
 //!
@@ -85,11 +135,27 @@ pub struct MonitorSettings {
     /// Added to every timer of the check chain *(model choice, SPEC 3.3; default 1 ms)*.
     /// Negative values are treated as 0 (Node timers never fire early).
     pub timer_lateness_ms: i64,
+    /// Which Kuma release is modelled; [`KumaVersion::V2`] by default.
+    pub version: KumaVersion,
+}
+
+/// The Kuma release whose push-monitor behaviour is modelled (SPEC: "Kuma 1.23 differs (down
+/// pushes skip retries, in-memory retries, drift): a `kuma_version` switch may model it, 2.x is
+/// the default").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KumaVersion {
+    /// Uptime Kuma 2.x: retries stored in the `heartbeat` row, `status=down` pushes go through
+    /// the retries (`determineStatus`).
+    #[default]
+    V2,
+    /// Uptime Kuma 1.23.x: retries held in memory by the check chain (lost on every `start()`),
+    /// `status=down` pushes stored as DOWN at once (see the module docs, "Kuma 1.23.x").
+    V1_23,
 }
 
 impl MonitorSettings {
     /// Settings with interval `interval_s` and the model defaults: R = I, N = 0, K = 0,
-    /// not upside down, 1 ms timer lateness.
+    /// not upside down, 1 ms timer lateness, Kuma 2.x ([`KumaVersion::V2`]).
     pub fn new(interval_s: u32) -> Self {
         MonitorSettings {
             interval_s,
@@ -98,6 +164,7 @@ impl MonitorSettings {
             resend_interval: 0,
             upside_down: false,
             timer_lateness_ms: 1,
+            version: KumaVersion::V2,
         }
     }
 }
@@ -164,7 +231,9 @@ pub enum MonitorEvent {
         msg: String,
         /// The row's `important` flag (`isImportantBeat`).
         important: bool,
-        /// The row's `retries`.
+        /// The row's `retries` ([`KumaVersion::V2`]). With [`KumaVersion::V1_23`], which has no
+        /// such column, the check chain's in-memory `retries` counter just after this beat (what
+        /// 1.23 logs as `Retry:`; a push leaves it unchanged).
         retries: u32,
         source: BeatSource,
     },
@@ -189,6 +258,7 @@ pub enum PushReply {
 struct StoredBeat {
     time: Instant,
     status: Status,
+    /// 0 for rows written by [`KumaVersion::V1_23`] (no such column in 1.23).
     retries: u32,
     down_count: u32,
 }
@@ -210,6 +280,9 @@ struct StoredBeat {
 /// treats a recent DOWN row as healthy and re-arms; otherwise it stores **UP** (the flipped
 /// failure status) with `retries = 0`, never PENDING (`monitor.js`, `catch`:
 /// "If UP come in here, it must be upside down mode").
+///
+/// [`MonitorSettings::version`] selects Kuma 2.x (default) or 1.23.x; the differences are listed
+/// in the module docs ("Kuma 1.23.x") and on the methods.
 #[derive(Clone, Debug)]
 pub struct PushMonitor {
     settings: MonitorSettings,
@@ -223,6 +296,9 @@ pub struct PushMonitor {
     in_maintenance: bool,
     /// Latest `heartbeat` row (`ORDER BY time DESC` / `MAX(id)`: the same row here).
     last_beat: Option<StoredBeat>,
+    /// [`KumaVersion::V1_23`] only: the `let retries = 0;` closure variable of `Monitor#start()`,
+    /// reset by every [`start`](Self::start). Unused by [`KumaVersion::V2`].
+    chain_retries: u32,
     events: VecDeque<MonitorEvent>,
 }
 
@@ -237,6 +313,7 @@ impl PushMonitor {
             next_check: None,
             in_maintenance: false,
             last_beat: None,
+            chain_retries: 0,
             events: VecDeque::new(),
         }
     }
@@ -272,10 +349,15 @@ impl PushMonitor {
     /// `poll_timeout() = now + I·1000 + lateness` (`monitor.js`, `start()`: "Delay Push Type",
     /// `setTimeout(safeBeat, this.interval * 1000)`). Stores nothing, emits nothing.
     ///
+    /// [`KumaVersion::V1_23`]: also resets the in-memory retries counter to 0 (`start()`:
+    /// `let retries = 0;`), so a restart, resume or edit forgets the PENDING count.
+    ///
     /// Changes `poll_timeout`.
     pub fn start(&mut self, now: Instant) {
         self.active = true;
         self.server_up = true;
+        // 1.23 monitor.js, start(): `let retries = 0;` (a new closure per start()).
+        self.chain_retries = 0;
         let delay = i64::from(self.settings.interval_s) * 1_000;
         self.arm(now, delay);
     }
@@ -365,6 +447,10 @@ impl PushMonitor {
     /// [`MonitorEvent`], and the next check fires `R·1000` (PENDING, R > 0) or `I·1000` later.
     /// During maintenance it stores a MAINTENANCE beat and re-arms after `I·1000`.
     ///
+    /// [`KumaVersion::V1_23`]: same timing and statuses, but `retries` is the in-memory counter
+    /// (0 after a healthy check, a maintenance beat or a `start()`), not the row's, and a DOWN
+    /// failure leaves it at N instead of adding 1.
+    ///
     /// Changes `poll_timeout` when a check ran.
     pub fn handle_timeout(&mut self, now: Instant) {
         match self.next_check {
@@ -394,13 +480,21 @@ impl PushMonitor {
     /// is stored, notifications follow `isImportantForNotification` and the `downCount`
     /// reminder, and 200 is returned. Server stopped → [`PushReply::Unreachable`].
     ///
+    /// [`KumaVersion::V1_23`] (`router.get("/api/push/:pushToken")`): no `ping` check (never
+    /// [`MSG_INVALID_PING`]); the status (flipped when upside down, MAINTENANCE with msg
+    /// [`MSG_MAINTENANCE`] under maintenance) is stored as is, so `status=down` is DOWN at once
+    /// whatever N; notification iff `isImportantForNotification`; `downCount` 0; the in-memory
+    /// retries counter is untouched.
+    ///
     /// Does not change `poll_timeout` ("pushes never move the timer").
     pub fn handle_push(&mut self, now: Instant, status: Option<&str>, msg: Option<&str>, ping: Option<&str>) -> PushReply {
         if !self.server_up {
             return PushReply::Unreachable;
         }
-        // api-router.js: ping validated before the monitor lookup.
-        if let Some(reply) = ping_rejection(ping) {
+        let v1_23 = self.settings.version == KumaVersion::V1_23;
+        // api-router.js (2.x): ping validated before the monitor lookup. 1.23: `parseInt` /
+        // `parseFloat(request.query.ping) || null`, never rejected.
+        if !v1_23 && let Some(reply) = ping_rejection(ping) {
             return reply;
         }
         // api-router.js: R.findOne("monitor", " push_token = ? AND active = 1 ").
@@ -419,6 +513,9 @@ impl PushMonitor {
             Some(m) if !m.is_empty() => m,
             _ => MSG_DEFAULT_PUSH,
         };
+        if v1_23 {
+            return self.push_v1_23(now, status_from_param, msg);
+        }
 
         let previous = self.last_beat;
         let is_first_beat = previous.is_none();
@@ -448,7 +545,40 @@ impl PushMonitor {
             }
         }
 
-        self.store(StoredBeat { time: now, status, retries, down_count }, msg, important, BeatSource::Push, notification);
+        self.store(StoredBeat { time: now, status, retries, down_count }, retries, msg, important, BeatSource::Push, notification);
+        PushReply::Ok
+    }
+
+    /// Kuma 1.23 `api-router.js`, `router.get("/api/push/:pushToken")`, after the token lookup:
+    /// the status from the query, stored without any retry logic.
+    fn push_v1_23(&mut self, now: Instant, status_from_param: Status, msg: &str) -> PushReply {
+        let previous = self.last_beat;
+        // `let isFirstBeat = true; let previousStatus = status;` then overwritten from the
+        // previous heartbeat when there is one (isFirstBeat makes previousStatus irrelevant).
+        let is_first_beat = previous.is_none();
+        // `if (monitor.isUpsideDown()) status = flipStatus(status);`
+        let mut status = if self.settings.upside_down { status_from_param.flipped() } else { status_from_param };
+        let mut msg = msg;
+        // `if (await Monitor.isUnderMaintenance(monitor.id)) { msg = "Monitor under maintenance";
+        // status = MAINTENANCE; }`: here `bean.msg = msg` comes after, so the message is stored.
+        if self.in_maintenance {
+            msg = MSG_MAINTENANCE;
+            status = Status::Maintenance;
+        }
+        let previous_status = previous.map(|p| p.status);
+        // `bean.important = Monitor.isImportantBeat(isFirstBeat, previousStatus, status);`
+        let important = is_important_beat(is_first_beat, previous_status, status);
+        // After `R.store(bean)` and the 200: `if (Monitor.isImportantForNotification(...))
+        // await Monitor.sendNotification(isFirstBeat, monitor, bean);` (no downCount reminder).
+        let notification = if is_important_for_notification(is_first_beat, previous_status, status) {
+            send_notification(is_first_beat, status, false)
+        } else {
+            None
+        };
+        // Neither `bean.retries` (no column in 1.23) nor `bean.downCount` is set: down_count gets
+        // its column default 0. The check chain's in-memory `retries` is not touched.
+        let beat = StoredBeat { time: now, status, retries: 0, down_count: 0 };
+        self.store(beat, self.chain_retries, msg, important, BeatSource::Push, notification);
         PushReply::Ok
     }
 
@@ -458,20 +588,28 @@ impl PushMonitor {
         self.next_check = Some(now + Duration::from_ms(node_delay(delay_ms) + lateness));
     }
 
-    /// `monitor.js`, `beat()`, for `this.type === "push"`, at `now`.
+    /// `monitor.js`, `beat()`, for `this.type === "push"`, at `now` (2.x, or 1.23 where noted).
     fn check(&mut self, now: Instant) {
         let s = self.settings.clone();
+        let v1_23 = s.version == KumaVersion::V1_23;
         // beat(): `let beatInterval = this.interval; if (!beatInterval) beatInterval = 1;`
         let beat_interval_s = i64::from(s.interval_s.max(1));
 
-        // beat(): for push, previousBeat is re-read every time and `retries = previousBeat.retries`
-        // (2.x stores retries in the row; recent 2.x also forces 0 when that row is UP).
+        // beat(): for push, previousBeat is re-read every time (1.23 and 2.x:
+        // `if (!previousBeat || this.type === "push") previousBeat = await R.findOne(...)`).
         let previous = self.last_beat;
         let is_first_beat = previous.is_none();
-        let mut retries = match previous {
-            Some(p) if p.status == Status::Up => 0,
-            Some(p) => p.retries,
-            None => 0,
+        let mut retries = if v1_23 {
+            // 1.23: the closure variable `retries` of start(), whatever the row says.
+            self.chain_retries
+        } else {
+            // 2.x: `retries = previousBeat.retries` (2.x stores retries in the row; recent 2.x
+            // also forces 0 when that row is UP).
+            match previous {
+                Some(p) if p.status == Status::Up => 0,
+                Some(p) => p.retries,
+                None => 0,
+            }
         };
         // beat(): `bean.status = DOWN; bean.downCount = previousBeat?.downCount || 0;`
         // then `if (this.isUpsideDown()) bean.status = flipStatus(bean.status);`
@@ -496,7 +634,11 @@ impl PushMonitor {
                     } else {
                         timeout += BUFFER_TIME_MS;
                     }
-                    // "No need to insert successful heartbeat for push type, so end here".
+                    // "No need to insert successful heartbeat for push type, so end here", after
+                    // `retries = 0;` (only the 1.23 closure variable matters: 2.x re-reads the row).
+                    if v1_23 {
+                        self.chain_retries = 0;
+                    }
                     self.arm(now, timeout);
                     return;
                 }
@@ -508,12 +650,17 @@ impl PushMonitor {
             } else if s.max_retries > 0 && retries < s.max_retries {
                 retries += 1;
                 status = Status::Pending;
-            } else {
-                // "Continue counting retries during DOWN".
+            } else if !v1_23 {
+                // 2.x: "Continue counting retries during DOWN". 1.23 has no `else`: the
+                // counter stays at N while DOWN.
                 retries = retries.saturating_add(1);
             }
             MSG_NO_HEARTBEAT
         };
+        if v1_23 {
+            // 1.23: `retries` stays in the closure for the next beat (reset by start()).
+            self.chain_retries = retries;
+        }
 
         let previous_status = previous.map(|p| p.status);
         let important = is_important_beat(is_first_beat, previous_status, status);
@@ -533,10 +680,20 @@ impl PushMonitor {
             }
         }
 
-        self.store(StoredBeat { time: now, status, retries, down_count }, msg, important, BeatSource::Check, notification);
+        // 1.23 has no `heartbeat.retries` column: its rows carry 0 (what a 2.x upgrade would read).
+        let row_retries = if v1_23 { 0 } else { retries };
+        self.store(
+            StoredBeat { time: now, status, retries: row_retries, down_count },
+            retries,
+            msg,
+            important,
+            BeatSource::Check,
+            notification,
+        );
 
         // beat(): `if (bean.status === PENDING && this.retryInterval > 0) beatInterval = this.retryInterval`,
-        // then `setTimeout(safeBeat, Math.max(1, beatInterval * 1000 - elapsed))`, elapsed = 0 here.
+        // then `setTimeout(safeBeat, Math.max(1, beatInterval * 1000 - elapsed))`, elapsed = 0 here
+        // (1.23: `setTimeout(safeBeat, beatInterval * 1000)`, no elapsed; the same with elapsed 0).
         let mut next_s = beat_interval_s;
         if status == Status::Pending && s.retry_interval_s > 0 {
             next_s = i64::from(s.retry_interval_s);
@@ -544,15 +701,24 @@ impl PushMonitor {
         self.arm(now, (next_s * 1_000).max(1));
     }
 
-    /// Stores the row (it becomes the latest) and emits the beat, then its notification.
-    fn store(&mut self, beat: StoredBeat, msg: &str, important: bool, source: BeatSource, notification: Option<NotificationKind>) {
+    /// Stores the row (it becomes the latest) and emits the beat (with `event_retries`, see
+    /// [`MonitorEvent::Beat`]), then its notification.
+    fn store(
+        &mut self,
+        beat: StoredBeat,
+        event_retries: u32,
+        msg: &str,
+        important: bool,
+        source: BeatSource,
+        notification: Option<NotificationKind>,
+    ) {
         self.last_beat = Some(beat);
         self.events.push_back(MonitorEvent::Beat {
             at: beat.time,
             status: beat.status,
             msg: msg.to_string(),
             important,
-            retries: beat.retries,
+            retries: event_retries,
             source,
         });
         if let Some(kind) = notification {
@@ -566,6 +732,15 @@ impl PushMonitor {
 /// [`MSG_NOT_FOUND`].
 pub fn unknown_token_reply(ping: Option<&str>) -> PushReply {
     ping_rejection(ping).unwrap_or(PushReply::NotFound { msg: MSG_NOT_FOUND })
+}
+
+/// [`unknown_token_reply`] for a given Kuma version: 1.23 has no `ping` check, so an unknown
+/// token always gets 404 [`MSG_NOT_FOUND`] there.
+pub fn unknown_token_reply_for(version: KumaVersion, ping: Option<&str>) -> PushReply {
+    match version {
+        KumaVersion::V2 => unknown_token_reply(ping),
+        KumaVersion::V1_23 => PushReply::NotFound { msg: MSG_NOT_FOUND },
+    }
 }
 
 /// Node.js `setTimeout` delay: below 1 or above 2³¹−1 ms becomes 1 ms (Node docs, `setTimeout`).
@@ -755,7 +930,13 @@ mod tests {
             resend_interval: k,
             upside_down: false,
             timer_lateness_ms: lateness,
+            version: KumaVersion::V2,
         }
+    }
+
+    /// [`settings`] with [`KumaVersion::V1_23`].
+    fn settings_v1(i: u32, r: u32, n: u32, k: u32, lateness: i64) -> MonitorSettings {
+        MonitorSettings { version: KumaVersion::V1_23, ..settings(i, r, n, k, lateness) }
     }
 
     fn at(ms: i64) -> Instant {
@@ -1265,6 +1446,223 @@ mod tests {
         assert_eq!(send_notification(true, Down, false), Some(NotificationKind::Down));
     }
 
+    // ---- Kuma 1.23 (KumaVersion::V1_23) -------------------------------------------------
+
+    /// (instant, status, source, retries) of every beat.
+    fn beat_rows(events: &[MonitorEvent]) -> Vec<(i64, Status, BeatSource, u32)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                MonitorEvent::Beat { at, status, source, retries, .. } => Some((at.0, *status, *source, *retries)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn default_settings_are_kuma_2() {
+        assert_eq!(KumaVersion::default(), KumaVersion::V2);
+        assert_eq!(MonitorSettings::new(60).version, KumaVersion::V2);
+        assert_eq!(settings(60, 60, 0, 0, 1), MonitorSettings::new(60));
+    }
+
+    #[test]
+    fn v1_23_first_down_at_p_plus_61_001_then_every_60_001_drifting_until_an_up_push_realigns() {
+        // I = 60, N = 0, lateness 1; one UP push at 10 s. First check 60_001 sees it 50_001 ms
+        // old: re-armed on the push, 10_999 + 1 ms later = 71_001 = p + I + 1 s + 1 ms.
+        let (mut v1, mut v2) =
+            (started_with_push_at(settings_v1(60, 20, 0, 0, 1), 10_000), started_with_push_at(settings(60, 20, 0, 0, 1), 10_000));
+        for m in [&mut v1, &mut v2] {
+            advance(m, at(60_001));
+            assert_eq!(m.poll_timeout(), Some(at(71_001)));
+            advance(m, at(251_004));
+        }
+        // Each failure re-arms a full I after itself (not on the push): +60_001 each, the 1 ms
+        // lateness accumulating (71_001, 131_002, 191_003, 251_004 instead of a 60 s grid).
+        // 1.23 leaves the in-memory counter at N = 0 while DOWN; 2.x counts 1, 2, 3, 4.
+        let ev1 = drain(&mut v1);
+        let down = |r: [u32; 4]| {
+            vec![
+                (10_000, Status::Up, BeatSource::Push, 0),
+                (71_001, Status::Down, BeatSource::Check, r[0]),
+                (131_002, Status::Down, BeatSource::Check, r[1]),
+                (191_003, Status::Down, BeatSource::Check, r[2]),
+                (251_004, Status::Down, BeatSource::Check, r[3]),
+            ]
+        };
+        assert_eq!(beat_rows(&ev1), down([0, 0, 0, 0]));
+        assert_eq!(beat_rows(&drain(&mut v2)), down([1, 2, 3, 4]));
+        assert_eq!(notifications(&ev1), vec![(71_001, NotificationKind::Down)]);
+        assert!(ev1.iter().all(|e| !matches!(e, MonitorEvent::Beat { source: BeatSource::Check, msg, .. } if msg != MSG_NO_HEARTBEAT)));
+        // An UP push at 260 s (DOWN→UP, notified); the check at 311_005 sees it 51_005 ms old
+        // and re-arms on it: 260_000 + 61_001.
+        push_up(&mut v1, 260_000);
+        advance(&mut v1, at(311_005));
+        assert_eq!(m_status_and_timeout(&v1), (Some(Status::Up), Some(at(321_001))));
+        assert_eq!(notifications(&drain(&mut v1)), vec![(260_000, NotificationKind::Up)]);
+    }
+
+    fn m_status_and_timeout(m: &PushMonitor) -> (Option<Status>, Option<Instant>) {
+        (m.status(), m.poll_timeout())
+    }
+
+    #[test]
+    fn v1_23_retries_pending_at_71_001_and_91_002_down_at_111_003_counter_reset_by_a_healthy_check() {
+        // I = 60, R = 20, N = 2, lateness 1; UP push at 10 s, chain re-armed on it (71_001).
+        let mut m = started_with_push_at(settings_v1(60, 20, 2, 0, 1), 10_000);
+        advance(&mut m, at(111_003));
+        assert_eq!(m.poll_timeout(), Some(at(171_004))); // DOWN: a full I later
+        // UP push while DOWN: the counter (2) is untouched by the push...
+        push_up(&mut m, 120_000);
+        // ...and reset by the check at 171_004, which sees the push 51_004 ms old and re-arms
+        // on it (9_996 + 1 ms later = 181_001 = 120_000 + 61_001). At 181_001 the push is
+        // 61_001 ms old: a new outage starts from retries 0 (PENDING 1).
+        advance(&mut m, at(181_001));
+        let ev = drain(&mut m);
+        assert_eq!(
+            beat_rows(&ev),
+            vec![
+                (10_000, Status::Up, BeatSource::Push, 0),
+                (71_001, Status::Pending, BeatSource::Check, 1),
+                (91_002, Status::Pending, BeatSource::Check, 2),
+                (111_003, Status::Down, BeatSource::Check, 2),
+                (120_000, Status::Up, BeatSource::Push, 2),
+                (181_001, Status::Pending, BeatSource::Check, 1),
+            ]
+        );
+        // PENDING is silent; PENDING→DOWN and DOWN→UP notify.
+        assert_eq!(notifications(&ev), vec![(111_003, NotificationKind::Down), (120_000, NotificationKind::Up)]);
+        assert_eq!(m.poll_timeout(), Some(at(201_002)));
+    }
+
+    #[test]
+    fn v1_23_status_down_push_is_down_at_once_then_the_chain_pends_and_notifies_down_again() {
+        // I = 60, R = 20, N = 2. 2.x would store the down push as PENDING.
+        let mut v2 = started_with_push_at(settings(60, 20, 2, 0, 1), 10_000);
+        push_down(&mut v2, 30_000);
+        assert_eq!(v2.status(), Some(Status::Pending));
+
+        let mut m = started_with_push_at(settings_v1(60, 20, 2, 0, 1), 10_000);
+        assert_eq!(push_down(&mut m, 30_000), PushReply::Ok);
+        assert_eq!(m.status(), Some(Status::Down));
+        assert_eq!(m.poll_timeout(), Some(at(60_001))); // pushes never move the timer
+        // The chain's counter is still 0: the DOWN row fails the check at 60_001 → PENDING 1
+        // (DOWN→PENDING, not important), PENDING 2 at 80_002, DOWN at 100_003 (PENDING→DOWN,
+        // notified again: issue #3787's duplicate DOWN).
+        advance(&mut m, at(100_003));
+        let ev = drain(&mut m);
+        assert_eq!(
+            beat_rows(&ev),
+            vec![
+                (10_000, Status::Up, BeatSource::Push, 0),
+                (30_000, Status::Down, BeatSource::Push, 0),
+                (60_001, Status::Pending, BeatSource::Check, 1),
+                (80_002, Status::Pending, BeatSource::Check, 2),
+                (100_003, Status::Down, BeatSource::Check, 2),
+            ]
+        );
+        assert!(matches!(&ev[1], MonitorEvent::Beat { important: true, msg, .. } if msg == "job failed"));
+        assert!(matches!(ev[3], MonitorEvent::Beat { important: false, .. }));
+        assert_eq!(notifications(&ev), vec![(30_000, NotificationKind::Down), (100_003, NotificationKind::Down)]);
+
+        // N = 0: DOWN at once, and the next check's DOWN→DOWN is not notified.
+        let mut z = started_with_push_at(settings_v1(60, 20, 0, 0, 1), 10_000);
+        push_down(&mut z, 30_000);
+        advance(&mut z, at(60_001));
+        let ev = drain(&mut z);
+        assert_eq!(beats(&ev)[1..], [(30_000, Status::Down, BeatSource::Push), (60_001, Status::Down, BeatSource::Check)]);
+        assert_eq!(notifications(&ev), vec![(30_000, NotificationKind::Down)]);
+    }
+
+    #[test]
+    fn v1_23_restart_loses_the_in_memory_retries_and_pends_again() {
+        // I = 60, R = 20, N = 2: PENDING 1 at 71_001, PENDING 2 at 91_002, then Kuma restarts
+        // at 100 s: first check a full interval later, 160_001.
+        let run = |s: MonitorSettings| {
+            let mut m = started_with_push_at(s, 10_000);
+            advance(&mut m, at(100_000));
+            m.restart_server(at(100_000));
+            assert_eq!(m.poll_timeout(), Some(at(160_001)));
+            advance(&mut m, at(200_003));
+            drain(&mut m)
+        };
+        // 1.23: the counter restarts at 0, so the outage pends again: PENDING 1, PENDING 2, DOWN.
+        let ev = run(settings_v1(60, 20, 2, 0, 1));
+        assert_eq!(
+            beat_rows(&ev)[1..],
+            [
+                (71_001, Status::Pending, BeatSource::Check, 1),
+                (91_002, Status::Pending, BeatSource::Check, 2),
+                (160_001, Status::Pending, BeatSource::Check, 1),
+                (180_002, Status::Pending, BeatSource::Check, 2),
+                (200_003, Status::Down, BeatSource::Check, 2),
+            ]
+        );
+        assert_eq!(notifications(&ev), vec![(200_003, NotificationKind::Down)]);
+        // 2.x reads retries = 2 from the PENDING row: DOWN at the first check after the restart.
+        let ev = run(settings(60, 20, 2, 0, 1));
+        assert_eq!(beat_rows(&ev)[3], (160_001, Status::Down, BeatSource::Check, 3));
+        assert_eq!(notifications(&ev), vec![(160_001, NotificationKind::Down)]);
+
+        // Pause/resume and edit are start() too: the counter is lost the same way.
+        let mut m = started_with_push_at(settings_v1(60, 20, 2, 0, 1), 10_000);
+        advance(&mut m, at(91_002));
+        m.pause(at(95_000));
+        m.start(at(96_000));
+        advance(&mut m, at(156_001));
+        assert_eq!(beat_rows(&drain(&mut m)).last(), Some(&(156_001, Status::Pending, BeatSource::Check, 1)));
+    }
+
+    #[test]
+    fn v1_23_push_route_has_no_ping_check_no_down_count_and_stores_the_maintenance_message() {
+        let mut m = started_with_push_at(settings_v1(60, 20, 0, 2, 1), 10_000);
+        // No `ping` range check in 1.23.
+        for ping in ["-1", "1e12", "Infinity"] {
+            assert_eq!(m.handle_push(at(20_000), None, None, Some(ping)), PushReply::Ok, "{ping:?}");
+        }
+        assert_eq!(unknown_token_reply_for(KumaVersion::V1_23, Some("-1")), PushReply::NotFound { msg: MSG_NOT_FOUND });
+        assert_eq!(unknown_token_reply_for(KumaVersion::V2, Some("-1")), PushReply::NotFound { msg: MSG_INVALID_PING });
+        drain(&mut m);
+        // K = 2. DOWN at 81_001 (last push at 20 s), 141_002 (downCount 1); a down push at
+        // 150 s is stored with downCount 0 and reminds nothing (2.x: downCount 2 → reminder);
+        // so 201_003 counts 1 and 261_004 counts 2: reminder.
+        advance(&mut m, at(141_002));
+        push_down(&mut m, 150_000);
+        advance(&mut m, at(261_004));
+        let ev = drain(&mut m);
+        let downs: Vec<i64> = beats(&ev).iter().filter(|b| b.1 == Status::Down).map(|b| b.0).collect();
+        assert_eq!(downs, vec![81_001, 141_002, 150_000, 201_003, 261_004]);
+        assert_eq!(notifications(&ev), vec![(81_001, NotificationKind::Down), (261_004, NotificationKind::DownReminder)]);
+        // Under maintenance a push is MAINTENANCE with msg "Monitor under maintenance".
+        m.begin_maintenance(at(270_000));
+        push_up(&mut m, 271_000);
+        let ev = drain(&mut m);
+        assert!(matches!(&ev[0], MonitorEvent::Beat { status: Status::Maintenance, msg, important: true, .. } if msg == MSG_MAINTENANCE));
+        assert!(notifications(&ev).is_empty());
+    }
+
+    #[test]
+    fn v1_23_upside_down_up_push_is_down_at_once_without_retries() {
+        // 2.x runs the flipped DOWN through the retries (PENDING with N = 2); 1.23 does not
+        // (issue #1863).
+        let mut s = settings_v1(60, 20, 2, 0, 1);
+        s.upside_down = true;
+        let mut m = PushMonitor::new(s);
+        m.start(at(0));
+        push_up(&mut m, 1_000); // first beat, flipped: DOWN (healthy when upside down), notified
+        m.handle_push(at(2_000), Some("down"), None, None); // flipped: UP, DOWN→UP notified
+        push_up(&mut m, 3_000); // flipped: DOWN at once
+        let ev = drain(&mut m);
+        assert_eq!(
+            beats(&ev),
+            vec![(1_000, Status::Down, BeatSource::Push), (2_000, Status::Up, BeatSource::Push), (3_000, Status::Down, BeatSource::Push)]
+        );
+        assert_eq!(
+            notifications(&ev),
+            vec![(1_000, NotificationKind::Down), (2_000, NotificationKind::Up), (3_000, NotificationKind::Down)]
+        );
+    }
+
     // ---- properties ---------------------------------------------------------------------
 
     /// Plays UP pushes at `pushes` (sorted) and restarts at `restarts` (sorted) from a start at
@@ -1390,6 +1788,57 @@ mod tests {
                     prop_assert!(d > p + i_ms + 1_000 + n * (r_ms + lat), "DOWN at {} too early", d);
                     prop_assert!(d <= p + worst, "DOWN at {} later than {}", d, p + worst);
                 }
+            }
+        }
+
+        /// Rule: with UP pushes only (any gaps) and R ≤ I, Kuma 1.23 and 2.x store the same
+        /// beats (instant, status, source, important, msg) and send the same notifications: the
+        /// in-memory counter is 0 whenever an outage starts, as 2.x's count read from an UP row;
+        /// only the `retries` reported while DOWN differ. In particular, with on-time pushes (first
+        /// within I, every gap within I + 1 s) both versions stay UP.
+        #[test]
+        fn prop_with_up_pushes_only_both_versions_store_the_same_beats_and_on_time_pushes_stay_up(
+            s in arb_settings(),
+            first in 0i64..=20_000_000,
+            gaps in prop::collection::vec(0i64..=40_000_000, 0..15),
+        ) {
+            let i_ms = i64::from(s.interval_s) * 1_000;
+            let r = if s.retry_interval_s > s.interval_s { s.interval_s } else { s.retry_interval_s };
+            let v2 = MonitorSettings { retry_interval_s: r, version: KumaVersion::V2, ..s };
+            let v1 = MonitorSettings { version: KumaVersion::V1_23, ..v2.clone() };
+            let n = i64::from(v2.max_retries);
+            let worst = i_ms + 2_000 + 3 + n * (effective_retry_ms(&v2) + 3);
+            // Half the traces on time, half with gaps up to twice the worst DOWN delay.
+            let on_time = first % 2 == 0;
+            let span = if on_time { i_ms + 1_000 + 1 } else { 2 * worst };
+            let mut pushes = vec![if on_time { first % i_ms } else { first }];
+            for g in gaps {
+                let last = *pushes.last().unwrap();
+                pushes.push(last + g % span);
+            }
+            let end = *pushes.last().unwrap() + worst + 1;
+            let ev1 = play(&v1, &pushes, &[], end);
+            let ev2 = play(&v2, &pushes, &[], end);
+            let key = |ev: &[MonitorEvent]| -> Vec<(i64, Status, BeatSource, bool, String)> {
+                ev.iter()
+                    .filter_map(|e| match e {
+                        MonitorEvent::Beat { at, status, source, important, msg, .. } => {
+                            Some((at.0, *status, *source, *important, msg.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            };
+            prop_assert_eq!(key(&ev1), key(&ev2));
+            prop_assert_eq!(notifications(&ev1), notifications(&ev2));
+            if on_time {
+                // Up to I after the last push (the trace then goes silent on purpose), nothing
+                // but the UP pushes is stored and nothing is notified.
+                let last = *pushes.last().unwrap();
+                let early: Vec<(i64, Status, BeatSource)> = beats(&ev1).into_iter().filter(|b| b.0 <= last + i_ms).collect();
+                let up_pushes: Vec<(i64, Status, BeatSource)> = pushes.iter().map(|&t| (t, Status::Up, BeatSource::Push)).collect();
+                prop_assert_eq!(early, up_pushes);
+                prop_assert!(notifications(&ev1).iter().all(|x| x.0 > last + i_ms));
             }
         }
 

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::monitor::{MonitorEvent, PushMonitor, PushReply, unknown_token_reply};
+use super::monitor::{KumaVersion, MonitorEvent, PushMonitor, PushReply, unknown_token_reply_for};
 use crate::net::{Request, Response, Service};
 use crate::time::Instant;
 
@@ -12,11 +12,13 @@ pub struct KumaServer {
     /// (token, monitor), in the scenario's order; looked up by token.
     monitors: Vec<(String, PushMonitor)>,
     up: bool,
+    /// The push route differs between versions (1.23 has no ping check).
+    version: KumaVersion,
 }
 
 impl KumaServer {
-    pub fn new(monitors: Vec<(String, PushMonitor)>) -> Self {
-        KumaServer { monitors, up: false }
+    pub fn new(monitors: Vec<(String, PushMonitor)>, version: KumaVersion) -> Self {
+        KumaServer { monitors, up: false, version }
     }
     /// The server starts: every active monitor's check chain starts a full interval later.
     pub fn start(&mut self, now: Instant) {
@@ -75,7 +77,7 @@ impl Service for KumaServer {
         let reply = match request.path.strip_prefix("/api/push/") {
             Some(token) => match self.monitors.iter_mut().find(|(t, _)| t == token) {
                 Some((_, m)) => m.handle_push(now, request.query_value("status"), request.query_value("msg"), ping),
-                None => unknown_token_reply(ping),
+                None => unknown_token_reply_for(self.version, ping),
             },
             None => PushReply::NotFound { msg: "Not Found" },
         };
