@@ -125,30 +125,6 @@ fn median(mut v: Vec<i64>) -> i64 {
     v[(v.len() - 1) / 2]
 }
 
-/// The timeline of every monitor, for the plot.
-pub fn timelines(scenario: &Scenario, log: &CronLog) -> Vec<MonitorTimeline> {
-    let f = &scenario.file;
-    f.kuma
-        .monitors
-        .iter()
-        .enumerate()
-        .map(|(m, spec)| {
-            let mlog = &log.monitors[m];
-            let job = f.cron.jobs.iter().find(|j| j.heartbeat.as_ref().is_some_and(|h| h.monitor == spec.id));
-            let runs: Vec<_> = log.runs.iter().filter(|r| job.is_some_and(|j| j.id == r.job)).collect();
-            let found = job.map(|j| job_incidents(scenario, j, &runs)).unwrap_or_default();
-            MonitorTimeline {
-                monitor: spec.id.clone(),
-                incidents: found,
-                failed_runs: runs.iter().filter(|r| r.fate != RunFate::Success).map(|r| (r.end.unwrap_or(r.start), r.fate)).collect(),
-                pushes: runs.iter().filter_map(|r| r.push_delivered).collect(),
-                beats: mlog.beats.iter().copied().filter(|b| b.1 != Status::Up).collect(),
-                notifications: mlog.notifications.clone(),
-            }
-        })
-        .collect()
-}
-
 /// Ground-truth incidents of one job (see the module docs).
 fn job_incidents(
     scenario: &Scenario,
@@ -176,8 +152,16 @@ fn job_incidents(
     incidents(&slots, &views, job.frequency.nominal() + f.cron.tick)
 }
 
-/// Jobs and monitors figures of one run.
-pub fn figures(scenario: &Scenario, log: &CronLog) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
+/// What one run of the jobs loop comes to: figures per job and per monitor, and the monitors'
+/// timelines for the plot (the incidents are computed once, for both).
+pub struct Analysis {
+    pub jobs: BTreeMap<String, JobFigures>,
+    pub monitors: BTreeMap<String, MonitorFigures>,
+    pub timelines: Vec<MonitorTimeline>,
+}
+
+/// Jobs and monitors figures of one run, and the timelines.
+pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
     let f = &scenario.file;
     let (start, end) = (scenario.start, scenario.end);
     let mut jobs = BTreeMap::new();
@@ -216,8 +200,15 @@ pub fn figures(scenario: &Scenario, log: &CronLog) -> (BTreeMap<String, JobFigur
     }
 
     let mut monitors = BTreeMap::new();
+    let mut timelines = Vec::new();
     for (m, spec) in f.kuma.monitors.iter().enumerate() {
         let mlog = &log.monitors[m];
+        let mut timeline = MonitorTimeline {
+            monitor: spec.id.clone(),
+            beats: mlog.beats.iter().copied().filter(|b| b.1 != Status::Up).collect(),
+            notifications: mlog.notifications.clone(),
+            ..Default::default()
+        };
         let job = f.cron.jobs.iter().find(|j| j.heartbeat.as_ref().is_some_and(|h| h.monitor == spec.id));
         let window = Duration::from_secs(spec.interval_s as i64 + 1);
         let mut fig = MonitorFigures {
@@ -256,6 +247,7 @@ pub fn figures(scenario: &Scenario, log: &CronLog) -> (BTreeMap<String, JobFigur
         let Some(job) = job else {
             fig.false_alerts = downs.len() as u64;
             monitors.insert(spec.id.clone(), fig);
+            timelines.push(timeline);
             continue;
         };
         let runs: Vec<_> = log.runs.iter().filter(|r| r.job == job.id).collect();
@@ -264,6 +256,9 @@ pub fn figures(scenario: &Scenario, log: &CronLog) -> (BTreeMap<String, JobFigur
 
         let first = job.first_run.map(|a| a.resolve(start)).unwrap_or(start);
         let found = job_incidents(scenario, job, &runs);
+        timeline.failed_runs = runs.iter().filter(|r| r.fate != RunFate::Success).map(|r| (r.end.unwrap_or(r.start), r.fate)).collect();
+        timeline.pushes = runs.iter().filter_map(|r| r.push_delivered).collect();
+        timeline.incidents = found.clone();
 
         // Slack of each gap between successful pushes: I + 1 s − gap.
         let delivered: BTreeSet<Instant> = runs.iter().filter_map(|r| r.push_delivered).collect();
@@ -336,8 +331,9 @@ pub fn figures(scenario: &Scenario, log: &CronLog) -> (BTreeMap<String, JobFigur
         fig.first_pending_median_s = median(ttd_pending);
         fig.true_downtime_minutes = (true_down.as_ms() / 60_000) as u64;
         monitors.insert(spec.id.clone(), fig);
+        timelines.push(timeline);
     }
-    (jobs, monitors)
+    Analysis { jobs, monitors, timelines }
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ use crate::time::{Duration, Instant};
 /// Attempts on one bank (or all): per local hour, per minute, and the peak minute of each hour.
 #[derive(Clone, Debug)]
 pub struct LoadCounter {
+    /// The run's start: hour indices of the load timeline count from it.
+    start: Instant,
     from: Instant,
     by_hour: [u64; 24],
     attempts: u64,
@@ -21,8 +23,9 @@ pub struct LoadCounter {
 
 impl LoadCounter {
     /// Counts attempts at or after `from` (the end of the warm-up).
-    pub fn new(from: Instant, timeline_hours: Option<usize>) -> Self {
+    pub fn new(start: Instant, from: Instant, timeline_hours: Option<usize>) -> Self {
         LoadCounter {
+            start,
             from,
             by_hour: [0; 24],
             attempts: 0,
@@ -36,13 +39,13 @@ impl LoadCounter {
 
     /// One attempt at `t`. Calls come in non-decreasing `t`.
     #[inline]
-    pub fn add(&mut self, t: Instant, local_hour: u8, rate_limited: bool, start: Instant) {
+    pub fn add(&mut self, t: Instant, local_hour: u8, rate_limited: bool) {
         if t < self.from {
             return;
         }
         let minute = t.as_ms().div_euclid(60_000);
         if minute != self.minute {
-            self.flush(start);
+            self.flush();
             self.minute = minute;
         }
         self.this_minute += 1;
@@ -53,13 +56,13 @@ impl LoadCounter {
         }
     }
 
-    fn flush(&mut self, start: Instant) {
+    fn flush(&mut self) {
         if self.this_minute == 0 {
             return;
         }
         self.peak = self.peak.max(self.this_minute);
         if let Some(peaks) = &mut self.hourly_peaks {
-            let h = ((self.minute * 60_000 - start.as_ms()) / 3_600_000) as usize;
+            let h = ((self.minute * 60_000 - self.start.as_ms()) / 3_600_000) as usize;
             if let Some(p) = peaks.get_mut(h) {
                 *p = (*p).max(self.this_minute.min(u32::MAX as u64) as u32);
             }
@@ -68,8 +71,8 @@ impl LoadCounter {
     }
 
     /// The figures over `[from, end)`.
-    pub fn finish(&mut self, start: Instant, end: Instant) -> Load {
-        self.flush(start);
+    pub fn finish(&mut self, end: Instant) -> Load {
+        self.flush();
         let minutes = ((end - self.from).as_ms() as f64 / 60_000.0).max(1.0);
         let mean = self.attempts as f64 / minutes;
         Load {
@@ -172,12 +175,12 @@ mod tests {
     #[test]
     fn peak_per_minute_and_mean_over_the_window() {
         let start = Instant(0);
-        let mut l = LoadCounter::new(start, Some(2));
+        let mut l = LoadCounter::new(start, start, Some(2));
         for _ in 0..5 {
-            l.add(Instant(10_000), 0, false, start);
+            l.add(Instant(10_000), 0, false);
         }
-        l.add(Instant(61_000), 0, true, start);
-        let load = l.finish(start, Instant(600_000));
+        l.add(Instant(61_000), 0, true);
+        let load = l.finish(Instant(600_000));
         assert_eq!(load.attempts, 6);
         assert_eq!(load.peak_per_minute, 5);
         assert_eq!(load.rate_limited, 1);

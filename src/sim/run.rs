@@ -204,8 +204,8 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
         let mut transport = InProcess::new([(Link::KumaPush, service)]);
         cron_run::run(scenario, seed, &kuma, &ids, &mut transport, trace)
     };
-    let (jobs, monitors) = alerts::figures(scenario, &log);
-    Ok((jobs, monitors, alerts::timelines(scenario, &log)))
+    let a = alerts::analyse(scenario, &log);
+    Ok((a.jobs, a.monitors, a.timelines))
 }
 
 /// Check each expectation against each variant it names (all of them when it names none).

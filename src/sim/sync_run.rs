@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::logic::sync::rules::{Policies, Subject};
-use crate::logic::sync::{BackoffPolicy, ConnectionState, SpreadingPolicy, SyncCounters, SyncRules};
+use crate::logic::sync::{BackoffPolicy, ConnectionState, Rule, SpreadingPolicy, SyncCounters, SyncRules};
 use crate::sim::metrics::{LoadCounter, MinuteHistogram};
 use crate::sim::queue::{Class, EventQueue};
 use crate::sim::report::{ConnectorFigures, SyncFigures, WaitingFigures, r4};
@@ -146,15 +146,15 @@ pub fn run(
     // Measurements.
     let warm = start + warmup;
     let hours = ((end - start).as_ms() / 3_600_000 + 1) as usize;
-    let mut overall = LoadCounter::new(warm, Some(hours));
-    let mut per_connector: Vec<LoadCounter> = plan.connectors.iter().map(|_| LoadCounter::new(warm, None)).collect();
+    let mut overall = LoadCounter::new(start, warm, Some(hours));
+    let mut per_connector: Vec<LoadCounter> = plan.connectors.iter().map(|_| LoadCounter::new(start, warm, None)).collect();
     let cap = (end - start) + Duration::DAY;
     let mut freshness = MinuteHistogram::new(cap);
     let mut freshness_by_connector: Vec<MinuteHistogram> = plan.connectors.iter().map(|_| MinuteHistogram::new(cap)).collect();
     let mut waits = MinuteHistogram::new(cap);
     let mut figures = SyncFigures::empty(&plan.connectors.iter().map(|c| c.id.clone()).collect::<Vec<_>>());
     let mut outcome_counts = [0u64; ConnectionState::ALL.len()];
-    let mut rule_counts: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut rule_counts = [0u64; Rule::ALL.len()];
     let (mut same_hour, mut day_pairs) = (0u64, 0u64);
     let mut wrongpass_recent: BTreeMap<u32, [i64; 4]> = BTreeMap::new();
     let mut max_day_attempts = 0u64;
@@ -284,8 +284,8 @@ pub fn run(
                 let state = bank.answer(t, connection, p.connector);
                 let (hour, day) = (clock.hour(t), clock.day(t));
                 let rate_limited = state == ConnectionState::RateLimiting;
-                overall.add(t, hour, rate_limited, start);
-                per_connector[p.connector as usize].add(t, hour, rate_limited, start);
+                overall.add(t, hour, rate_limited);
+                per_connector[p.connector as usize].add(t, hour, rate_limited);
                 outcome_counts[state as usize] += 1;
                 figures.attempts += 1;
                 if day != c.day {
@@ -328,7 +328,7 @@ pub fn run(
                     backoff_rng: &mut backoff_rng,
                 };
                 let decision = rules.decide(t, state, &subject, &mut c.counters, &mut policies);
-                *rule_counts.entry(decision.rule.code()).or_insert(0) += 1;
+                rule_counts[decision.rule as usize] += 1;
                 match decision.next_try {
                     Some(next) => {
                         c.next_try = next;
@@ -365,10 +365,10 @@ pub fn run(
     for (state, n) in ConnectionState::ALL.iter().zip(outcome_counts) {
         figures.outcomes.insert(state.as_str().to_string(), n);
     }
-    for (code, n) in rule_counts {
-        figures.rules.insert(code.to_string(), n);
+    for (rule, n) in Rule::ALL.iter().zip(rule_counts) {
+        figures.rules.insert(rule.code().to_string(), n);
     }
-    figures.overall = overall.finish(start, end);
+    figures.overall = overall.finish(end);
     figures.freshness = freshness.freshness();
     figures.same_hour_share = if day_pairs == 0 { 0.0 } else { r4(same_hour as f64 / day_pairs as f64) };
     figures.consecutive_day_pairs = day_pairs;
@@ -397,7 +397,7 @@ pub fn run(
             ConnectorFigures {
                 name: connector.name.clone(),
                 connections: connections_per_connector[k],
-                load: per_connector[k].finish(start, end),
+                load: per_connector[k].finish(end),
                 freshness: freshness_by_connector[k].freshness(),
             },
         );

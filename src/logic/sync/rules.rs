@@ -25,7 +25,8 @@ pub const FIRST_FAILURE_RETRY: Duration = Duration::from_hours(2);
 pub const BACKOFF_MIN: Duration = Duration::from_hours(2);
 pub const BACKOFF_MAX: Duration = Duration::from_days(5);
 
-/// Which rule produced a decision. `code()` is what the trace and the report print.
+/// Which rule produced a decision. `code()` is what the trace and the report print. The
+/// discriminants follow `Rule::ALL`, so counters can be arrays indexed by `rule as usize`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Rule {
     /// A: success → `t + F + J`.
@@ -203,6 +204,19 @@ impl SyncRules {
                     Decision { rule: Rule::RepeatedFailure, next_try: Some(now + delay), frequency: Duration::ZERO, chosen: delay }
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_lists_every_rule_in_discriminant_order() {
+        // The harness counts decisions in an array indexed by `rule as usize`.
+        for (i, r) in Rule::ALL.iter().enumerate() {
+            assert_eq!(*r as usize, i, "{r:?}");
         }
     }
 }
