@@ -4,6 +4,7 @@
 //! the current instant and its inputs and returns a decision; randomness arrives as a
 //! `&mut dyn RngCore` the caller owns. `logic` depends on nothing in `world` or `sim`.
 
+pub mod bridge;
 pub mod cron;
 pub mod retry;
 pub mod sync;

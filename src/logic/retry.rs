@@ -259,6 +259,8 @@ pub struct RetryState {
     /// The decorrelated jitter's `prev`; `base` until the first draw.
     prev_wait: Duration,
     finished: Option<Next>,
+    /// Retry every failed attempt, whatever its status ([`RetryState::retrying_every_failure`]).
+    every_failure: bool,
 }
 
 impl RetryState {
@@ -267,7 +269,14 @@ impl RetryState {
     /// The overall deadline, if any, is `started + policy.deadline`. Never fails: see
     /// [`RetryPolicy::validate`] for refusing odd settings up front.
     pub fn new(policy: &RetryPolicy, started: Instant) -> Self {
-        RetryState { policy: *policy, started, attempts: 0, prev_wait: policy.base, finished: None }
+        RetryState { policy: *policy, started, attempts: 0, prev_wait: policy.base, finished: None, every_failure: false }
+    }
+
+    /// The same call, but every non-2xx answer is retried, not only [`is_retryable`] ones: the
+    /// sender's rule for webhooks, which Bridge retries on any failure (SPEC 4.1, at least once).
+    pub fn retrying_every_failure(mut self) -> Self {
+        self.every_failure = true;
+        self
     }
 
     /// The instant the call began.
@@ -323,7 +332,7 @@ impl RetryState {
         if is_success(outcome) {
             return Next::Done;
         }
-        if !is_retryable(outcome) {
+        if !self.every_failure && !is_retryable(outcome) {
             return Next::GiveUp(GiveUpReason::NotRetryable);
         }
         if self.attempts >= self.policy.max_attempts.max(1) {

@@ -16,14 +16,15 @@ use crate::logic::cron::heartbeat::HeartbeatSender;
 use crate::logic::cron::runner::{Frequency, FrequencyUnit, Health, HealthThresholds, JobSpec, PassId, RunResult, RunTicket, Runner};
 use crate::logic::retry::{AttemptOutcome, Jitter, Next, RetryPolicy, RetryState};
 use crate::logic::uniform::{self, Probability};
-use crate::net::Request;
+use crate::sim::calls::{Call, Leg, next_word, wire_words};
+use crate::sim::pay_run::{Out, PayCall, PayEv, PaySim};
 use crate::sim::queue::{Class, EventQueue};
 use crate::sim::rng;
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::{DurationDist, JitterSpec, JobFileSpec, JobFrequency, TimelineEvent};
 use crate::sim::trace::Trace;
-use crate::sim::transport::faults::{FaultDecision, FaultPlan};
-use crate::sim::transport::{Exchange, Link, Transport, WireFault};
+use crate::sim::transport::faults::FaultPlan;
+use crate::sim::transport::{Link, Transport};
 use crate::time::{Duration, Instant};
 use crate::world::kuma::monitor::{MonitorEvent, NotificationKind, Status};
 use crate::world::kuma::server::KumaServer;
@@ -94,13 +95,29 @@ pub struct CronLog {
 enum Ev {
     World(u32),
     Tick,
-    JobEnd { process: u32 },
-    PushSend { push: u32 },
-    PushArrive { push: u32 },
-    PushBack { push: u32 },
-    Check { generation: u32 },
+    JobEnd {
+        process: u32,
+    },
+    /// An attempt of call n leaves the client.
+    Send {
+        call: u32,
+    },
+    /// It reaches the server.
+    Arrive {
+        call: u32,
+    },
+    /// Its outcome is back at the client.
+    Back {
+        call: u32,
+    },
+    Pay(PayEv),
+    Check {
+        generation: u32,
+    },
     KumaUp,
-    MaintenanceEnd { monitor: u32 },
+    MaintenanceEnd {
+        monitor: u32,
+    },
 }
 
 struct Current {
@@ -116,16 +133,15 @@ struct Process {
     current: Option<Current>,
 }
 
-struct Push {
-    process: u32,
-    monitor: usize,
-    run: usize,
-    request: Request,
-    retry: RetryState,
-    attempt_started: Instant,
-    fault: WireFault,
-    latency: Duration,
-    answer: Option<AttemptOutcome>,
+/// What an outbound call is for.
+enum Purpose {
+    /// A heartbeat push after run `run`, by `process`, to `monitor`.
+    Push {
+        process: u32,
+        monitor: usize,
+        run: usize,
+    },
+    Pay(PayCall),
 }
 
 struct JobExtra {
@@ -135,6 +151,8 @@ struct JobExtra {
     crash_pending: bool,
     hang_pending: Option<Duration>,
     errors_pending: u32,
+    /// This job is the Bridge recovery job: its runs make API calls (SPEC 2.1, 4.2).
+    recovery: bool,
 }
 
 #[derive(Serialize)]
@@ -233,13 +251,15 @@ fn decide_fate(job: &mut JobExtra, job_rng: &mut ChaCha8Rng) -> (RunFate, Durati
     }
 }
 
-/// Run the jobs and monitors of `scenario` (one pass of the whole duration).
+/// Run the jobs and monitors of `scenario` (one pass of the whole duration), and its payments
+/// when `pay` is given.
 pub fn run(
     scenario: &Scenario,
     seed: u64,
     kuma: &Arc<Mutex<KumaServer>>,
     monitor_ids: &[String],
     transport: &mut dyn Transport,
+    mut pay: Option<&mut PaySim>,
     trace: &mut Trace<'_>,
 ) -> CronLog {
     let f = &scenario.file;
@@ -284,6 +304,7 @@ pub fn run(
             crash_pending: false,
             hang_pending: None,
             errors_pending: 0,
+            recovery: pay.as_ref().is_some_and(|p| p.recovery_job() == j.id),
         })
         .collect();
     let job_index = |id: u32, jobs: &[JobExtra]| jobs.iter().position(|j| j.spec.id == id);
@@ -325,7 +346,14 @@ pub fn run(
     let mut scheduled_check: Option<Instant> = None;
     let mut cron_running = true;
     let mut processes: Vec<Process> = Vec::new();
-    let mut pushes: Vec<Push> = Vec::new();
+    let mut calls: Vec<Call<Purpose>> = Vec::new();
+    if let Some(p) = pay.as_deref() {
+        for o in p.initial() {
+            if let Out::At(at, ev) = o {
+                queue.push(at, Class::Scenario, Ev::Pay(ev));
+            }
+        }
+    }
     let mut last_tick: Option<Instant> = None;
 
     // Re-arm the single Kuma check event at the earliest monitor timer.
@@ -373,30 +401,62 @@ pub fn run(
         }};
     }
 
-    // Start the next due job of a process, or end the process.
-    let start_next = |p: u32,
-                      now: Instant,
-                      processes: &mut Vec<Process>,
-                      runner: &mut Runner,
-                      jobs: &mut Vec<JobExtra>,
-                      log: &mut CronLog,
-                      queue: &mut EventQueue<Ev>,
-                      job_rng: &mut ChaCha8Rng| {
-        let proc_ = &mut processes[p as usize];
-        while proc_.next < proc_.due.len() {
-            let id = proc_.due[proc_.next];
-            proc_.next += 1;
-            let Some(slot) = runner.view(id).map(|v| v.datenextrun) else { continue };
-            let Ok(ticket) = runner.start_job(proc_.pass, id, now) else { continue };
-            let Some(j) = jobs.iter_mut().position(|x| x.spec.id == id) else { continue };
-            let (fate, took) = decide_fate(&mut jobs[j], job_rng);
-            log.runs.push(RunRecord { job: id, slot, start: now, end: None, fate, push_delivered: None, push_attempts: 0 });
-            proc_.current = Some(Current { ticket, run: log.runs.len() - 1, fate });
-            queue.push(now + took, Class::Timer, Ev::JobEnd { process: p });
-            return;
-        }
-        proc_.current = None;
-    };
+    // Carry out what the payments world asks for.
+    macro_rules! apply {
+        ($now:expr, $outs:expr) => {{
+            for o in $outs {
+                match o {
+                    Out::At(at, ev) => queue.push(at, Class::Scenario, Ev::Pay(ev)),
+                    Out::Call { link, request, retry, purpose } => {
+                        calls.push(Call::new(link, request, retry, Purpose::Pay(purpose)));
+                        queue.push($now, Class::Timer, Ev::Send { call: (calls.len() - 1) as u32 });
+                    }
+                    Out::Finished { process, ok, after } => {
+                        if let Some(cur) = processes[process as usize].current.as_mut() {
+                            if !ok && cur.fate == RunFate::Success {
+                                // SPEC 4.2: what still fails after the retries ends the run in error.
+                                cur.fate = RunFate::Error;
+                                log.runs[cur.run].fate = RunFate::Error;
+                            }
+                        }
+                        queue.push($now + after, Class::Timer, Ev::JobEnd { process });
+                    }
+                }
+            }
+        }};
+    }
+
+    // Start the next due job of process `p`, or end the process.
+    macro_rules! start_next {
+        ($p:expr, $now:expr) => {{
+            let p: u32 = $p;
+            let now: Instant = $now;
+            let mut started = false;
+            while processes[p as usize].next < processes[p as usize].due.len() {
+                let proc_ = &mut processes[p as usize];
+                let id = proc_.due[proc_.next];
+                proc_.next += 1;
+                let Some(slot) = runner.view(id).map(|v| v.datenextrun) else { continue };
+                let Ok(ticket) = runner.start_job(proc_.pass, id, now) else { continue };
+                let Some(j) = jobs.iter().position(|x| x.spec.id == id) else { continue };
+                let (fate, took) = decide_fate(&mut jobs[j], &mut job_rng);
+                log.runs.push(RunRecord { job: id, slot, start: now, end: None, fate, push_delivered: None, push_attempts: 0 });
+                proc_.current = Some(Current { ticket, run: log.runs.len() - 1, fate });
+                match (&mut pay, jobs[j].recovery, fate) {
+                    (Some(ps), true, RunFate::Success | RunFate::Error) => {
+                        let outs = ps.start_recovery(now, p, took, trace);
+                        apply!(now, outs);
+                    }
+                    _ => queue.push(now + took, Class::Timer, Ev::JobEnd { process: p }),
+                }
+                started = true;
+                break;
+            }
+            if !started {
+                processes[p as usize].current = None;
+            }
+        }};
+    }
 
     while let Some((now, _, ev)) = queue.pop() {
         if now >= end {
@@ -441,7 +501,13 @@ pub fn run(
                                     push_attempts: 0,
                                 });
                                 processes[p as usize].current = Some(Current { ticket, run: log.runs.len() - 1, fate });
-                                queue.push(now + took, Class::Timer, Ev::JobEnd { process: p });
+                                match (&mut pay, jobs[j].recovery, fate) {
+                                    (Some(ps), true, RunFate::Success | RunFate::Error) => {
+                                        let outs = ps.start_recovery(now, p, took, trace);
+                                        apply!(now, outs);
+                                    }
+                                    _ => queue.push(now + took, Class::Timer, Ev::JobEnd { process: p }),
+                                }
                             }
                         }
                     }
@@ -460,6 +526,24 @@ pub fn run(
                             queue.push(now + *duration, Class::Scenario, Ev::MaintenanceEnd { monitor: m as u32 });
                             drain!();
                             rearm!(now);
+                        }
+                    }
+                    TimelineEvent::WebhookForged { count, .. } => {
+                        if let Some(ps) = pay.as_deref_mut() {
+                            let outs = ps.forge(now, *count, trace);
+                            apply!(now, outs);
+                        }
+                    }
+                    TimelineEvent::WebhookReplay { count, .. } => {
+                        if let Some(ps) = pay.as_deref_mut() {
+                            let outs = ps.replay(now, *count, trace);
+                            apply!(now, outs);
+                        }
+                    }
+                    TimelineEvent::WebhookSecretRotation { overlap, erp_updates_after, .. } => {
+                        if let Some(ps) = pay.as_deref_mut() {
+                            let outs = ps.rotate(now, *overlap, *erp_updates_after, trace);
+                            apply!(now, outs);
                         }
                     }
                     _ => {}
@@ -499,7 +583,7 @@ pub fn run(
                     if !pass.due.is_empty() {
                         processes.push(Process { pass: pass.id, due: pass.due, next: 0, current: None });
                         let p = (processes.len() - 1) as u32;
-                        start_next(p, now, &mut processes, &mut runner, &mut jobs, &mut log, &mut queue, &mut job_rng);
+                        start_next!(p, now);
                     }
                 }
                 queue.push(now + tick, Class::Timer, Ev::Tick);
@@ -523,6 +607,9 @@ pub fn run(
                     RunFate::Crashed | RunFate::TimeLimit => {
                         // The process is gone: the job stays processing, the rest of the pass never runs.
                         let _ = runner.process_died(cur.ticket);
+                        if let Some(ps) = pay.as_deref_mut() {
+                            ps.abandon(process);
+                        }
                         continue;
                     }
                     _ => {}
@@ -534,125 +621,100 @@ pub fn run(
                 match sender.and_then(|(s, m, policy)| s.after_run(ok, took).map(|req| (req, m, policy))) {
                     Some((request, monitor, policy)) => {
                         log.pushes_sent += 1;
-                        pushes.push(Push {
-                            process,
-                            monitor,
-                            run: cur.run,
-                            request,
-                            retry: RetryState::new(&policy, now),
-                            attempt_started: now,
-                            fault: WireFault::None,
-                            latency: Duration::ZERO,
-                            answer: None,
-                        });
-                        queue.push(now, Class::Timer, Ev::PushSend { push: (pushes.len() - 1) as u32 });
+                        let purpose = Purpose::Push { process, monitor, run: cur.run };
+                        calls.push(Call::new(Link::KumaPush, request, RetryState::new(&policy, now), purpose));
+                        queue.push(now, Class::Timer, Ev::Send { call: (calls.len() - 1) as u32 });
                     }
-                    None => start_next(process, now, &mut processes, &mut runner, &mut jobs, &mut log, &mut queue, &mut job_rng),
+                    None => start_next!(process, now),
                 }
             }
-            Ev::PushSend { push } => {
-                let p = &mut pushes[push as usize];
-                p.attempt_started = now;
-                p.answer = None;
-                log.push_attempts += 1;
-                log.runs[p.run].push_attempts += 1;
-                let timeout_at = p.retry.attempt_deadline(now);
-                match faults.decide(now, Link::KumaPush) {
-                    FaultDecision::NoAnswer => {
-                        p.answer = Some(AttemptOutcome::TimedOut);
-                        queue.push(timeout_at, Class::Arrival, Ev::PushBack { push });
-                    }
-                    FaultDecision::Deliver { latency, fault } => {
-                        p.fault = fault;
-                        p.latency = latency;
-                        queue.push(now + Duration::from_ms(latency.as_ms() / 2), Class::Arrival, Ev::PushArrive { push });
-                    }
+            Ev::Send { call } => {
+                let c = &mut calls[call as usize];
+                if let Purpose::Push { run, .. } = c.purpose {
+                    log.push_attempts += 1;
+                    log.runs[run].push_attempts += 1;
+                }
+                match c.send(now, &mut faults) {
+                    Leg::Arrive(at) => queue.push(at, Class::Arrival, Ev::Arrive { call }),
+                    Leg::Back(at) => queue.push(at, Class::Arrival, Ev::Back { call }),
                 }
             }
-            Ev::PushArrive { push } => {
-                let p = &mut pushes[push as usize];
+            Ev::Arrive { call } => {
+                let c = &mut calls[call as usize];
                 // Kuma down (restart window): nothing listens, the connection is refused.
-                let fault = if p.fault == WireFault::None && !lock(kuma).is_up() { WireFault::Refuse } else { p.fault };
-                let exchange = transport.exchange(now, Link::KumaPush, &p.request, fault);
-                let outcome = match &exchange {
-                    Exchange::Refused => AttemptOutcome::Refused,
-                    Exchange::Answered(r) => AttemptOutcome::Status {
-                        code: r.status,
-                        retry_after_s: r.header_value("retry-after").and_then(|v| v.trim().parse().ok()),
-                    },
-                };
-                let back = p.attempt_started + p.latency;
-                let timeout_at = p.retry.attempt_deadline(p.attempt_started);
-                // Only the push of a successful run is a heartbeat; a delivered `status=down`
-                // push (push_on_error) reports the failure, it does not serve the slot.
-                let heartbeat =
-                    matches!(outcome, AttemptOutcome::Status { code: 200..=299, .. }) && log.runs[p.run].fate == RunFate::Success;
-                if back <= timeout_at {
-                    p.answer = Some(outcome);
-                    if heartbeat {
-                        log.runs[p.run].push_delivered = Some(now);
-                    }
-                    queue.push(back, Class::Arrival, Ev::PushBack { push });
-                } else {
-                    // Delivered, but the answer comes too late: the client gives up on it.
-                    p.answer = Some(AttemptOutcome::TimedOut);
-                    if heartbeat {
-                        log.runs[p.run].push_delivered = Some(now);
-                    }
-                    queue.push(timeout_at, Class::Arrival, Ev::PushBack { push });
-                }
-                drain!();
-                rearm!(now);
-            }
-            Ev::PushBack { push } => {
-                let p = &mut pushes[push as usize];
-                let outcome = p.answer.take().unwrap_or(AttemptOutcome::TimedOut);
-                let next = p.retry.on_outcome(now, outcome, &mut retry_rng);
-                let mlog = &mut log.monitors[p.monitor];
-                match outcome {
-                    AttemptOutcome::Refused => mlog.refused += 1,
-                    AttemptOutcome::TimedOut => mlog.timed_out += 1,
-                    AttemptOutcome::Status { code, .. } => *mlog.answers.entry(code).or_insert(0) += 1,
-                    AttemptOutcome::Success => *mlog.answers.entry(200).or_insert(0) += 1,
-                }
-                if matches!(next, Next::GiveUp(_)) {
-                    mlog.given_up += 1;
-                }
-                if trace.enabled() {
-                    let (wire, status) = match outcome {
-                        AttemptOutcome::Success => ("answered", Some(200)),
-                        AttemptOutcome::Status { code, .. } => ("answered", Some(code)),
-                        AttemptOutcome::Refused => ("refused", None),
-                        AttemptOutcome::TimedOut => ("timed_out", None),
-                    };
-                    let next_name = match next {
-                        Next::Done => "done",
-                        Next::RetryAt(_) => "retry",
-                        Next::GiveUp(_) => "give_up",
-                    };
-                    let job = log.runs[p.run].job;
-                    let monitor = jobs
-                        .iter()
-                        .find(|j| j.spec.id == job)
-                        .and_then(|j| j.sender.as_ref())
-                        .map(|s| monitor_ids[s.1].as_str())
-                        .unwrap_or("");
-                    trace.record(
-                        now,
-                        "heartbeat",
-                        "push",
-                        &PushLine { job, monitor, attempt: p.retry.attempts(), wire, status, next: next_name },
-                    );
-                }
-                match next {
-                    Next::RetryAt(t) => queue.push(t, Class::Timer, Ev::PushSend { push }),
-                    Next::Done | Next::GiveUp(_) => {
-                        if !matches!(next, Next::Done) {
-                            log.pushes_lost += 1;
+                let nothing_listens = c.link == Link::KumaPush && !lock(kuma).is_up();
+                let arrival = c.arrive(now, transport, nothing_listens);
+                queue.push(arrival.back_at, Class::Arrival, Ev::Back { call });
+                match &c.purpose {
+                    Purpose::Push { run, .. } => {
+                        // Only the push of a successful run is a heartbeat; a delivered
+                        // `status=down` push (push_on_error) reports the failure, it does not
+                        // serve the slot. Delivered counts even when the answer comes too late.
+                        let heartbeat = matches!(arrival.outcome, AttemptOutcome::Status { code: 200..=299, .. })
+                            && log.runs[*run].fate == RunFate::Success;
+                        if heartbeat {
+                            log.runs[*run].push_delivered = Some(now);
                         }
-                        let process = p.process;
-                        start_next(process, now, &mut processes, &mut runner, &mut jobs, &mut log, &mut queue, &mut job_rng);
+                        drain!();
+                        rearm!(now);
                     }
+                    Purpose::Pay(purpose) => {
+                        if let Some(ps) = pay.as_deref_mut() {
+                            let outs = ps.on_arrival(now, purpose, arrival.reached_service, trace);
+                            apply!(now, outs);
+                        }
+                    }
+                }
+            }
+            Ev::Back { call } => {
+                let c = &mut calls[call as usize];
+                let (outcome, response, next) = c.back(now, &mut retry_rng);
+                let attempts = c.retry.attempts();
+                if let Next::RetryAt(t) = next {
+                    queue.push(t, Class::Timer, Ev::Send { call });
+                }
+                match &c.purpose {
+                    Purpose::Push { process, monitor, run } => {
+                        let (process, monitor, run) = (*process, *monitor, *run);
+                        let mlog = &mut log.monitors[monitor];
+                        match outcome {
+                            AttemptOutcome::Refused => mlog.refused += 1,
+                            AttemptOutcome::TimedOut => mlog.timed_out += 1,
+                            AttemptOutcome::Status { code, .. } => *mlog.answers.entry(code).or_insert(0) += 1,
+                            AttemptOutcome::Success => *mlog.answers.entry(200).or_insert(0) += 1,
+                        }
+                        if matches!(next, Next::GiveUp(_)) {
+                            mlog.given_up += 1;
+                        }
+                        if trace.enabled() {
+                            let (wire, status) = wire_words(outcome);
+                            let job = log.runs[run].job;
+                            trace.record(
+                                now,
+                                "heartbeat",
+                                "push",
+                                &PushLine { job, monitor: &monitor_ids[monitor], attempt: attempts, wire, status, next: next_word(next) },
+                            );
+                        }
+                        if !matches!(next, Next::RetryAt(_)) {
+                            if !matches!(next, Next::Done) {
+                                log.pushes_lost += 1;
+                            }
+                            start_next!(process, now);
+                        }
+                    }
+                    Purpose::Pay(purpose) => {
+                        if let Some(ps) = pay.as_deref_mut() {
+                            let outs = ps.on_back(now, purpose, &c.request, attempts, outcome, response, next, trace);
+                            apply!(now, outs);
+                        }
+                    }
+                }
+            }
+            Ev::Pay(ev) => {
+                if let Some(ps) = pay.as_deref_mut() {
+                    let outs = ps.handle(now, ev, trace);
+                    apply!(now, outs);
                 }
             }
             Ev::Check { generation } => {

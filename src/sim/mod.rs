@@ -3,9 +3,12 @@
 
 pub mod advise;
 pub mod alerts;
+pub mod calls;
 pub mod cron_run;
 pub mod metrics;
 pub mod output;
+pub mod pay_run;
+pub mod payments_report;
 pub mod plots;
 pub mod queue;
 pub mod render;

@@ -50,6 +50,9 @@ pub struct VariantReport {
     /// Kuma push monitors by id, with the alert timing (SPEC 3.4), when the scenario has any.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub monitors: BTreeMap<String, MonitorFigures>,
+    /// Bridge payments and their recovery (SPEC 4.3), when the scenario has a `payments` section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payments: Option<crate::sim::payments_report::PaymentFigures>,
 }
 
 /// The monitoring view of one job (SPEC 2.3) and the time it spent in each health state.
@@ -244,11 +247,12 @@ impl SyncFigures {
 
 /// Every numeric figure an expectation may name, as dotted paths inside a variant
 /// (e.g. `sync.overall.peak_to_mean`, `sync.connectors.bnp.load.rate_limited`).
-pub fn metric_paths(connector_ids: &[String], job_ids: &[String], monitor_ids: &[String]) -> Vec<String> {
+pub fn metric_paths(connector_ids: &[String], job_ids: &[String], monitor_ids: &[String], payments: bool) -> Vec<String> {
     let v = VariantReport {
         sync: SyncFigures::empty(connector_ids),
         jobs: job_ids.iter().map(|j| (j.clone(), JobFigures::default())).collect(),
         monitors: monitor_ids.iter().map(|m| (m.clone(), MonitorFigures::default())).collect(),
+        payments: payments.then(Default::default),
         ..Default::default()
     };
     let value = serde_json::to_value(&v).unwrap_or_default();

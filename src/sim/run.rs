@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::logic::sync::SyncRules;
 use crate::sim::alerts::MonitorTimeline;
+use crate::sim::pay_run::PaySim;
+use crate::sim::payments_report::{self, PaymentFigures, PaymentPlotData};
 use crate::sim::report::{ExpectationResult, JobFigures, MonitorFigures, Report, VariantReport, metric_value};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::expand::expand;
@@ -53,17 +55,22 @@ pub enum RunError {
     Transport(String),
 }
 
-/// The calls a scenario is expected to make (pushes, one per run of a job with a heartbeat).
+/// The calls a scenario is expected to make: pushes (one per run of a job with a heartbeat),
+/// and with payments, link creations, webhook deliveries and the recovery job's calls.
 pub fn expected_calls(scenario: &Scenario) -> u64 {
     let duration = (scenario.end - scenario.start).as_ms().max(0) as u64;
-    scenario
-        .file
-        .cron
-        .jobs
-        .iter()
-        .filter(|j| j.heartbeat.is_some())
-        .map(|j| duration / j.frequency.nominal().as_ms().max(1) as u64 + 1)
-        .sum()
+    let runs = |j: &crate::sim::scenario::model::JobFileSpec| duration / j.frequency.nominal().as_ms().max(1) as u64 + 1;
+    let f = &scenario.file;
+    let pushes: u64 = f.cron.jobs.iter().filter(|j| j.heartbeat.is_some()).map(runs).sum();
+    let payments = f.payments.as_ref().map_or(0, |p| {
+        let days = duration as f64 / crate::time::Duration::DAY.as_ms() as f64;
+        let invoices = (p.invoices_per_day.max(0.0) * days) as u64;
+        let recovery_runs = f.cron.jobs.iter().find(|j| j.id == p.recovery_job).map_or(0, runs);
+        // One create call and about three deliveries per invoice; each run reads about a
+        // day's open links twice.
+        invoices * 4 + recovery_runs * (p.invoices_per_day.max(0.0) as u64) * 2
+    });
+    pushes + payments
 }
 
 pub struct RunOptions<'a> {
@@ -109,15 +116,30 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         let progress = &mut *options.progress;
         let mut on_time = |t: crate::time::Instant| progress((k as f64 + (t - scenario.start).as_ms() as f64 / total_ms) / n);
         let (figures, plot) = sync_run::run(&plan, &clock, setup, &f.report, seed, &mut trace, &mut on_time);
-        let (jobs, monitors, timelines) = match run_jobs_with(scenario, seed, &mut trace, use_http) {
+        // A variant may change job frequencies: it runs the jobs loop on its own copy.
+        let own;
+        let jobs_scenario = if v.job_frequency.is_empty() {
+            scenario
+        } else {
+            let mut copy = scenario.clone();
+            for j in &mut copy.file.cron.jobs {
+                if let Some(freq) = v.job_frequency.get(&j.id.to_string()) {
+                    j.frequency = *freq;
+                }
+            }
+            own = copy;
+            &own
+        };
+        let JobsOutcome { jobs, monitors, timelines, payments } = match run_jobs_with(jobs_scenario, seed, &mut trace, use_http) {
             Ok(figures) => figures,
             Err(e) => {
                 if trace_result.is_ok() {
                     trace_result = Err(e);
                 }
-                (BTreeMap::new(), BTreeMap::new(), Vec::new())
+                JobsOutcome::default()
             }
         };
+        let (payment_figures, payment_plot) = payments.unzip();
         if let Err(e) = trace.finish() {
             if trace_result.is_ok() {
                 trace_result = Err(RunError::Trace(e));
@@ -132,8 +154,9 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
             sync: figures,
             jobs,
             monitors,
+            payments: payment_figures,
         });
-        plots.push(SyncPlotData { monitor_timelines: timelines, ..plot });
+        plots.push(SyncPlotData { monitor_timelines: timelines, payments: payment_plot, ..plot });
     }
     (options.progress)(1.0);
     let expectations = evaluate(scenario, &reports);
@@ -156,16 +179,23 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
 
 /// The jobs, heartbeats and Kuma monitors of a scenario (empty when it has none), in-process.
 pub fn run_jobs(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
-    run_jobs_with(scenario, seed, trace, false).map(|(j, m, _)| (j, m)).unwrap_or_default()
+    run_jobs_with(scenario, seed, trace, false).map(|o| (o.jobs, o.monitors)).unwrap_or_default()
 }
 
-type JobsAndMonitors = (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>, Vec<MonitorTimeline>);
+/// What the jobs loop gives the report.
+#[derive(Default)]
+pub struct JobsOutcome {
+    pub jobs: BTreeMap<String, JobFigures>,
+    pub monitors: BTreeMap<String, MonitorFigures>,
+    pub timelines: Vec<MonitorTimeline>,
+    pub payments: Option<(PaymentFigures, PaymentPlotData)>,
+}
 
-/// The same, over real HTTP to a mock Kuma when `http` is true.
-pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http: bool) -> Result<JobsAndMonitors, RunError> {
+/// The same, over real HTTP to the mocks (Kuma, Bridge, the ERP's receiver) when `http` is true.
+pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http: bool) -> Result<JobsOutcome, RunError> {
     let f = &scenario.file;
     if f.cron.jobs.is_empty() && f.kuma.monitors.is_empty() {
-        return Ok((BTreeMap::new(), BTreeMap::new(), Vec::new()));
+        return Ok(JobsOutcome::default());
     }
     let ids: Vec<String> = f.kuma.monitors.iter().map(|m| m.id.clone()).collect();
     let version = match f.kuma.version {
@@ -191,9 +221,17 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
         .collect();
     let kuma = Arc::new(Mutex::new(KumaServer::new(monitors, version)));
     let service: SharedService = kuma.clone();
+    let mut pay = f.payments.as_ref().map(|p| PaySim::new(scenario, p, seed));
+    let mut services = vec![(Link::KumaPush, service)];
+    if let Some(p) = &pay {
+        let bridge: SharedService = p.bridge.clone();
+        let erp: SharedService = p.erp.clone();
+        services.push((Link::BridgeApi, bridge));
+        services.push((Link::Webhooks, erp));
+    }
     let log = if http {
-        let mut transport = HttpTransport::start([(Link::KumaPush, service)]).map_err(|e| RunError::Transport(e.to_string()))?;
-        let log = cron_run::run(scenario, seed, &kuma, &ids, &mut transport, trace);
+        let mut transport = HttpTransport::start(services).map_err(|e| RunError::Transport(e.to_string()))?;
+        let log = cron_run::run(scenario, seed, &kuma, &ids, &mut transport, pay.as_mut(), trace);
         // A request that HTTP could not represent would silently differ from in-process.
         let errors = transport.take_errors();
         if let Some(first) = errors.first() {
@@ -201,11 +239,11 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
         }
         log
     } else {
-        let mut transport = InProcess::new([(Link::KumaPush, service)]);
-        cron_run::run(scenario, seed, &kuma, &ids, &mut transport, trace)
+        let mut transport = InProcess::new(services);
+        cron_run::run(scenario, seed, &kuma, &ids, &mut transport, pay.as_mut(), trace)
     };
     let a = alerts::analyse(scenario, &log);
-    Ok((a.jobs, a.monitors, a.timelines))
+    Ok(JobsOutcome { jobs: a.jobs, monitors: a.monitors, timelines: a.timelines, payments: pay.as_ref().map(payments_report::analyse) })
 }
 
 /// Check each expectation against each variant it names (all of them when it names none).

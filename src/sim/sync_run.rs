@@ -63,6 +63,8 @@ pub struct SyncPlotData {
     pub freshness_cdf: Vec<(u64, f64)>,
     /// One per Kuma monitor (filled by the jobs loop).
     pub monitor_timelines: Vec<crate::sim::alerts::MonitorTimeline>,
+    /// Paid invoices (filled by the payments loop).
+    pub payments: Option<crate::sim::payments_report::PaymentPlotData>,
 }
 
 #[derive(Serialize)]
@@ -403,6 +405,6 @@ pub fn run(
         );
     }
     let plots =
-        SyncPlotData { hourly_peaks: overall.hourly_peaks().to_vec(), freshness_cdf: freshness.cdf(), monitor_timelines: Vec::new() };
+        SyncPlotData { hourly_peaks: overall.hourly_peaks().to_vec(), freshness_cdf: freshness.cdf(), ..Default::default() };
     (figures, plots)
 }

@@ -2,4 +2,5 @@
 //! people's systems, faithful to their public behaviour, driven in virtual time by the harness.
 
 pub mod bank;
+pub mod bridge;
 pub mod kuma;

@@ -4,6 +4,7 @@
 pub mod expand;
 pub mod load;
 pub mod model;
+pub mod payments;
 pub mod positions;
 pub mod validate;
 

@@ -41,6 +41,9 @@ pub struct ScenarioFile {
     /// Uptime Kuma push monitors (SPEC 3).
     #[serde(default)]
     pub kuma: KumaSection,
+    /// Bridge payment links, payers, webhooks and the ERP's recovery job (SPEC 4).
+    #[serde(default)]
+    pub payments: Option<super::payments::PaymentsSection>,
     /// What the network does on each link (SPEC 5).
     #[serde(default)]
     pub faults: crate::sim::transport::faults::FaultsSpec,
@@ -245,6 +248,24 @@ pub enum TimelineEvent {
     KumaRestart { at: At, duration: Duration },
     /// A maintenance window on a monitor.
     KumaMaintenance { at: At, monitor: String, duration: Duration },
+    /// `count` forged deliveries reach the webhook receiver: bodies claiming `ACSC` for real
+    /// payment requests, signed with a wrong secret (SPEC 4.2: reject with 401 and record).
+    WebhookForged {
+        at: At,
+        #[serde(default = "one")]
+        count: u32,
+    },
+    /// Someone replays the last `count` deliveries the receiver accepted, byte for byte, with
+    /// their valid signatures: idempotency must absorb them.
+    WebhookReplay {
+        at: At,
+        #[serde(default = "one")]
+        count: u32,
+    },
+    /// Bridge rotates the webhook secret: for `overlap` it signs with both secrets (two header
+    /// values), then with the new one only. The ERP's operator installs the new secret
+    /// `erp_updates_after` the rotation began.
+    WebhookSecretRotation { at: At, overlap: Duration, erp_updates_after: Duration },
 }
 
 fn one() -> u32 {
@@ -266,7 +287,10 @@ impl TimelineEvent {
             | TimelineEvent::RunNow { at, .. }
             | TimelineEvent::CleanupDeadJobs { at }
             | TimelineEvent::KumaRestart { at, .. }
-            | TimelineEvent::KumaMaintenance { at, .. } => *at,
+            | TimelineEvent::KumaMaintenance { at, .. }
+            | TimelineEvent::WebhookForged { at, .. }
+            | TimelineEvent::WebhookReplay { at, .. }
+            | TimelineEvent::WebhookSecretRotation { at, .. } => *at,
         }
     }
 }
@@ -541,6 +565,10 @@ pub struct Variant {
     pub retry_wrongpass: Option<u8>,
     #[serde(default)]
     pub autosync_frequency: Option<Duration>,
+    /// Job frequencies by job id, e.g. `{"1": "300s"}`: compares the seed's two settings of
+    /// the recovery job (seed 000: "every day" and "300 seconds").
+    #[serde(default)]
+    pub job_frequency: BTreeMap<String, JobFrequency>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]

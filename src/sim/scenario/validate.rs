@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::load::Finding;
 use super::model::*;
+use super::payments::PaymentsSection;
 use super::positions::{join_index, join_key};
 use crate::logic::sync::{ConnectionState, SpreadingSettings};
 use crate::time::{At, Duration, Instant, Zone};
@@ -37,7 +38,14 @@ impl Scenario {
     /// The variants to simulate: the file's, or one `baseline` with the scenario's settings.
     pub fn variants(&self) -> Vec<Variant> {
         if self.file.variants.is_empty() {
-            vec![Variant { name: "baseline".into(), spreading: None, backoff: None, retry_wrongpass: None, autosync_frequency: None }]
+            vec![Variant {
+                name: "baseline".into(),
+                spreading: None,
+                backoff: None,
+                retry_wrongpass: None,
+                autosync_frequency: None,
+                job_frequency: Default::default(),
+            }]
         } else {
             self.file.variants.clone()
         }
@@ -279,17 +287,13 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
             if !monitor_ids.contains(h.monitor.as_str()) {
                 out.push(Finding::new(join_key(&hp, "monitor"), known("monitor", &monitor_ids), format!("{:?}", h.monitor)));
             }
-            let r = &h.retry;
-            if r.max_attempts == 0 || r.max_attempts > 100 {
-                out.push(Finding::new(join_key(&hp, "retry.max_attempts"), "between 1 and 100", r.max_attempts.to_string()));
-            }
-            if r.attempt_timeout <= Duration::ZERO {
-                out.push(Finding::new(join_key(&hp, "retry.attempt_timeout"), "a duration above 0", r.attempt_timeout.to_string()));
-            }
-            if r.cap < r.base {
-                out.push(Finding::new(join_key(&hp, "retry.cap"), "a cap at least as long as base", r.cap.to_string()));
-            }
+            check_retry(&h.retry, &join_key(&hp, "retry"), &mut out);
         }
+    }
+
+    // payments
+    if let Some(pay) = &f.payments {
+        check_payments(pay, &job_ids, days, &mut out);
     }
 
     // faults
@@ -421,6 +425,21 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
                     out.push(Finding::new(join_key(&p, "duration"), "a duration above 0", duration.to_string()));
                 }
             }
+            TimelineEvent::WebhookForged { .. } | TimelineEvent::WebhookReplay { .. } => {
+                if f.payments.is_none() {
+                    out.push(Finding::new(join_key(&p, "event"), "a `payments` section for webhook events", "none"));
+                }
+            }
+            TimelineEvent::WebhookSecretRotation { overlap, erp_updates_after, .. } => {
+                if f.payments.is_none() {
+                    out.push(Finding::new(join_key(&p, "event"), "a `payments` section for webhook events", "none"));
+                }
+                for (name, d) in [("overlap", overlap), ("erp_updates_after", erp_updates_after)] {
+                    if *d < Duration::ZERO {
+                        out.push(Finding::new(join_key(&p, name), "a duration of 0 or more", d.to_string()));
+                    }
+                }
+            }
             TimelineEvent::CronStop { .. } | TimelineEvent::CronStart { .. } | TimelineEvent::CleanupDeadJobs { .. } => {}
         }
     }
@@ -432,6 +451,15 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
     let mut variant_names = BTreeSet::new();
     for (i, v) in f.variants.iter().enumerate() {
         let p = join_index("variants", i);
+        for (job, freq) in &v.job_frequency {
+            let jp = join_key(&join_key(&p, "job_frequency"), job);
+            if !job.parse::<u32>().is_ok_and(|id| job_ids.contains(&id)) {
+                out.push(Finding::new(jp.clone(), known_jobs(&job_ids), format!("{job:?}")));
+            }
+            if freq.nominal() < Duration::SECOND {
+                out.push(Finding::new(jp, "at least 1s", freq.to_string()));
+            }
+        }
         if !is_file_name(&v.name) || !variant_names.insert(v.name.as_str()) {
             out.push(Finding::new(join_key(&p, "name"), format!("a unique {NAME_EXPECTED}"), format!("{:?}", v.name)));
         }
@@ -464,6 +492,7 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
         &s.connectors.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
         &f.cron.jobs.iter().map(|j| j.id.to_string()).collect::<Vec<_>>(),
         &f.kuma.monitors.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+        f.payments.is_some(),
     );
     for (i, e) in f.expect.iter().enumerate() {
         let p = join_index("expect", i);
@@ -488,6 +517,85 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
     }
 
     if out.is_empty() { Ok(Scenario { file, start, end, zone }) } else { Err(out) }
+}
+
+fn check_retry(r: &crate::sim::scenario::model::RetrySpec, p: &str, out: &mut Vec<Finding>) {
+    if r.max_attempts == 0 || r.max_attempts > 100 {
+        out.push(Finding::new(join_key(p, "max_attempts"), "between 1 and 100", r.max_attempts.to_string()));
+    }
+    if r.attempt_timeout <= Duration::ZERO {
+        out.push(Finding::new(join_key(p, "attempt_timeout"), "a duration above 0", r.attempt_timeout.to_string()));
+    }
+    if r.cap < r.base {
+        out.push(Finding::new(join_key(p, "cap"), "a cap at least as long as base", r.cap.to_string()));
+    }
+}
+
+fn check_dist(d: DurationDist, p: &str, out: &mut Vec<Finding>) {
+    match d {
+        DurationDist::Uniform([a, b]) if b < a => out.push(Finding::new(p, "[shorter, longer]", format!("[{a}, {b}]"))),
+        DurationDist::Uniform([a, _]) | DurationDist::Fixed(a) if a < Duration::ZERO => {
+            out.push(Finding::new(p, "durations of 0 or more", a.to_string()))
+        }
+        _ => {}
+    }
+}
+
+/// At most this many invoices over a run (each is a link, a payer and a few webhooks).
+pub const MAX_INVOICES: f64 = 500_000.0;
+
+fn check_payments(pay: &PaymentsSection, job_ids: &BTreeSet<u32>, days: f64, out: &mut Vec<Finding>) {
+    let p = "payments";
+    if !job_ids.contains(&pay.recovery_job) {
+        out.push(Finding::new(join_key(p, "recovery_job"), known_jobs(job_ids), pay.recovery_job.to_string()));
+    }
+    if !(pay.invoices_per_day >= 0.0 && pay.invoices_per_day * days <= MAX_INVOICES) {
+        out.push(Finding::new(
+            join_key(p, "invoices_per_day"),
+            format!("0 or more, at most {MAX_INVOICES} invoices over the run"),
+            pay.invoices_per_day.to_string(),
+        ));
+    }
+    let [lo, hi] = pay.amount_eur;
+    if !(lo > 0.0 && lo <= hi && hi <= 1_000_000.0) {
+        out.push(Finding::new(join_key(p, "amount_eur"), "[lowest, highest] euros, above 0 and at most 1000000", format!("[{lo}, {hi}]")));
+    }
+    // SPEC 4.1: Bridge refuses an expiry more than 90 days ahead.
+    if pay.link_validity <= Duration::ZERO || pay.link_validity > Duration::from_days(90) {
+        out.push(Finding::new(join_key(p, "link_validity"), "a duration above 0 and at most 90d", pay.link_validity.to_string()));
+    }
+    for (name, d) in [("revoke_after", pay.revoke_after), ("archive_after", pay.archive_after), ("rate_window", pay.rate_window)] {
+        if d <= Duration::ZERO {
+            out.push(Finding::new(join_key(p, name), "a duration above 0", d.to_string()));
+        }
+    }
+    if !(1..=500).contains(&pay.page_size) {
+        out.push(Finding::new(join_key(p, "page_size"), "between 1 and 500", pay.page_size.to_string()));
+    }
+    if pay.rate_limit == 0 {
+        out.push(Finding::new(join_key(p, "rate_limit"), "at least 1", "0"));
+    }
+    check_retry(&pay.api_retry, &join_key(p, "api_retry"), out);
+    let pp = join_key(p, "payers");
+    let y = &pay.payers;
+    for (name, v) in
+        [("pay_share", y.pay_share), ("reject_share", y.reject_share), ("retry_share", y.retry_share), ("late_share", y.late_share)]
+    {
+        rate(v, join_key(&pp, name), out);
+    }
+    for (name, d) in [("pay_delay", y.pay_delay), ("settle_delay", y.settle_delay), ("retry_delay", y.retry_delay)] {
+        check_dist(d, &join_key(&pp, name), out);
+    }
+    let wp = join_key(p, "webhooks");
+    let w = &pay.webhooks;
+    rate(w.loss, join_key(&wp, "loss"), out);
+    rate(w.duplicate, join_key(&wp, "duplicate"), out);
+    check_dist(w.delay, &join_key(&wp, "delay"), out);
+    check_dist(w.duplicate_after, &join_key(&wp, "duplicate_after"), out);
+    check_retry(&w.retry, &join_key(&wp, "retry"), out);
+    if w.secret.is_empty() {
+        out.push(Finding::new(join_key(&wp, "secret"), "a non-empty secret", "\"\""));
+    }
 }
 
 fn known_jobs(ids: &BTreeSet<u32>) -> String {

@@ -1,0 +1,461 @@
+//! The ERP's ledger (SPEC 4.2): invoices, their payment links, and payments keyed by Bridge's
+//! `payment_request_id`. Both the webhook receiver and the recovery job write here, and both go
+//! through the same two verbs, so the idempotency rules live in one place:
+//!
+//! - a payment is recorded once, keyed by `payment_request_id` (SPEC 4.2);
+//! - an older update never overwrites a newer one; a final status is never overwritten;
+//! - `completed` on a link alone never records a payment: only `ACSC` means paid (SPEC 4.1).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::time::{Duration, Instant};
+
+/// A payment request's status as Bridge reports it (SPEC 4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum PaymentStatus {
+    #[serde(rename = "CREA")]
+    Crea,
+    #[serde(rename = "ACTC")]
+    Actc,
+    #[serde(rename = "PDNG")]
+    Pdng,
+    #[serde(rename = "ACSC")]
+    Acsc,
+    #[serde(rename = "RJCT")]
+    Rjct,
+    #[serde(rename = "PART")]
+    Part,
+}
+
+impl PaymentStatus {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "CREA" => Self::Crea,
+            "ACTC" => Self::Actc,
+            "PDNG" => Self::Pdng,
+            "ACSC" => Self::Acsc,
+            "RJCT" => Self::Rjct,
+            "PART" => Self::Part,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Crea => "CREA",
+            Self::Actc => "ACTC",
+            Self::Pdng => "PDNG",
+            Self::Acsc => "ACSC",
+            Self::Rjct => "RJCT",
+            Self::Part => "PART",
+        }
+    }
+    /// `ACSC`, `RJCT` and `PART` never change again.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Acsc | Self::Rjct | Self::Part)
+    }
+    /// Progress order, to break ties between updates stamped with the same instant.
+    fn rank(self) -> u8 {
+        match self {
+            Self::Crea => 0,
+            Self::Actc => 1,
+            Self::Pdng => 2,
+            Self::Acsc | Self::Rjct | Self::Part => 3,
+        }
+    }
+}
+
+/// A payment link's status as Bridge reports it (SPEC 4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkState {
+    Valid,
+    Expired,
+    Revoked,
+    Completed,
+}
+
+impl LinkState {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "valid" => Self::Valid,
+            "expired" => Self::Expired,
+            "revoked" => Self::Revoked,
+            "completed" => Self::Completed,
+            _ => return None,
+        })
+    }
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::Valid)
+    }
+}
+
+/// How a payment came to be recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Path {
+    Webhook,
+    Job,
+}
+
+impl Path {
+    pub fn name(self) -> &'static str {
+        match self {
+            Path::Webhook => "webhook",
+            Path::Job => "job",
+        }
+    }
+}
+
+pub type InvoiceId = u32;
+
+#[derive(Clone, Debug)]
+pub struct Invoice {
+    pub id: InvoiceId,
+    pub reference: String,
+    pub amount_cents: i64,
+    pub issued_at: Instant,
+    pub link: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LocalLink {
+    pub id: String,
+    pub invoice: InvoiceId,
+    pub status: LinkState,
+    /// When the ERP learnt of the link (the create call's answer).
+    pub created_at: Instant,
+    pub expires_at: Instant,
+    /// Source instant of the last status applied (webhook timestamp or API answer time).
+    pub status_at: Instant,
+    /// A revoke call was sent and its answer never came back: refresh before revoking again.
+    pub revoke_unconfirmed: bool,
+    /// Request ids known for this link.
+    pub payments: Vec<String>,
+    /// When the recovery job last read this link's whole list of payment requests.
+    pub listed_at: Option<Instant>,
+    pub paid: bool,
+    pub archived: bool,
+    /// Last time anything changed locally (for the retention).
+    pub touched_at: Instant,
+}
+
+impl LocalLink {
+    /// Nothing more can happen to this link: paid; expired or revoked (only a `valid` link gets
+    /// there, so it has no request, SPEC 4.1); or completed, read in full after its expiry (no
+    /// second attempt can start any more) with every request final. The full read matters: a
+    /// completed link whose request webhooks were all lost has no known request at all.
+    pub fn is_settled(&self, now: Instant, payments: &BTreeMap<String, Payment>) -> bool {
+        self.paid
+            || matches!(self.status, LinkState::Expired | LinkState::Revoked)
+            || (self.status == LinkState::Completed
+                && now >= self.expires_at
+                && self.listed_at.is_some_and(|t| t >= self.expires_at)
+                && self.payments.iter().all(|p| payments.get(p).is_none_or(|p| p.status.is_final())))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Payment {
+    pub request_id: String,
+    pub link: String,
+    pub status: PaymentStatus,
+    pub status_reason: Option<String>,
+    /// Source instant of the status applied.
+    pub updated_at: Instant,
+    pub recorded: Option<(Instant, Path)>,
+}
+
+/// One payment update, from a webhook or from the API.
+#[derive(Clone, Debug)]
+pub struct PaymentUpdate<'a> {
+    pub request_id: &'a str,
+    pub link_id: &'a str,
+    pub status: PaymentStatus,
+    pub status_reason: Option<&'a str>,
+    /// When Bridge says this state held (webhook `timestamp`, or the resource's `updated_at`).
+    pub source_at: Instant,
+    pub path: Path,
+}
+
+/// What an update did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Applied {
+    /// The payment reached `ACSC` and was recorded now.
+    Recorded,
+    /// A newer, non-paid status was stored.
+    Updated,
+    /// The same status again (a duplicate or a replay).
+    Duplicate,
+    /// Older than what the ledger holds: ignored.
+    Stale,
+    /// The ledger holds a final status: never overwritten.
+    FinalKept,
+    /// The link is not ours (or archived): ignored.
+    UnknownLink,
+}
+
+/// One record of a payment: the log the double-record check reads. The ledger appends here and
+/// nowhere else, so a broken idempotency rule shows up as two lines with the same request id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub request_id: String,
+    pub invoice: InvoiceId,
+    pub at: Instant,
+    pub path: Path,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    pub invoices: Vec<Invoice>,
+    pub links: BTreeMap<String, LocalLink>,
+    pub payments: BTreeMap<String, Payment>,
+    pub records: Vec<Record>,
+    pub archived_links: u64,
+}
+
+impl Ledger {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add_invoice(&mut self, reference: String, amount_cents: i64, now: Instant) -> InvoiceId {
+        let id = self.invoices.len() as InvoiceId;
+        self.invoices.push(Invoice { id, reference, amount_cents, issued_at: now, link: None });
+        id
+    }
+
+    /// The create call answered: the invoice has its link.
+    pub fn link_created(&mut self, invoice: InvoiceId, link_id: String, now: Instant, expires_at: Instant) {
+        if let Some(inv) = self.invoices.get_mut(invoice as usize) {
+            inv.link = Some(link_id.clone());
+        }
+        self.links.insert(
+            link_id.clone(),
+            LocalLink {
+                id: link_id,
+                invoice,
+                status: LinkState::Valid,
+                created_at: now,
+                expires_at,
+                status_at: now,
+                revoke_unconfirmed: false,
+                payments: Vec::new(),
+                listed_at: None,
+                paid: false,
+                archived: false,
+                touched_at: now,
+            },
+        );
+    }
+
+    /// Apply a payment update (SPEC 4.2). Records the payment when it reaches `ACSC` and was not
+    /// recorded before; never overwrites a final status or a newer update.
+    pub fn apply_payment(&mut self, now: Instant, u: &PaymentUpdate<'_>) -> Applied {
+        let Some(link) = self.links.get_mut(u.link_id).filter(|l| !l.archived) else {
+            return Applied::UnknownLink;
+        };
+        link.touched_at = now;
+        // A request exists: the link is completed at Bridge whatever we knew (SPEC 4.1).
+        if link.status == LinkState::Valid {
+            link.status = LinkState::Completed;
+        }
+        let applied = match self.payments.get_mut(u.request_id) {
+            Some(p) if p.status.is_final() => {
+                if p.status == u.status {
+                    Applied::Duplicate
+                } else {
+                    Applied::FinalKept
+                }
+            }
+            Some(p) if p.status == u.status => Applied::Duplicate,
+            // Statuses only move forward at Bridge (CREA → ACTC → PDNG → final), so an update
+            // behind the stored one is older whatever its timestamp says.
+            Some(p) if u.status.rank() < p.status.rank() => Applied::Stale,
+            Some(p) => {
+                p.status = u.status;
+                p.status_reason = u.status_reason.map(str::to_string);
+                p.updated_at = p.updated_at.max(u.source_at);
+                if u.status == PaymentStatus::Acsc { Applied::Recorded } else { Applied::Updated }
+            }
+            None => {
+                link.payments.push(u.request_id.to_string());
+                self.payments.insert(
+                    u.request_id.to_string(),
+                    Payment {
+                        request_id: u.request_id.to_string(),
+                        link: u.link_id.to_string(),
+                        status: u.status,
+                        status_reason: u.status_reason.map(str::to_string),
+                        updated_at: u.source_at,
+                        recorded: None,
+                    },
+                );
+                if u.status == PaymentStatus::Acsc { Applied::Recorded } else { Applied::Updated }
+            }
+        };
+        if applied == Applied::Recorded {
+            link.paid = true;
+            if let Some(p) = self.payments.get_mut(u.request_id) {
+                debug_assert!(p.recorded.is_none(), "a payment reaches ACSC once: finals are never overwritten");
+                p.recorded = Some((now, u.path));
+            }
+            self.records.push(Record { request_id: u.request_id.to_string(), invoice: link.invoice, at: now, path: u.path });
+        }
+        applied
+    }
+
+    /// Apply a link status (webhook `payment.link.updated` or an API answer). A link status
+    /// alone never records a payment; a final local status is kept (a link leaves `valid` once,
+    /// SPEC 4.1, so any other final status arriving later is the stale one).
+    pub fn apply_link(&mut self, now: Instant, link_id: &str, status: LinkState, source_at: Instant) -> Applied {
+        let Some(link) = self.links.get_mut(link_id).filter(|l| !l.archived) else {
+            return Applied::UnknownLink;
+        };
+        if link.status == status {
+            link.status_at = link.status_at.max(source_at);
+            return Applied::Duplicate;
+        }
+        if status == LinkState::Valid {
+            return Applied::Stale;
+        }
+        if link.status.is_final() {
+            return Applied::FinalKept;
+        }
+        link.status = status;
+        link.status_at = source_at;
+        link.touched_at = now;
+        Applied::Updated
+    }
+
+    /// Links the recovery job must look at: ours, not archived, not settled (SPEC 4.2 "every
+    /// local link that is not final"), in id order.
+    pub fn open_links(&self, now: Instant) -> Vec<String> {
+        self.links.values().filter(|l| !l.archived && !l.is_settled(now, &self.payments)).map(|l| l.id.clone()).collect()
+    }
+
+    /// Links unpaid `delay` after creation that are still valid as far as we know, with no
+    /// request known, and no revoke awaiting confirmation: the revocation duty's list.
+    pub fn revocation_candidates(&self, now: Instant, delay: Duration) -> Vec<String> {
+        self.links
+            .values()
+            .filter(|l| {
+                !l.archived
+                    && !l.paid
+                    && l.status == LinkState::Valid
+                    && l.payments.is_empty()
+                    && !l.revoke_unconfirmed
+                    && l.created_at + delay <= now
+            })
+            .map(|l| l.id.clone())
+            .collect()
+    }
+
+    /// Archive settled links (and their payments) untouched for `retention` (SPEC 2.1 duty 4).
+    /// Returns how many links were archived now.
+    pub fn archive(&mut self, now: Instant, retention: Duration) -> u64 {
+        let payments = &self.payments;
+        let mut n = 0;
+        for l in self.links.values_mut() {
+            if !l.archived && l.is_settled(now, payments) && l.touched_at + retention <= now {
+                l.archived = true;
+                n += 1;
+            }
+        }
+        self.archived_links += n;
+        n
+    }
+
+    /// Request ids recorded more than once (must be empty).
+    pub fn double_records(&self) -> Vec<&str> {
+        let mut seen: BTreeMap<&str, u32> = BTreeMap::new();
+        for r in &self.records {
+            *seen.entry(r.request_id.as_str()).or_insert(0) += 1;
+        }
+        seen.into_iter().filter(|(_, n)| *n > 1).map(|(id, _)| id).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> Instant {
+        Instant(1_767_225_600_000 + s * 1000)
+    }
+
+    fn ledger() -> Ledger {
+        let mut l = Ledger::new();
+        let inv = l.add_invoice("INV-1".into(), 1250, t(0));
+        l.link_created(inv, "L1".into(), t(1), t(86_400));
+        l
+    }
+
+    fn upd(status: PaymentStatus, at: i64, path: Path) -> PaymentUpdate<'static> {
+        PaymentUpdate { request_id: "R1", link_id: "L1", status, status_reason: None, source_at: t(at), path }
+    }
+
+    #[test]
+    fn acsc_records_once_whatever_path_and_however_often() {
+        let mut l = ledger();
+        assert_eq!(l.apply_payment(t(10), &upd(PaymentStatus::Crea, 5, Path::Webhook)), Applied::Updated);
+        assert_eq!(l.apply_payment(t(20), &upd(PaymentStatus::Acsc, 15, Path::Webhook)), Applied::Recorded);
+        assert_eq!(l.apply_payment(t(30), &upd(PaymentStatus::Acsc, 15, Path::Webhook)), Applied::Duplicate);
+        assert_eq!(l.apply_payment(t(40), &upd(PaymentStatus::Acsc, 15, Path::Job)), Applied::Duplicate);
+        assert_eq!(l.records.len(), 1);
+        assert_eq!(l.records[0].path, Path::Webhook);
+        assert!(l.double_records().is_empty());
+        assert!(l.links["L1"].paid);
+    }
+
+    #[test]
+    fn a_final_status_is_never_overwritten_and_an_older_update_never_wins() {
+        let mut l = ledger();
+        l.apply_payment(t(10), &upd(PaymentStatus::Pdng, 8, Path::Webhook));
+        // Reordered delivery: CREA stamped earlier arrives after PDNG.
+        assert_eq!(l.apply_payment(t(11), &upd(PaymentStatus::Crea, 5, Path::Webhook)), Applied::Stale);
+        assert_eq!(l.payments["R1"].status, PaymentStatus::Pdng);
+        l.apply_payment(t(12), &upd(PaymentStatus::Rjct, 9, Path::Webhook));
+        assert_eq!(l.apply_payment(t(13), &upd(PaymentStatus::Acsc, 50, Path::Job)), Applied::FinalKept);
+        assert_eq!(l.payments["R1"].status, PaymentStatus::Rjct);
+        assert!(l.records.is_empty(), "a rejected payment is never recorded");
+    }
+
+    #[test]
+    fn completed_on_a_link_alone_never_records_a_payment() {
+        let mut l = ledger();
+        assert_eq!(l.apply_link(t(10), "L1", LinkState::Completed, t(9)), Applied::Updated);
+        assert!(l.records.is_empty());
+        assert!(!l.links["L1"].paid);
+        assert_eq!(l.open_links(t(10)), vec!["L1".to_string()], "completed but unpaid stays open until its expiry");
+        assert_eq!(l.open_links(t(86_400)).len(), 1, "no request known: open until the job reads the list after expiry");
+        l.links.get_mut("L1").unwrap().listed_at = Some(t(86_400));
+        assert!(l.open_links(t(86_400)).is_empty(), "read in full after expiry, nothing pending: settled");
+    }
+
+    #[test]
+    fn unknown_and_archived_links_are_ignored() {
+        let mut l = ledger();
+        let u = PaymentUpdate { link_id: "nope", ..upd(PaymentStatus::Acsc, 1, Path::Webhook) };
+        assert_eq!(l.apply_payment(t(2), &u), Applied::UnknownLink);
+        l.apply_payment(t(3), &upd(PaymentStatus::Acsc, 2, Path::Webhook));
+        assert_eq!(l.archive(t(3) + Duration::from_days(1), Duration::from_days(2)), 0, "retention not reached");
+        assert_eq!(l.archive(t(3) + Duration::from_days(2), Duration::from_days(2)), 1);
+        assert_eq!(l.apply_payment(t(4), &upd(PaymentStatus::Acsc, 2, Path::Job)), Applied::UnknownLink);
+        assert_eq!(l.records.len(), 1);
+    }
+
+    #[test]
+    fn revocation_candidates_wait_for_the_delay_and_skip_links_with_requests() {
+        let mut l = ledger();
+        let inv = l.add_invoice("INV-2".into(), 500, t(0));
+        l.link_created(inv, "L2".into(), t(1), t(86_400));
+        let delay = Duration::from_hours(3);
+        assert!(l.revocation_candidates(t(1) + delay - Duration::MILLISECOND, delay).is_empty());
+        assert_eq!(l.revocation_candidates(t(1) + delay, delay), vec!["L1".to_string(), "L2".to_string()]);
+        l.apply_payment(t(2), &PaymentUpdate { link_id: "L2", request_id: "R2", ..upd(PaymentStatus::Crea, 2, Path::Webhook) });
+        assert_eq!(l.revocation_candidates(t(1) + delay, delay), vec!["L1".to_string()]);
+    }
+}

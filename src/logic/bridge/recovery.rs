@@ -1,0 +1,438 @@
+//! The recovery job (SPEC 2.1, 4.2; seed 000 "Récupération des paiements Bridge"), as a sans-IO
+//! state machine: the runner starts a run, the harness asks it for one API call at a time
+//! ([`RecoveryRun::poll_call`]), carries the call through the transport and the client retry
+//! policy, and hands back what finally came of it ([`RecoveryRun::on_result`]).
+//!
+//! Duties, in the order of SPEC 4.2: (1) payment sync: list the payment requests of every local
+//! link that is not settled, following `next_uri`, and record the `ACSC` ones not yet recorded;
+//! (2) status refresh: read each still-open link; (3) revocation of links unpaid after the
+//! configured delay; (4) clean-up: archive settled records older than the retention. Refreshing
+//! before revoking means a link that a payer completed since the last run is not revoked.
+//!
+//! A call that still fails after its retries is skipped, the run goes on with the next item
+//! (partial progress is kept in the ledger) and ends in error; the next run starts again from
+//! the ledger, so nothing is done twice (the ledger is idempotent) and nothing is lost (an
+//! unsettled link stays on the list).
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use super::ledger::{Applied, Ledger, LinkState, Path, PaymentStatus, PaymentUpdate};
+use crate::net::{Method, Request, Response};
+use crate::time::{Duration, Instant};
+
+/// The ERP's API credentials (SPEC 4.1: every call carries them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiAuth {
+    pub client_id: String,
+    pub client_secret: String,
+    pub version: String,
+}
+
+impl ApiAuth {
+    /// Add the three auth headers to a request.
+    pub fn sign(&self, r: Request) -> Request {
+        r.header("Client-Id", self.client_id.clone())
+            .header("Client-Secret", self.client_secret.clone())
+            .header("Bridge-Version", self.version.clone())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RecoverySettings {
+    pub auth: ApiAuth,
+    /// Revoke a link still unpaid this long after its creation.
+    pub revoke_after: Duration,
+    /// Archive settled records untouched this long.
+    pub archive_after: Duration,
+    /// `limit` of each payment-requests page.
+    pub page_size: u32,
+}
+
+/// What finally came of one call, after the client's retries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallResult {
+    Answered(Response),
+    /// Refused, timed out or given up on: no usable answer.
+    Failed,
+}
+
+/// The duty a call serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Duty {
+    PaymentSync,
+    StatusRefresh,
+    Revocation,
+    CleanUp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Work {
+    /// One page of a link's payment requests; `uri` is the `next_uri` of the previous page.
+    List {
+        link: String,
+        uri: Option<String>,
+    },
+    Refresh {
+        link: String,
+    },
+    Revoke {
+        link: String,
+    },
+}
+
+/// Counts of one run, for the report and the trace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RunStats {
+    pub calls: u32,
+    pub failed_calls: u32,
+    pub pages: u32,
+    pub recorded: u32,
+    pub refreshed: u32,
+    pub revoked: u32,
+    pub archived: u64,
+}
+
+/// Something the run did that the trace should tell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunNote {
+    Recorded {
+        request_id: String,
+        link: String,
+    },
+    Revoked {
+        link: String,
+    },
+    /// A revoke answered with the link in another final state (a payer completed it first).
+    RevokeRefused {
+        link: String,
+        status: LinkState,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Sync,
+    Refresh,
+    Revoke,
+    Done,
+}
+
+pub struct RecoveryRun {
+    settings: RecoverySettings,
+    phase: Phase,
+    todo: VecDeque<Work>,
+    current: Option<Work>,
+    pub stats: RunStats,
+    notes: Vec<RunNote>,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    resources: Vec<Resource>,
+    pagination: Pagination,
+}
+
+#[derive(Deserialize)]
+struct Pagination {
+    next_uri: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Resource {
+    id: String,
+    status: String,
+    #[serde(default)]
+    status_reason: Option<String>,
+    payment_link_id: String,
+    updated_at: String,
+}
+
+#[derive(Deserialize)]
+struct LinkBody {
+    status: String,
+}
+
+impl RecoveryRun {
+    /// A run starting at `now`: its sync list is the ledger's open links at this instant.
+    pub fn start(now: Instant, ledger: &Ledger, settings: RecoverySettings) -> Self {
+        let todo = ledger.open_links(now).into_iter().map(|link| Work::List { link, uri: None }).collect();
+        RecoveryRun { settings, phase: Phase::Sync, todo, current: None, stats: RunStats::default(), notes: Vec::new() }
+    }
+
+    /// The next call to make, or `None` when the run is over (the clean-up duty, which needs no
+    /// call, is done on the way). Must not be called again before [`Self::on_result`] answers the
+    /// call it returned. Only `on_result` and the ledger change its answer.
+    pub fn poll_call(&mut self, now: Instant, ledger: &mut Ledger) -> Option<Request> {
+        debug_assert!(self.current.is_none(), "one call at a time");
+        loop {
+            if let Some(work) = self.todo.pop_front() {
+                let request = self.request_for(&work);
+                self.current = Some(work);
+                self.stats.calls += 1;
+                return Some(request);
+            }
+            match self.phase {
+                Phase::Sync => {
+                    self.phase = Phase::Refresh;
+                    self.todo = ledger.open_links(now).into_iter().map(|link| Work::Refresh { link }).collect();
+                }
+                Phase::Refresh => {
+                    self.phase = Phase::Revoke;
+                    self.todo = ledger
+                        .revocation_candidates(now, self.settings.revoke_after)
+                        .into_iter()
+                        .map(|link| Work::Revoke { link })
+                        .collect();
+                }
+                Phase::Revoke => {
+                    self.phase = Phase::Done;
+                    self.stats.archived = ledger.archive(now, self.settings.archive_after);
+                }
+                Phase::Done => return None,
+            }
+        }
+    }
+
+    /// The duty of the call last returned by `poll_call` (or the run's phase when none).
+    pub fn duty(&self) -> Duty {
+        match (&self.current, self.phase) {
+            (Some(Work::List { .. }), _) => Duty::PaymentSync,
+            (Some(Work::Refresh { .. }), _) => Duty::StatusRefresh,
+            (Some(Work::Revoke { .. }), _) => Duty::Revocation,
+            (None, Phase::Sync) => Duty::PaymentSync,
+            (None, Phase::Refresh) => Duty::StatusRefresh,
+            (None, Phase::Revoke) => Duty::Revocation,
+            (None, Phase::Done) => Duty::CleanUp,
+        }
+    }
+
+    fn request_for(&self, work: &Work) -> Request {
+        let auth = &self.settings.auth;
+        match work {
+            Work::List { link, uri: None } => auth.sign(
+                Request::new(Method::Get, "/v3/payment/payment-requests")
+                    .query_param("payment_link_id", link.clone())
+                    .query_param("limit", self.settings.page_size.to_string()),
+            ),
+            Work::List { uri: Some(uri), .. } => auth.sign(request_from_uri(Method::Get, uri)),
+            Work::Refresh { link } => auth.sign(Request::new(Method::Get, format!("/v3/payment/payment-links/{link}"))),
+            Work::Revoke { link } => auth.sign(Request::new(Method::Post, format!("/v3/payment/payment-links/{link}/revoke"))),
+        }
+    }
+
+    /// What came of the call last returned by `poll_call`, at `now`.
+    pub fn on_result(&mut self, now: Instant, ledger: &mut Ledger, result: CallResult) {
+        let Some(work) = self.current.take() else { return };
+        let response = match result {
+            CallResult::Answered(r) if (200..300).contains(&r.status) => r,
+            _ => {
+                self.stats.failed_calls += 1;
+                if let Work::Revoke { link } = &work {
+                    // The revoke may have landed with its answer lost: refresh before another.
+                    if let Some(l) = ledger.links.get_mut(link) {
+                        l.revoke_unconfirmed = true;
+                    }
+                }
+                return;
+            }
+        };
+        match work {
+            Work::List { link, .. } => {
+                let Ok(page) = serde_json::from_slice::<Page>(&response.body) else {
+                    self.stats.failed_calls += 1;
+                    return;
+                };
+                self.stats.pages += 1;
+                for r in &page.resources {
+                    let (Some(status), Ok(updated_at)) = (PaymentStatus::parse(&r.status), Instant::parse_rfc3339(&r.updated_at)) else {
+                        continue;
+                    };
+                    let update = PaymentUpdate {
+                        request_id: &r.id,
+                        link_id: &r.payment_link_id,
+                        status,
+                        status_reason: r.status_reason.as_deref(),
+                        source_at: updated_at,
+                        path: Path::Job,
+                    };
+                    if ledger.apply_payment(now, &update) == Applied::Recorded {
+                        self.stats.recorded += 1;
+                        self.notes.push(RunNote::Recorded { request_id: r.id.clone(), link: r.payment_link_id.clone() });
+                    }
+                }
+                match page.pagination.next_uri {
+                    // The next page comes before any other link's first page.
+                    Some(next) => self.todo.push_front(Work::List { link, uri: Some(next) }),
+                    None => {
+                        if let Some(l) = ledger.links.get_mut(&link) {
+                            l.listed_at = Some(now);
+                        }
+                    }
+                }
+            }
+            Work::Refresh { link } => match link_status(&response) {
+                Some(status) => {
+                    self.stats.refreshed += 1;
+                    ledger.apply_link(now, &link, status, now);
+                    if let Some(l) = ledger.links.get_mut(&link) {
+                        l.revoke_unconfirmed = false;
+                    }
+                }
+                None => self.stats.failed_calls += 1,
+            },
+            Work::Revoke { link } => match link_status(&response) {
+                Some(status) => {
+                    ledger.apply_link(now, &link, status, now);
+                    if status == LinkState::Revoked {
+                        self.stats.revoked += 1;
+                        self.notes.push(RunNote::Revoked { link });
+                    } else {
+                        self.notes.push(RunNote::RevokeRefused { link, status });
+                    }
+                }
+                None => self.stats.failed_calls += 1,
+            },
+        }
+    }
+
+    /// Take what happened since the last call, for the trace.
+    pub fn drain_notes(&mut self) -> Vec<RunNote> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// The run's result: success only when every call got a usable answer.
+    pub fn succeeded(&self) -> bool {
+        self.stats.failed_calls == 0
+    }
+}
+
+fn link_status(response: &Response) -> Option<LinkState> {
+    serde_json::from_slice::<LinkBody>(&response.body).ok().and_then(|b| LinkState::parse(&b.status))
+}
+
+/// A request for a `next_uri` (`/path?a=1&b=2`, possibly absolute): the path and its decoded query.
+fn request_from_uri(method: Method, uri: &str) -> Request {
+    let without_origin = match uri.find("://") {
+        Some(i) => uri[i + 3..].find('/').map(|j| &uri[i + 3 + j..]).unwrap_or("/"),
+        None => uri,
+    };
+    let (path, query) = without_origin.split_once('?').unwrap_or((without_origin, ""));
+    let mut r = Request::new(method, path);
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        r = r.query_param(&k, v.into_owned());
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn t(s: i64) -> Instant {
+        Instant(1_767_225_600_000 + s * 1000)
+    }
+    fn settings() -> RecoverySettings {
+        RecoverySettings {
+            auth: ApiAuth { client_id: "c".into(), client_secret: "s".into(), version: "2025-01-15".into() },
+            revoke_after: Duration::from_hours(1),
+            archive_after: Duration::from_days(30),
+            page_size: 1,
+        }
+    }
+    fn ok(body: serde_json::Value) -> CallResult {
+        CallResult::Answered(Response::json(200, &body))
+    }
+    fn resource(id: &str, status: &str, at: i64) -> serde_json::Value {
+        json!({"id": id, "status": status, "status_reason": null, "payment_link_id": "L1",
+               "created_at": t(at).to_rfc3339(), "updated_at": t(at).to_rfc3339()})
+    }
+
+    #[test]
+    fn a_run_follows_next_uri_records_acsc_refreshes_then_revokes_in_spec_order() {
+        let mut l = Ledger::new();
+        let a = l.add_invoice("A".into(), 100, t(0));
+        l.link_created(a, "L1".into(), t(0), t(86_400));
+        let b = l.add_invoice("B".into(), 100, t(0));
+        l.link_created(b, "L2".into(), t(0), t(86_400));
+        let now = t(7200);
+        let mut run = RecoveryRun::start(now, &l, settings());
+
+        let r = run.poll_call(now, &mut l).unwrap();
+        assert_eq!((r.method, r.path.as_str()), (Method::Get, "/v3/payment/payment-requests"));
+        assert_eq!(r.query_value("payment_link_id"), Some("L1"));
+        assert_eq!(r.query_value("limit"), Some("1"));
+        assert_eq!(r.header_value("bridge-version"), Some("2025-01-15"));
+        let next = "/v3/payment/payment-requests?payment_link_id=L1&limit=1&after=R1";
+        run.on_result(now, &mut l, ok(json!({"resources": [resource("R1", "RJCT", 10)], "pagination": {"next_uri": next}})));
+        // The second page of L1 comes before L2's first.
+        let r = run.poll_call(now, &mut l).unwrap();
+        assert_eq!(r.query_value("after"), Some("R1"));
+        assert_eq!(run.duty(), Duty::PaymentSync);
+        run.on_result(now, &mut l, ok(json!({"resources": [resource("R2", "ACSC", 20)], "pagination": {"next_uri": null}})));
+        assert_eq!(l.records.len(), 1);
+        assert_eq!(l.records[0].path, Path::Job);
+        let r = run.poll_call(now, &mut l).unwrap();
+        assert_eq!(r.query_value("payment_link_id"), Some("L2"));
+        run.on_result(now, &mut l, ok(json!({"resources": [], "pagination": {"next_uri": null}})));
+        // L1 is paid: only L2 is refreshed, then revoked (unpaid 2 h > 1 h).
+        let r = run.poll_call(now, &mut l).unwrap();
+        assert_eq!((r.path.as_str(), run.duty()), ("/v3/payment/payment-links/L2", Duty::StatusRefresh));
+        run.on_result(now, &mut l, ok(json!({"id": "L2", "status": "valid"})));
+        let r = run.poll_call(now, &mut l).unwrap();
+        assert_eq!((r.method, r.path.as_str(), run.duty()), (Method::Post, "/v3/payment/payment-links/L2/revoke", Duty::Revocation));
+        run.on_result(now, &mut l, ok(json!({"id": "L2", "status": "revoked"})));
+        assert_eq!(run.poll_call(now, &mut l), None);
+        assert!(run.succeeded());
+        assert_eq!(run.stats, RunStats { calls: 5, failed_calls: 0, pages: 3, recorded: 1, refreshed: 1, revoked: 1, archived: 0 });
+        assert_eq!(l.links["L2"].status, LinkState::Revoked);
+    }
+
+    #[test]
+    fn a_link_completed_since_the_last_run_is_refreshed_and_not_revoked() {
+        let mut l = Ledger::new();
+        let a = l.add_invoice("A".into(), 100, t(0));
+        l.link_created(a, "L1".into(), t(0), t(86_400));
+        let now = t(7200);
+        let mut run = RecoveryRun::start(now, &l, settings());
+        run.poll_call(now, &mut l).unwrap();
+        run.on_result(now, &mut l, ok(json!({"resources": [], "pagination": {"next_uri": null}})));
+        run.poll_call(now, &mut l).unwrap();
+        run.on_result(now, &mut l, ok(json!({"id": "L1", "status": "completed"})));
+        assert_eq!(run.poll_call(now, &mut l), None, "no revoke of a completed link");
+    }
+
+    #[test]
+    fn a_failed_call_is_skipped_the_run_ends_in_error_and_the_next_run_resumes() {
+        let mut l = Ledger::new();
+        for (inv, link) in [("A", "L1"), ("B", "L2")] {
+            let i = l.add_invoice(inv.into(), 100, t(0));
+            l.link_created(i, link.into(), t(0), t(86_400));
+        }
+        let now = t(60);
+        let mut run = RecoveryRun::start(now, &l, settings());
+        run.poll_call(now, &mut l).unwrap();
+        run.on_result(now, &mut l, CallResult::Failed);
+        let r = run.poll_call(now, &mut l).unwrap();
+        assert_eq!(r.query_value("payment_link_id"), Some("L2"), "the run goes on with the next link");
+        run.on_result(now, &mut l, ok(json!({"resources": [{"id": "R9", "status": "ACSC", "payment_link_id": "L2", "updated_at": t(30).to_rfc3339()}], "pagination": {"next_uri": null}})));
+        while let Some(_r) = run.poll_call(now, &mut l) {
+            run.on_result(now, &mut l, CallResult::Answered(Response::json(503, &json!({}))));
+        }
+        assert!(!run.succeeded());
+        assert_eq!(l.records.len(), 1, "partial progress is kept");
+        // The next run lists L1 again (still open) and not L2 (paid).
+        let next = RecoveryRun::start(t(400), &l, settings());
+        assert_eq!(next.todo, VecDeque::from([Work::List { link: "L1".into(), uri: None }]));
+    }
+
+    #[test]
+    fn next_uri_may_be_absolute() {
+        let r = request_from_uri(Method::Get, "https://api.bridgeapi.io/v3/payment/payment-requests?limit=2&after=a%20b");
+        assert_eq!(r.path, "/v3/payment/payment-requests");
+        assert_eq!(r.query, vec![("limit".to_string(), "2".to_string()), ("after".to_string(), "a b".to_string())]);
+    }
+}
