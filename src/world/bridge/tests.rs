@@ -317,6 +317,7 @@ fn a_final_request_never_moves() {
     let r = w.initiate_payment(t0(), &id).unwrap();
     assert!(w.advance_request(t0() + Duration::SECOND, &r, RequestStatus::Pdng, None));
     assert!(!w.advance_request(t0() + Duration::SECOND, &r, RequestStatus::Actc, None), "no moving backwards");
+    assert!(!w.advance_request(t0() + Duration::SECOND, &r, RequestStatus::Pdng, None), "a repeat is no move");
     assert!(w.advance_request(t0() + Duration::from_secs(2), &r, RequestStatus::Acsc, None));
     w.drain_events();
     for status in [RequestStatus::Rjct, RequestStatus::Part, RequestStatus::Acsc, RequestStatus::Crea] {
@@ -452,8 +453,8 @@ fn the_rate_limit_lets_2000_calls_pass_then_answers_429_with_retry_after_until_t
     for k in 0..2000 {
         assert_eq!(w.handle(t0() + Duration::from_ms(100 * k), &probe).status, 404, "call {k}");
     }
-    // 200 s in, all 2000 slots are taken; the oldest frees at t0 + 5 min.
-    let refused = w.handle(t0() + Duration::from_secs(200), &probe);
+    // 200.5 s in, all 2000 slots are taken; the oldest frees at t0 + 5 min, 99.5 s later.
+    let refused = w.handle(t0() + Duration::from_ms(200_500), &probe);
     assert_eq!(refused.status, 429);
     assert_eq!(error_type(&refused), "rate_limited");
     assert_eq!(refused.header_value("retry-after"), Some("100"));
