@@ -274,6 +274,20 @@ fn summary(output: &RunOutput, seconds: f64, dir: &Path) -> String {
             ttd
         )
     };
+    let pays: Vec<&syncsim::sim::payments_report::PaymentFigures> = r.variants.iter().filter_map(|v| v.payments.as_ref()).collect();
+    let alerts = if pays.is_empty() {
+        alerts
+    } else {
+        let sum = |f: &dyn Fn(&syncsim::sim::payments_report::PaymentFigures) -> u64| pays.iter().map(|p| f(p)).sum::<u64>();
+        format!(
+            "{alerts}  paid {} by webhook {} by job {} unrecovered {} double {}",
+            sum(&|p| p.paid_at_bridge),
+            sum(&|p| p.recorded_by_webhook),
+            sum(&|p| p.recorded_by_job),
+            sum(&|p| p.unrecovered_at_end),
+            sum(&|p| p.double_records)
+        )
+    };
     if r.variants.iter().all(|v| v.sync.connections == 0) {
         return format!(
             "{} {:<28} expectations {}/{}  variants {}{alerts}  [{}, {:.2} s] -> {}",

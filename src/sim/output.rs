@@ -19,6 +19,14 @@ pub fn files(output: &RunOutput) -> Result<Vec<(String, String)>, String> {
     let mut out =
         vec![("report.json".to_string(), report_json(output)), ("report.md".to_string(), render::markdown(&output.report, &names))];
     out.extend(svgs);
+    // Every paid invoice, when and by which path (one file per variant when there are several).
+    let many = output.plots.iter().filter(|p| p.payments.is_some()).count() > 1;
+    for (v, p) in output.report.variants.iter().zip(&output.plots) {
+        if let Some(data) = &p.payments {
+            let name = if many { format!("payments_{}.csv", v.name) } else { "payments.csv".to_string() };
+            out.push((name, crate::sim::payments_report::csv(data)));
+        }
+    }
     Ok(out)
 }
 

@@ -194,6 +194,8 @@ struct ApiLine<'a> {
     caller: &'static str,
     method: &'static str,
     path: &'a str,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    query: String,
     attempt: u32,
     wire: &'static str,
     status: Option<u16>,
@@ -345,15 +347,6 @@ impl PaySim {
     /// The events to schedule before the loop starts.
     pub fn initial(&self) -> Vec<Out> {
         self.invoices.iter().enumerate().map(|(i, (at, _))| Out::At(*at, PayEv::Invoice(i as u32))).collect()
-    }
-
-    /// About how many calls the run makes, for the transport choice.
-    pub fn expected_calls(&self, recovery_runs: u64) -> u64 {
-        let n = self.invoices.len() as u64;
-        // One create call and about three deliveries per invoice; each run reads the open links
-        // (about a day's invoices) twice.
-        let per_day = self.spec.invoices_per_day.max(0.0) as u64;
-        n * 4 + recovery_runs * per_day * 2
     }
 
     fn api_call(&self, request: Request, now: Instant, purpose: PayCall) -> Out {
@@ -795,6 +788,7 @@ impl PaySim {
                             caller,
                             method: request.method.as_str(),
                             path: &request.path,
+                            query: request.query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"),
                             attempt,
                             wire,
                             status,

@@ -153,6 +153,49 @@ fn log_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Re
     Ok(svg)
 }
 
+/// Recovery delays by path (SPEC 4.3): the share of paid invoices recorded within x, on a log
+/// axis from 0.1 s to 10 days, one curve per variant and path.
+fn recovery_delays(output: &RunOutput) -> Result<String, String> {
+    use crate::logic::bridge::ledger::Path;
+    let mut series: Vec<Series> = Vec::new();
+    for (v, p) in output.report.variants.iter().zip(&output.plots) {
+        let Some(data) = &p.payments else { continue };
+        let total = data.rows.len().max(1) as f64;
+        for path in [Path::Webhook, Path::Job] {
+            let mut d: Vec<f64> = data
+                .rows
+                .iter()
+                .filter_map(|r| r.recorded.filter(|(_, q)| *q == path).map(|(at, _)| ((at - r.acsc_at).as_ms() as f64 / 1000.0).max(0.1)))
+                .collect();
+            d.sort_by(f64::total_cmp);
+            let points = d.iter().enumerate().map(|(k, s)| (*s, (k + 1) as f64 / total)).collect();
+            let name = if output.report.variants.len() > 1 { format!("{} · {}", v.name, path.name()) } else { path.name().to_string() };
+            series.push((name, points));
+        }
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Paid invoices recorded within x seconds of ACSC, by path (share of all paid)", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d((0.1f64..864_000f64).log_scale(), 0f64..1.05f64)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("seconds from ACSC to the record (log)")
+            .y_desc("share of paid invoices")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        draw_lines!(chart, series, |(x, y): (f64, f64)| (x.clamp(0.1, 864_000.0), y));
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
 /// The SVG files of a run: (file name, contents).
 pub fn render(output: &RunOutput) -> Result<Vec<(String, String)>, String> {
     let report = &output.report;
@@ -164,6 +207,9 @@ pub fn render(output: &RunOutput) -> Result<Vec<(String, String)>, String> {
         for t in &first.monitor_timelines {
             files.push((format!("timeline_{}.svg", t.monitor), timeline_chart(t, start, end)?));
         }
+    }
+    if output.plots.iter().any(|p| p.payments.is_some()) {
+        files.push(("recovery_delays.svg".to_string(), recovery_delays(output)?));
     }
     if report.variants.iter().all(|v| v.sync.connections == 0) {
         return Ok(files);

@@ -50,6 +50,9 @@ pub fn markdown(report: &Report, plot_files: &[String]) -> String {
             jobs_section(&mut md, v, report.variants.len() > 1);
         }
     }
+    if report.variants.iter().any(|v| v.payments.is_some()) {
+        payments_section(&mut md, &report.variants);
+    }
     if !has_sync {
         for f in plot_files {
             let _ = writeln!(md, "![{f}]({f})\n");
@@ -106,6 +109,84 @@ fn secs(s: i64) -> String {
     } else {
         format!("{:.1} h", s as f64 / 3600.0)
     }
+}
+
+fn delays(d: &crate::sim::payments_report::DelayFigures) -> String {
+    if d.count == 0 {
+        return "—".into();
+    }
+    let f = |x: f64| secs(x.round() as i64);
+    format!("{} / {} / {}", f(d.p50_s), f(d.p95_s), f(d.max_s))
+}
+
+fn counts(m: &std::collections::BTreeMap<String, u64>) -> String {
+    if m.is_empty() {
+        return "—".into();
+    }
+    m.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ")
+}
+
+/// SPEC 4.3, one column per variant.
+fn payments_section(md: &mut String, variants: &[VariantReport]) {
+    let vs: Vec<(&str, &crate::sim::payments_report::PaymentFigures)> =
+        variants.iter().filter_map(|v| v.payments.as_ref().map(|p| (v.name.as_str(), p))).collect();
+    let _ = writeln!(md, "## Missed-payment recovery\n");
+    let _ = writeln!(md, "| | {} |", vs.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(md, "|---|{}", "---:|".repeat(vs.len()));
+    let row = |md: &mut String, label: &str, f: &dyn Fn(&crate::sim::payments_report::PaymentFigures) -> String| {
+        let _ = writeln!(md, "| {label} | {} |", vs.iter().map(|(_, p)| f(p)).collect::<Vec<_>>().join(" | "));
+    };
+    row(md, "invoices (links created / not created)", &|p| format!("{} ({} / {})", p.invoices, p.links.created, p.links.not_created));
+    row(md, "**paid at Bridge (ACSC)**", &|p| p.paid_at_bridge.to_string());
+    row(md, "recorded by webhook / by the job", &|p| format!("{} / {}", p.recorded_by_webhook, p.recorded_by_job));
+    row(md, "**unrecovered at the end** (after a successful run: must be 0)", &|p| {
+        format!("{} ({})", p.unrecovered_at_end, p.unrecovered_despite_a_run)
+    });
+    row(md, "**double records** (must be 0)", &|p| p.double_records.to_string());
+    row(md, "recorded but not ACSC at Bridge (must be 0)", &|p| p.recorded_not_paid.to_string());
+    row(md, "recovery delay p50 / p95 / max, all", &|p| delays(&p.recovery_delay.all));
+    row(md, "… by webhook", &|p| delays(&p.recovery_delay.webhook));
+    row(md, "… by the job", &|p| delays(&p.recovery_delay.job));
+    row(md, "rejected at Bridge (RJCT); completed links with a rejection", &|p| {
+        format!("{}; {}", p.rejected_at_bridge, p.links.completed_with_rejection)
+    });
+    row(md, "payer attempts (refused)", &|p| format!("{} ({})", p.payer_attempts, counts(&p.payer_refused)));
+    row(md, "webhook events / lost / duplicated", &|p| format!("{} / {} / {}", p.webhooks.events, p.webhooks.lost, p.webhooks.duplicated));
+    row(md, "deliveries / attempts / given up", &|p| {
+        format!("{} / {} / {}", p.webhooks.deliveries, p.webhooks.attempts, p.webhooks.given_up)
+    });
+    row(md, "delivery answers", &|p| {
+        let mut c = p.webhooks.answers.clone();
+        if p.webhooks.refused > 0 {
+            c.insert("refused".into(), p.webhooks.refused);
+        }
+        if p.webhooks.timed_out > 0 {
+            c.insert("timed out".into(), p.webhooks.timed_out);
+        }
+        counts(&c)
+    });
+    row(md, "receiver outcomes", &|p| counts(&p.webhooks.receiver));
+    row(md, "forged sent; rejected for their signature (401); replayed sent", &|p| {
+        format!("{}; {}; {}", p.webhooks.forged_sent, p.webhooks.rejected_signature, p.webhooks.replayed_sent)
+    });
+    row(md, "links completed / expired / revoked / archived", &|p| {
+        format!("{} / {} / {} / {}", p.links.completed, p.links.expired, p.links.revoked, p.links.archived)
+    });
+    row(md, "revocation lateness p50 / p95 / max (early: must be 0)", &|p| {
+        format!("{} ({})", delays(&p.links.revoke_lateness), p.links.revoked_early)
+    });
+    row(md, "API attempts; answers", &|p| format!("{}; {}", p.api.attempts, counts(&p.api.answers)));
+    row(md, "API 429 / refused / timed out / given up", &|p| {
+        format!("{} / {} / {} / {}", p.api.rate_limited, p.api.refused, p.api.timed_out, p.api.given_up)
+    });
+    row(md, "recovery runs (in error); calls per run mean / max", &|p| {
+        format!("{} ({}); {} / {}", p.api.recovery_runs, p.api.recovery_runs_in_error, p.api.calls_per_run_mean, p.api.calls_per_run_max)
+    });
+    md.push('\n');
+    let _ = writeln!(
+        md,
+        "Recovery delay runs from `ACSC` at Bridge to the ERP's record. Every paid invoice, when it was found and by which path: `payments.csv`. The story of one payment: `grep <payment_request_id> trace.jsonl` (see docs/trace.md).\n"
+    );
 }
 
 fn jobs_section(md: &mut String, v: &VariantReport, named: bool) {

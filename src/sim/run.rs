@@ -55,22 +55,32 @@ pub enum RunError {
     Transport(String),
 }
 
-/// The calls a scenario is expected to make: pushes (one per run of a job with a heartbeat),
-/// and with payments, link creations, webhook deliveries and the recovery job's calls.
+/// The calls a scenario is expected to make, over all its variants: pushes (one per run of a
+/// job with a heartbeat), and with payments, link creations, webhook deliveries and the recovery
+/// job's calls.
 pub fn expected_calls(scenario: &Scenario) -> u64 {
     let duration = (scenario.end - scenario.start).as_ms().max(0) as u64;
-    let runs = |j: &crate::sim::scenario::model::JobFileSpec| duration / j.frequency.nominal().as_ms().max(1) as u64 + 1;
     let f = &scenario.file;
-    let pushes: u64 = f.cron.jobs.iter().filter(|j| j.heartbeat.is_some()).map(runs).sum();
-    let payments = f.payments.as_ref().map_or(0, |p| {
-        let days = duration as f64 / crate::time::Duration::DAY.as_ms() as f64;
-        let invoices = (p.invoices_per_day.max(0.0) * days) as u64;
-        let recovery_runs = f.cron.jobs.iter().find(|j| j.id == p.recovery_job).map_or(0, runs);
-        // One create call and about three deliveries per invoice; each run reads about a
-        // day's open links twice.
-        invoices * 4 + recovery_runs * (p.invoices_per_day.max(0.0) as u64) * 2
-    });
-    pushes + payments
+    scenario
+        .variants()
+        .iter()
+        .map(|v| {
+            let runs = |j: &crate::sim::scenario::model::JobFileSpec| {
+                let freq = v.job_frequency.get(&j.id.to_string()).copied().unwrap_or(j.frequency);
+                duration / freq.nominal().as_ms().max(1) as u64 + 1
+            };
+            let pushes: u64 = f.cron.jobs.iter().filter(|j| j.heartbeat.is_some()).map(runs).sum();
+            let payments = f.payments.as_ref().map_or(0, |p| {
+                let days = duration as f64 / crate::time::Duration::DAY.as_ms() as f64;
+                let invoices = (p.invoices_per_day.max(0.0) * days) as u64;
+                let recovery_runs = f.cron.jobs.iter().find(|j| j.id == p.recovery_job).map_or(0, runs);
+                // One create call and about three deliveries per invoice; each run reads about a
+                // day's open links twice.
+                invoices * 4 + recovery_runs * (p.invoices_per_day.max(0.0) as u64) * 2
+            });
+            pushes + payments
+        })
+        .sum()
 }
 
 pub struct RunOptions<'a> {

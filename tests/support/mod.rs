@@ -15,6 +15,16 @@ pub fn trace_over(text: &str, transport: TransportChoice) -> Vec<serde_json::Val
     String::from_utf8(buf).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
+/// Run a scenario given as text in-process: its report and its trace lines.
+pub fn report_and_trace(text: &str) -> (syncsim::sim::report::Report, Vec<serde_json::Value>) {
+    let s = scenario::load_str("generated.json", text).unwrap_or_else(|p| panic!("invalid scenario: {p:#?}\n{text}"));
+    let mut buf = Vec::new();
+    let (out, result) =
+        run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: Some(&mut buf), progress: &mut |_| {} });
+    result.unwrap_or_else(|e| panic!("{e}"));
+    (out.report, String::from_utf8(buf).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect())
+}
+
 /// The same, in-process.
 pub fn trace(text: &str) -> Vec<serde_json::Value> {
     trace_over(text, TransportChoice::InProcess)
