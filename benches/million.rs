@@ -147,7 +147,8 @@ fn main() {
     let wants = |part: &str| only.split(',').any(|p| p.trim() == part);
     println!("million: {connections} connections × {days} days, daily + random-hours, creation over the first day");
     let mut results: Vec<(&str, Outcome)> = Vec::new();
-    let parts: [(&str, fn(u64, u32) -> Outcome); 3] = [("engine", engine), ("heap", heap), ("tokio", tokio_tasks)];
+    type Part = (&'static str, fn(u64, u32) -> Outcome);
+    let parts: [Part; 3] = [("engine", engine), ("heap", heap), ("tokio", tokio_tasks)];
     for (name, part) in parts {
         if !wants(name) {
             continue;

@@ -404,7 +404,6 @@ pub fn run(
             },
         );
     }
-    let plots =
-        SyncPlotData { hourly_peaks: overall.hourly_peaks().to_vec(), freshness_cdf: freshness.cdf(), ..Default::default() };
+    let plots = SyncPlotData { hourly_peaks: overall.hourly_peaks().to_vec(), freshness_cdf: freshness.cdf(), ..Default::default() };
     (figures, plots)
 }
