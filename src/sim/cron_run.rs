@@ -204,7 +204,8 @@ fn lock(k: &Arc<Mutex<KumaServer>>) -> std::sync::MutexGuard<'_, KumaServer> {
     k.lock().expect("kuma lock")
 }
 
-fn draw(d: DurationDist, r: &mut ChaCha8Rng) -> Duration {
+/// One draw of a duration distribution (pinned uniform draw).
+pub fn draw(d: DurationDist, r: &mut ChaCha8Rng) -> Duration {
     match d {
         DurationDist::Fixed(x) => x,
         DurationDist::Uniform([a, b]) => Duration::from_ms(uniform::between(r, a.as_ms(), b.as_ms())),

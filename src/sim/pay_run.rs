@@ -20,10 +20,9 @@ use crate::logic::retry::{AttemptOutcome, Next, RetryPolicy, RetryState};
 use crate::logic::uniform::{self, Probability};
 use crate::net::{Method, Request, Response};
 use crate::sim::calls::{next_word, wire_words};
-use crate::sim::cron_run::retry_policy;
+use crate::sim::cron_run::{draw, retry_policy};
 use crate::sim::rng;
 use crate::sim::scenario::Scenario;
-use crate::sim::scenario::model::DurationDist;
 use crate::sim::scenario::payments::PaymentsSection;
 use crate::sim::trace::Trace;
 use crate::sim::transport::Link;
@@ -235,13 +234,6 @@ struct RunLine {
 #[derive(Serialize)]
 struct SecretLine {
     change: &'static str,
-}
-
-fn draw(d: DurationDist, r: &mut ChaCha8Rng) -> Duration {
-    match d {
-        DurationDist::Fixed(x) => x,
-        DurationDist::Uniform([a, b]) => Duration::from_ms(uniform::between(r, a.as_ms(), b.as_ms())),
-    }
 }
 
 fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
