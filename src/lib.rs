@@ -8,6 +8,7 @@
 //!
 //! [`time`] is the shared vocabulary (integer milliseconds, UTC) that all three use.
 
+pub mod hint;
 pub mod logic;
 pub mod net;
 pub mod sim;

@@ -296,6 +296,7 @@ impl LocalClock {
     pub fn zone(&self) -> Zone {
         self.zone
     }
+    #[inline]
     fn offset_ms(&self, t: Instant) -> i64 {
         let q = t.0.div_euclid(QUARTER_MS) - self.from_quarter;
         match usize::try_from(q).ok().and_then(|q| self.offsets_s.get(q)) {
@@ -310,6 +311,12 @@ impl LocalClock {
     /// Local calendar day as a day number (days since 1970-01-01 in local time).
     pub fn day(&self, t: Instant) -> i32 {
         (t.0 + self.offset_ms(t)).div_euclid(86_400_000) as i32
+    }
+    /// `(hour(t), day(t))` with one offset lookup.
+    #[inline]
+    pub fn hour_and_day(&self, t: Instant) -> (u8, i32) {
+        let local = t.0 + self.offset_ms(t);
+        ((local.rem_euclid(86_400_000) / 3_600_000) as u8, local.div_euclid(86_400_000) as i32)
     }
 }
 

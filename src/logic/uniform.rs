@@ -36,7 +36,7 @@ pub fn between<R: RngCore + ?Sized>(rng: &mut R, lo: i64, hi: i64) -> i64 {
 
 /// A probability as a 64-bit threshold: `chance(rng, p)` is true with probability `p`.
 /// Converting once from `f64` keeps the per-draw test integer-only (and exact on every machine).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Probability(u64);
 
 impl Probability {

@@ -125,6 +125,15 @@ impl MinuteHistogram {
         self.count += 1;
         self.max_ms = self.max_ms.max(ms);
     }
+    /// `n` durations of `minutes` whole minutes each: the same as `n` calls of [`Self::add`] with
+    /// any duration in `[minutes, minutes + 1)` minutes.
+    #[inline]
+    pub fn add_minutes(&mut self, minutes: u64, n: u64) {
+        let i = Self::bucket(minutes).min(self.buckets.len() - 1);
+        self.buckets[i] += n;
+        self.count += n;
+        self.max_ms = self.max_ms.max(minutes.saturating_mul(60_000).min(i64::MAX as u64) as i64);
+    }
     pub fn count(&self) -> u64 {
         self.count
     }
@@ -168,6 +177,83 @@ impl MinuteHistogram {
     }
 }
 
+/// Freshness samples without visiting every connection. Each connection's `since` (its last
+/// success, or its creation) is counted, per connector, under a minute key
+/// `k = ceil((since − start) / 1 min)`. At a sample instant `t` on the minute grid of the start
+/// (`t − start = T` whole minutes), `floor((t − since) / 1 min) = T − k` exactly, and a
+/// connection created after `t` has `k > T`; so a sample adds `count[k]` durations of `T − k`
+/// minutes for every `k <= T`, the same histogram as one `add` per connection. Keys only move
+/// forward (a success at `t` has the largest key so far), so the scan starts at the lowest key
+/// still counted.
+#[derive(Clone, Debug)]
+pub struct SinceCounts {
+    start: Instant,
+    /// Keys per connector: every sample's `T` is below `span − 1`; later keys are clamped.
+    span: usize,
+    counts: Vec<u32>,
+    /// Per connector: every count below is zero.
+    lowest: Vec<usize>,
+}
+
+impl SinceCounts {
+    /// Counts for `connectors` over `[start, end)`, or None if the table would be larger than
+    /// `max_entries` (the caller then samples every connection).
+    pub fn new(start: Instant, end: Instant, connectors: usize, max_entries: usize) -> Option<Self> {
+        let span = usize::try_from((end - start).as_ms().max(0) / 60_000).ok()?.checked_add(2)?;
+        if span.checked_mul(connectors)? > max_entries {
+            return None;
+        }
+        Some(SinceCounts { start, span, counts: vec![0; span * connectors], lowest: vec![0; connectors] })
+    }
+
+    /// The key of `since` (at or after the start).
+    #[inline]
+    pub fn key(&self, since: Instant) -> u32 {
+        let ms = (since - self.start).as_ms();
+        debug_assert!(ms >= 0, "since {since} before the start {}", self.start);
+        (ms.max(0) as u64).div_ceil(60_000).min(self.span as u64 - 1) as u32
+    }
+
+    pub fn add(&mut self, connector: u32, key: u32) {
+        let c = connector as usize;
+        self.counts[c * self.span + key as usize] += 1;
+        self.lowest[c] = self.lowest[c].min(key as usize);
+    }
+
+    /// A connection of `connector` moved from key `from` to key `to`.
+    #[inline]
+    pub fn moved(&mut self, connector: u32, from: u32, to: u32) {
+        if from != to {
+            let c = connector as usize;
+            let row = &mut self.counts[c * self.span..(c + 1) * self.span];
+            row[from as usize] -= 1;
+            row[to as usize] += 1;
+            self.lowest[c] = self.lowest[c].min(to as usize);
+        }
+    }
+
+    /// One freshness sample at `t`, which must be on the start's minute grid, into `overall`
+    /// and `by_connector`.
+    pub fn sample(&mut self, t: Instant, overall: &mut MinuteHistogram, by_connector: &mut [MinuteHistogram]) {
+        let ms = (t - self.start).as_ms();
+        assert!(ms >= 0 && ms % 60_000 == 0, "a sample at {t} is off the minute grid of {}", self.start);
+        let now = ((ms / 60_000) as usize).min(self.span - 1);
+        for (c, histogram) in by_connector.iter_mut().enumerate() {
+            let row = &self.counts[c * self.span..(c + 1) * self.span];
+            let mut lowest = None;
+            for (k, &n) in row.iter().enumerate().take(now + 1).skip(self.lowest[c]) {
+                if n > 0 {
+                    lowest.get_or_insert(k);
+                    let minutes = (now - k) as u64;
+                    overall.add_minutes(minutes, n as u64);
+                    histogram.add_minutes(minutes, n as u64);
+                }
+            }
+            self.lowest[c] = lowest.unwrap_or(now + 1).max(self.lowest[c]);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +292,54 @@ mod tests {
         h.add(Duration::from_mins(500));
         assert_eq!(h.quantile_minutes(500), 10);
         assert_eq!(h.max_minutes(), 500);
+    }
+
+    #[test]
+    fn counted_samples_equal_one_add_per_connection() {
+        let start = Instant(1_000_123);
+        let end = start + Duration::from_days(10);
+        let mut counts = SinceCounts::new(start, end, 2, 1 << 20).expect("small");
+        let mut since: Vec<(u32, Instant)> = Vec::new();
+        let mut r = 5u64;
+        let mut draw = |n: u64| {
+            r = r.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (r >> 33) % n
+        };
+        for i in 0..500 {
+            let created = start + Duration::from_ms(draw(2 * 86_400_000) as i64);
+            since.push((i % 2, created));
+            counts.add(i % 2, counts.key(created));
+        }
+        let cap = Duration::from_days(4);
+        let (mut a, mut b) = (MinuteHistogram::new(cap), [MinuteHistogram::new(cap), MinuteHistogram::new(cap)]);
+        let (mut x, mut y) = (MinuteHistogram::new(cap), [MinuteHistogram::new(cap), MinuteHistogram::new(cap)]);
+        let mut t = start;
+        for step in 0..200 {
+            // Successes between samples move some connections' `since` to instants in (prev t, t].
+            let next = t + Duration::from_mins(1 + draw(60) as i64);
+            assert!(next < end, "samples stay inside the run");
+            for _ in 0..draw(40) {
+                let i = draw(500) as usize;
+                let at = t + Duration::from_ms(1 + draw((next - t).as_ms() as u64) as i64);
+                if since[i].1 <= at {
+                    let (c, old) = since[i];
+                    counts.moved(c, counts.key(old), counts.key(at));
+                    since[i].1 = at;
+                }
+            }
+            t = next;
+            counts.sample(t, &mut a, &mut b);
+            for &(c, s) in &since {
+                if s <= t {
+                    x.add(t - s);
+                    y[c as usize].add(t - s);
+                }
+            }
+            assert_eq!(a.buckets, x.buckets, "step {step}");
+            assert_eq!((a.count, a.max_minutes()), (x.count, x.max_minutes()));
+            assert_eq!(b[0].buckets, y[0].buckets);
+            assert_eq!(b[1].buckets, y[1].buckets);
+        }
     }
 
     #[test]

@@ -3,6 +3,12 @@
 //! The scenario is the truth: a connection's credentials condition (`wrongpass` until the password
 //! changes, a user-action state until the user acts), its unavailable windows and transient error
 //! probability; a connector's outage windows and per-minute capacity.
+//!
+//! A million connections: each one's truth is one byte (its condition, and whether it has an
+//! unavailable window); the windows themselves, which few connections have, are kept apart, and
+//! the transient probabilities as runs of consecutive connections (a population shares one).
+
+use std::collections::BTreeMap;
 
 use rand_chacha::ChaCha8Rng;
 
@@ -22,17 +28,34 @@ struct ConnectorTruth {
     load_this_minute: u32,
 }
 
+/// One connection's truth in a byte: its condition (`ConnectionState as u8`, below 16) and
+/// `HAS_WINDOW`.
 #[derive(Clone, Copy, Debug)]
-struct ConnectionTruth {
-    condition: ConnectionState,
-    unavailable_until: Instant,
-    transient: Probability,
+struct ConnectionTruth(u8);
+
+impl ConnectionTruth {
+    const CONDITION: u8 = 0x0f;
+    /// `unavailable_until` has an entry for this connection.
+    const HAS_WINDOW: u8 = 0x10;
+
+    fn condition(self) -> ConnectionState {
+        ConnectionState::ALL[(self.0 & Self::CONDITION) as usize]
+    }
+    fn set_condition(&mut self, state: ConnectionState) {
+        self.0 = (self.0 & !Self::CONDITION) | state as u8;
+    }
 }
+
+const _: () = assert!(ConnectionState::ALL.len() <= ConnectionTruth::CONDITION as usize + 1);
 
 /// Every bank of a scenario and every connection's truth, indexed by dense ids.
 pub struct Bank {
     connectors: Vec<ConnectorTruth>,
     connections: Vec<ConnectionTruth>,
+    /// Transient error probabilities: `(first connection, probability)` runs, by first connection.
+    transient: Vec<(u32, Probability)>,
+    /// The connections' unavailable windows (only those that have one).
+    unavailable_until: BTreeMap<u32, Instant>,
     /// The state a transient error answers with *(model choice: `bug`)*.
     transient_state: ConnectionState,
     rng: ChaCha8Rng,
@@ -42,6 +65,15 @@ impl Bank {
     /// `capacities[c]` is connector `c`'s capacity per minute (None = unlimited); `transient[i]`
     /// is connection `i`'s probability of a transient error on any attempt.
     pub fn new(capacities: &[Option<u32>], transient: impl IntoIterator<Item = Probability>, rng: ChaCha8Rng) -> Self {
+        let mut runs: Vec<(u32, Probability)> = Vec::new();
+        let mut n = 0u32;
+        for p in transient {
+            if runs.last().is_none_or(|&(_, q)| q != p) {
+                runs.push((n, p));
+            }
+            n += 1;
+        }
+        let ok = ConnectionTruth(ConnectionState::Ok as u8);
         Bank {
             connectors: capacities
                 .iter()
@@ -53,12 +85,21 @@ impl Bank {
                     load_this_minute: 0,
                 })
                 .collect(),
-            connections: transient
-                .into_iter()
-                .map(|transient| ConnectionTruth { condition: ConnectionState::Ok, unavailable_until: NEVER, transient })
-                .collect(),
+            connections: vec![ok; n as usize],
+            transient: runs,
+            unavailable_until: BTreeMap::new(),
             transient_state: ConnectionState::Bug,
             rng,
+        }
+    }
+
+    /// Connection `connection`'s transient error probability.
+    #[inline]
+    fn transient(&self, connection: u32) -> Probability {
+        match self.transient.as_slice() {
+            [] => Probability::NEVER,
+            [(_, p)] => *p,
+            runs => runs[runs.partition_point(|&(first, _)| first <= connection).saturating_sub(1)].1,
         }
     }
 
@@ -94,38 +135,47 @@ impl Bank {
                 return state;
             }
         }
-        let t = &self.connections[connection as usize];
-        if t.condition != ConnectionState::Ok {
-            return t.condition;
+        let t = self.connections[connection as usize];
+        if t.condition() != ConnectionState::Ok {
+            return t.condition();
         }
-        if now < t.unavailable_until {
+        if t.0 & ConnectionTruth::HAS_WINDOW != 0 && self.unavailable_until.get(&connection).is_some_and(|&until| now < until) {
             return ConnectionState::WebsiteUnavailable;
         }
-        if t.transient.chance(&mut self.rng) {
+        if self.transient(connection).chance(&mut self.rng) {
             return self.transient_state;
         }
         ConnectionState::Ok
     }
 
+    /// The connection's truth will be read soon (a hint: see [`crate::hint::prefetch`]).
+    #[inline]
+    pub fn prefetch(&self, connection: u32) {
+        if let Some(t) = self.connections.get(connection as usize) {
+            crate::hint::prefetch(t);
+        }
+    }
+
     /// From now on the connection's credentials answer `state` (until the user acts).
     pub fn set_condition(&mut self, connection: u32, state: ConnectionState) {
-        self.connections[connection as usize].condition = state;
+        self.connections[connection as usize].set_condition(state);
     }
 
     pub fn condition(&self, connection: u32) -> ConnectionState {
-        self.connections[connection as usize].condition
+        self.connections[connection as usize].condition()
     }
 
     /// The user changed the password, finished the SCA or gave the information: the
     /// credentials condition is cleared.
     pub fn user_acts(&mut self, connection: u32) {
-        self.connections[connection as usize].condition = ConnectionState::Ok;
+        self.connections[connection as usize].set_condition(ConnectionState::Ok);
     }
 
     /// The connection's website is unavailable until `until` (windows extend, never shrink).
     pub fn connection_unavailable_until(&mut self, connection: u32, until: Instant) {
-        let t = &mut self.connections[connection as usize];
-        t.unavailable_until = t.unavailable_until.max(until);
+        let window = self.unavailable_until.entry(connection).or_insert(NEVER);
+        *window = (*window).max(until);
+        self.connections[connection as usize].0 |= ConnectionTruth::HAS_WINDOW;
     }
 
     /// The whole bank is down until `until` (windows extend, never shrink).
@@ -173,6 +223,29 @@ mod tests {
         assert_eq!(b.answer(Instant(0), 0, 0), ConnectionState::Validating);
         b.set_connector_errors(0, Vec::new());
         assert_eq!(b.answer(Instant(1), 0, 0), ConnectionState::Wrongpass);
+    }
+
+    #[test]
+    fn connection_windows_extend_and_end_on_time() {
+        let mut b = bank(None, 0.0);
+        b.connection_unavailable_until(1, Instant(1_000));
+        b.connection_unavailable_until(1, Instant(500));
+        assert_eq!(b.answer(Instant(999), 1, 0), ConnectionState::WebsiteUnavailable);
+        assert_eq!(b.answer(Instant(999), 0, 0), ConnectionState::Ok, "only that connection");
+        assert_eq!(b.answer(Instant(1_000), 1, 0), ConnectionState::Ok);
+    }
+
+    #[test]
+    fn each_connection_keeps_its_own_transient_probability() {
+        let p = |x| Probability::from_f64(x);
+        let mut b = Bank::new(&[None], [p(0.0), p(1.0), p(0.0), p(1.0)], ChaCha8Rng::from_seed([0; 32]));
+        let answers: Vec<_> = (0..4).map(|i| b.answer(Instant(0), i, 0)).collect();
+        assert_eq!(answers, [ConnectionState::Ok, ConnectionState::Bug, ConnectionState::Ok, ConnectionState::Bug]);
+        // Runs of equal probabilities, and one connection alone.
+        let runs = [p(0.0), p(0.0), p(1.0), p(1.0), p(0.0), p(1.0)];
+        let mut b = Bank::new(&[None], runs, ChaCha8Rng::from_seed([0; 32]));
+        let answers: Vec<_> = (0..6).map(|i| b.answer(Instant(0), i, 0) == ConnectionState::Bug).collect();
+        assert_eq!(answers, [false, false, true, true, false, true]);
     }
 
     #[test]

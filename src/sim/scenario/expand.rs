@@ -21,14 +21,15 @@ pub struct ConnectorPlan {
     pub errors: Vec<(Probability, ConnectionState)>,
 }
 
-/// One connection, compact: a million of these take 32 MB.
+/// One connection, compact: a million of these take 24 MB.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionPlan {
-    pub connector: u32,
     pub created: Instant,
     /// FNV-1a of the connection's id: stable across runs and machines.
     pub key: u64,
-    pub transient: Probability,
+    pub connector: u32,
+    /// Index in [`Plan::transient_rates`] (a population shares one).
+    pub transient: u32,
 }
 
 /// A world event, resolved to dense ids.
@@ -69,9 +70,46 @@ pub struct Plan {
     pub end: Instant,
     pub connectors: Vec<ConnectorPlan>,
     pub connections: Vec<ConnectionPlan>,
+    /// The distinct transient error probabilities, in order of first use.
+    pub transient_rates: Vec<Probability>,
     pub names: ConnectionNames,
     /// Sorted by instant; ties keep file order, then generation order.
     pub events: Vec<(Instant, WorldEvent)>,
+}
+
+/// Distinct probabilities, each under one index (a million connections share a handful).
+#[derive(Default)]
+struct Rates {
+    distinct: Vec<Probability>,
+    index: BTreeMap<Probability, u32>,
+}
+
+impl Rates {
+    fn intern(&mut self, p: f64) -> u32 {
+        let p = Probability::from_f64(p);
+        let next = self.distinct.len() as u32;
+        let distinct = &mut self.distinct;
+        *self.index.entry(p).or_insert_with(|| {
+            distinct.push(p);
+            next
+        })
+    }
+}
+
+/// Append `n` in decimal (what `format!("{n}")` writes), without the formatting machinery: a
+/// million members' ids cost a tenth of a second through `write!`.
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 fn draw_duration(d: DurationDist, r: &mut dyn rand_core::RngCore) -> Duration {
@@ -107,6 +145,7 @@ pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
     let total = scenario.connection_count() as usize;
     let mut connections = Vec::with_capacity(total);
     let mut names = ConnectionNames::default();
+    let mut rates = Rates::default();
     let mut events: Vec<(Instant, WorldEvent)> = Vec::new();
 
     for c in &f.sync.connections {
@@ -114,7 +153,7 @@ pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
             connector: connector_index[c.connector.as_str()],
             created: c.created.resolve(start),
             key: rng::fnv1a64(c.id.as_bytes()),
-            transient: Probability::from_f64(c.transient_error_rate),
+            transient: rates.intern(c.transient_error_rate),
         });
         names.explicit.push(c.id.clone());
     }
@@ -136,11 +175,14 @@ pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
         }
         let first = connections.len() as u32;
         names.populations.push((pop.name.clone(), first, pop.count as u32));
-        let transient = Probability::from_f64(pop.transient_error_rate);
+        let transient = rates.intern(pop.transient_error_rate);
         let incidents: Vec<(ConnectionState, Probability, Option<DurationDist>)> =
             pop.incidents.iter().map(|i| (i.state, Probability::from_f64(i.per_day), i.user_fixes_after)).collect();
         let days = ((end - start).as_ms() + Duration::DAY.as_ms() - 1) / Duration::DAY.as_ms();
-        let mut id = String::new();
+        // The members' ids are `<name>#<k>`: the name's bytes are hashed once.
+        let mut prefix = pop.name.as_bytes().to_vec();
+        prefix.push(b'#');
+        let mut id = prefix.clone();
         for k in 0..pop.count {
             let pick = uniform::below(&mut r, sum);
             let connector = cumulative[cumulative.partition_point(|&(cum, _)| cum <= pick)].1;
@@ -148,11 +190,10 @@ pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
                 Creation::At(at) => at.resolve(start),
                 Creation::Between([a, b]) => Instant(uniform::between(&mut r, a.resolve(start).as_ms(), b.resolve(start).as_ms())),
             };
-            id.clear();
-            use std::fmt::Write;
-            let _ = write!(id, "{}#{k}", pop.name);
+            id.truncate(prefix.len());
+            push_decimal(&mut id, k);
             let index = connections.len() as u32;
-            connections.push(ConnectionPlan { connector, created, key: rng::fnv1a64(id.as_bytes()), transient });
+            connections.push(ConnectionPlan { connector, created, key: rng::fnv1a64(&id), transient });
             for &(state, per_day, fix) in &incidents {
                 if per_day.is_never() {
                     continue;
@@ -219,5 +260,19 @@ pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
     timeline.append(&mut events);
     timeline.sort_by_key(|&(at, _)| at);
 
-    Plan { seed, start, end, connectors, connections, names, events: timeline }
+    Plan { seed, start, end, connectors, connections, transient_rates: rates.distinct, names, events: timeline }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_are_hashed_as_name_hash_index() {
+        for n in [0u64, 7, 10, 99, 100, 123_456, 999_999, 1_000_000, u64::MAX] {
+            let mut id = b"p#".to_vec();
+            push_decimal(&mut id, n);
+            assert_eq!(id, format!("p#{n}").into_bytes());
+        }
+    }
 }
