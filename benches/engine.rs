@@ -9,20 +9,10 @@ use rand_core::SeedableRng;
 use syncsim::logic::sync::rules::{Policies, Subject};
 use syncsim::logic::sync::{BackoffSettings, ConnectionState, SpreadingSettings, SyncCounters, SyncRules};
 use syncsim::sim::run::{self, RunOptions, TransportChoice};
-use syncsim::sim::scenario;
 use syncsim::time::{Duration, Instant};
 
-/// The success path of rule A: every connection syncs daily with `random-hours`, creation spread
-/// over the first day (the workload of issue "Scale and speed").
-fn daily_population(connections: u64, days: u32) -> scenario::Scenario {
-    let text = format!(
-        r#"{{"name": "bench", "seed": 1, "start": "2026-01-01T00:00:00Z", "duration": "{days}d",
-  "sync": {{"connectors": [{{"id": "a", "weight": 3}}, {{"id": "b", "weight": 1}}],
-           "populations": [{{"name": "p", "count": {connections}, "created": {{"between": ["+0s", "+1d"]}}}}]}},
-  "report": {{"freshness_sample_every": "6h"}}}}"#
-    );
-    scenario::load_str("bench.json", &text).expect("valid bench scenario")
-}
+mod common;
+use common::daily_population;
 
 fn engine_throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine_30_days");

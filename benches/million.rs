@@ -27,21 +27,12 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use syncsim::logic::uniform;
 use syncsim::sim::run::{self, RunOptions, TransportChoice};
-use syncsim::sim::scenario;
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
-/// The same scenario as `benches/engine.rs`.
-fn daily_population(connections: u64, days: u32) -> scenario::Scenario {
-    let text = format!(
-        r#"{{"name": "bench", "seed": 1, "start": "2026-01-01T00:00:00Z", "duration": "{days}d",
-  "sync": {{"connectors": [{{"id": "a", "weight": 3}}, {{"id": "b", "weight": 1}}],
-           "populations": [{{"name": "p", "count": {connections}, "created": {{"between": ["+0s", "+1d"]}}}}]}},
-  "report": {{"freshness_sample_every": "6h"}}}}"#
-    );
-    scenario::load_str("bench.json", &text).expect("valid bench scenario")
-}
+mod common;
+use common::daily_population;
 
 /// Creation offsets (ms from the start, uniform over the first day) for the baselines.
 fn creations(connections: u64) -> Vec<i64> {

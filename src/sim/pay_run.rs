@@ -267,8 +267,8 @@ pub struct PaySim {
     hooks: ChaCha8Rng,
     invoices: Vec<(Instant, i64)>,
     links: Vec<Option<String>>,
-    requests: Vec<String>,
-    request_index: BTreeMap<String, u32>,
+    /// Payment requests by index (events carry the index): (id, invoice).
+    requests: Vec<(String, u32)>,
     deliveries: Vec<Delivery>,
     signing: Vec<Vec<u8>>,
     rotated: Option<Vec<u8>>,
@@ -316,7 +316,6 @@ impl PaySim {
             links: vec![None; invoices.len()],
             invoices,
             requests: Vec::new(),
-            request_index: BTreeMap::new(),
             deliveries: Vec::new(),
             signing: vec![secret],
             rotated: None,
@@ -370,7 +369,7 @@ impl PaySim {
             PayEv::Attempt { invoice, attempt } => self.attempt(now, invoice, attempt, false, &mut out, trace),
             PayEv::LateAttempt { invoice } => self.attempt(now, invoice, 0, true, &mut out, trace),
             PayEv::Advance { request, status, attempt } => {
-                let id = self.requests[request as usize].clone();
+                let (id, invoice) = self.requests[request as usize].clone();
                 let reason = (status == RequestStatus::Rjct).then_some("AM04");
                 let moved = lock(&self.bridge).advance_request(now, &id, status, reason);
                 if moved && trace.enabled() {
@@ -382,10 +381,7 @@ impl PaySim {
                     let again = Probability::from_f64(self.spec.payers.retry_share).chance(&mut self.payers);
                     let wait = draw(self.spec.payers.retry_delay, &mut self.payers);
                     if again {
-                        let invoice = self.invoice_of_request(&id);
-                        if let Some(invoice) = invoice {
-                            out.push(Out::At(now + wait, PayEv::Attempt { invoice, attempt: 1 }));
-                        }
+                        out.push(Out::At(now + wait, PayEv::Attempt { invoice, attempt: 1 }));
                     }
                 }
             }
@@ -428,14 +424,6 @@ impl PaySim {
         out
     }
 
-    fn invoice_of_request(&self, request_id: &str) -> Option<u32> {
-        let b = lock(&self.bridge);
-        let link = b.request(request_id)?.link_id.clone();
-        let reference = b.link(&link)?.client_reference.clone();
-        drop(b);
-        reference.strip_prefix("INV-")?.parse::<u32>().ok().map(|n| n - 1)
-    }
-
     fn attempt(&mut self, now: Instant, invoice: u32, attempt: u8, late: bool, out: &mut Vec<Out>, trace: &mut Trace<'_>) {
         let Some(link) = self.links[invoice as usize].clone() else { return };
         self.log.payer_attempts += 1;
@@ -444,8 +432,7 @@ impl PaySim {
         match result {
             Ok(request) => {
                 let index = self.requests.len() as u32;
-                self.requests.push(request.clone());
-                self.request_index.insert(request.clone(), index);
+                self.requests.push((request.clone(), invoice));
                 if trace.enabled() {
                     trace.record(
                         now,
