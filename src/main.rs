@@ -8,6 +8,7 @@ use std::time::Instant as WallInstant;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use syncsim::sim::compare::{self, Comparison, GridOptions, Partial, Shard};
 use syncsim::sim::run::{RunOptions, RunOutput, TransportChoice};
 use syncsim::sim::scenario::{self, Problem, Scenario};
 use syncsim::sim::{output, run};
@@ -50,6 +51,47 @@ enum Command {
     Check {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Compare sync policies on one scenario: each policy under several seeds, in parallel; writes
+    /// compare.md (table with 95 % intervals and a verdict), compare.json, samples.csv and plots.
+    Compare {
+        /// A scenario with sync connections. Its variants are the policies compared, unless
+        /// --spreading or --backoff are given.
+        file: PathBuf,
+        /// A spreading policy to compare, with optional settings (repeat the flag):
+        /// fixed, random-hours:max_hours=3, uniform-jitter:max=6h, stable-offset,
+        /// load-aware:max=6h,slot=10m.
+        #[arg(long = "spreading", value_name = "POLICY")]
+        spreadings: Vec<String>,
+        /// A backoff policy to compare (repeat the flag): exponential, full-jitter, equal-jitter,
+        /// decorrelated-jitter. With --spreading too, every pair is compared.
+        #[arg(long = "backoff", value_name = "POLICY")]
+        backoffs: Vec<String>,
+        /// How many seeds each policy runs under (the intervals narrow as it grows).
+        #[arg(long, default_value_t = 20)]
+        seeds: u32,
+        /// The first seed (default: the scenario's); the others follow it.
+        #[arg(long)]
+        first_seed: Option<u64>,
+        /// Worker threads (0: one per core). The results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Run only shard i of n (from 0) of the policies x seeds grid and write
+        /// <out>/partial-<i>-of-<n>.json; `syncsim merge` combines the shards.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Output folder (default: reports/policies/<scenario name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Combine the partial results of `compare --shard` into the report a single run gives.
+    Merge {
+        /// Partial files, or folders holding partial-*.json files.
+        #[arg(required = true)]
+        partials: Vec<PathBuf>,
+        /// Output folder (default: reports/policies/<scenario name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Print the JSON Schema of the scenario format.
     Schema,
@@ -120,6 +162,11 @@ fn main() -> ExitCode {
                 }
             },
         },
+        Some(Command::Compare { file, spreadings, backoffs, seeds, first_seed, threads, shard, out }) => {
+            let options = CompareArgs { spreadings, backoffs, seeds, first_seed, threads, shard, out };
+            compare(&file, options)
+        }
+        Some(Command::Merge { partials, out }) => merge(&partials, out),
         Some(Command::Schema) => {
             println!("{}", serde_json::to_string_pretty(&scenario::json_schema()).unwrap_or_default());
             Outcome::Passed
@@ -173,6 +220,7 @@ fn run_all(dir: &Path, out: &Path) -> Outcome {
     };
     println!("Running {} scenarios from {} into {}/", files.len(), dir.display(), out.display());
     let worst = files.iter().map(|f| run_one(f, None, out, None, TransportChoice::Auto)).max().unwrap_or(Outcome::Passed);
+    let worst = worst.max(bundled_comparison(dir, out));
     println!(
         "{}",
         match worst {
@@ -315,4 +363,165 @@ fn summary(output: &RunOutput, seconds: f64, dir: &Path) -> String {
         seconds,
         dir.join("report.md").display()
     )
+}
+
+/// The comparison `cargo run --release` refreshes with the bundled scenarios: the spreading
+/// policies on the thundering herd, committed under reports/policies/ (issue #7).
+const BUNDLED_COMPARISON: (&str, u32) = ("thundering-herd.json", 20);
+
+fn bundled_comparison(scenarios: &Path, reports: &Path) -> Outcome {
+    let (name, seeds) = BUNDLED_COMPARISON;
+    let file = scenarios.join(name);
+    if !file.exists() {
+        return Outcome::Passed;
+    }
+    let out = Some(reports.join("policies").join(name.trim_end_matches(".json")));
+    compare(&file, CompareArgs { seeds, out, ..CompareArgs::default() })
+}
+
+#[derive(Default)]
+struct CompareArgs {
+    spreadings: Vec<String>,
+    backoffs: Vec<String>,
+    seeds: u32,
+    first_seed: Option<u64>,
+    threads: usize,
+    shard: Option<String>,
+    out: Option<PathBuf>,
+}
+
+fn default_compare_dir(scenario: &str) -> PathBuf {
+    Path::new("reports").join("policies").join(scenario)
+}
+
+fn compare(file: &Path, args: CompareArgs) -> Outcome {
+    let source = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", file.display());
+            return Outcome::Invalid;
+        }
+    };
+    let scenario = match scenario::load_file(file) {
+        Ok(s) => s,
+        Err(problems) => {
+            print_problems(&problems);
+            return Outcome::Invalid;
+        }
+    };
+    let planned = (|| {
+        let options = GridOptions {
+            spreadings: args.spreadings.iter().map(|p| compare::parse_policy(p)).collect::<Result<_, _>>()?,
+            backoffs: args.backoffs.iter().map(|p| compare::parse_policy(p)).collect::<Result<_, _>>()?,
+            seeds: args.seeds,
+            first_seed: args.first_seed,
+        };
+        let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+        Ok::<_, compare::CompareError>((compare::grid(&scenario, &source, &options)?, shard))
+    })();
+    let (grid, shard) = match planned {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Outcome::Invalid;
+        }
+    };
+    let dir = args.out.unwrap_or_else(|| default_compare_dir(&grid.scenario));
+    let started = WallInstant::now();
+    let partial = match compare::run_shard(&scenario, &grid, shard.unwrap_or(Shard::WHOLE), args.threads) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Outcome::Invalid;
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(shard) = shard {
+        let path = dir.join(shard.file_name());
+        let written = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, partial.to_json()));
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return Outcome::Invalid;
+        }
+        println!(
+            "shard {}/{} of {}: {} of {} runs [{seconds:.2} s] -> {}",
+            shard.index,
+            shard.count,
+            grid.scenario,
+            partial.samples.len(),
+            grid.points(),
+            path.display()
+        );
+        return Outcome::Passed;
+    }
+    finish_comparison(&[partial], &dir, seconds)
+}
+
+fn finish_comparison(partials: &[Partial], dir: &Path, seconds: f64) -> Outcome {
+    let comparison = match Comparison::from_partials(partials) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Outcome::Invalid;
+        }
+    };
+    if let Err(e) = compare::write(dir, &comparison) {
+        eprintln!("error: {e}");
+        return Outcome::Invalid;
+    }
+    let keep: Vec<&str> = comparison.cells.iter().filter(|c| c.dominated_by.is_empty()).map(|c| c.name.as_str()).collect();
+    println!(
+        "COMPARE {:<24} policies {}  seeds {}  worth considering: {}  [{seconds:.2} s] -> {}",
+        comparison.scenario,
+        comparison.cells.len(),
+        comparison.seeds.len(),
+        keep.join(", "),
+        dir.join("compare.md").display()
+    );
+    Outcome::Passed
+}
+
+/// The partial files among `paths`: files as given, folders' `partial-*.json` in name order.
+fn partial_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let entries = std::fs::read_dir(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.file_name().is_some_and(|n| n.to_string_lossy().starts_with("partial-")) && f.extension().is_some_and(|x| x == "json")
+                })
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(format!("{} holds no partial-*.json file", p.display()));
+            }
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn merge(paths: &[PathBuf], out: Option<PathBuf>) -> Outcome {
+    let read = || -> Result<Vec<Partial>, String> {
+        partial_files(paths)?
+            .iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+                Partial::from_json(&f.display().to_string(), &text).map_err(|e| e.to_string())
+            })
+            .collect()
+    };
+    let partials = match read() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Outcome::Invalid;
+        }
+    };
+    let dir = out.unwrap_or_else(|| default_compare_dir(&partials[0].grid.scenario));
+    finish_comparison(&partials, &dir, 0.0)
 }

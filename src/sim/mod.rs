@@ -4,6 +4,7 @@
 pub mod advise;
 pub mod alerts;
 pub mod calls;
+pub mod compare;
 pub mod cron_run;
 pub mod metrics;
 pub mod output;

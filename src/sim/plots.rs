@@ -9,7 +9,7 @@ use crate::sim::run::RunOutput;
 use crate::time::Instant;
 use crate::world::kuma::monitor::{NotificationKind, Status};
 
-const COLORS: [RGBColor; 8] = [
+pub(crate) const COLORS: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -20,7 +20,7 @@ const COLORS: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
-type Series = (String, Vec<(f64, f64)>);
+pub(crate) type Series = (String, Vec<(f64, f64)>);
 
 /// Draw each series as a coloured line with its legend entry. A macro because plotters' linear
 /// and logarithmic charts have different types.
@@ -44,7 +44,7 @@ macro_rules! draw_lines {
     }};
 }
 
-fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<String, String> {
+pub(crate) fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
