@@ -12,7 +12,7 @@ use syncsim::sim::run::{self, RunOptions, TransportChoice};
 use syncsim::time::{Duration, Instant};
 
 mod common;
-use common::daily_population;
+use common::{daily_population, payments_day};
 
 fn engine_throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine_30_days");
@@ -70,5 +70,37 @@ fn spreading_decision(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine_throughput, spreading_decision);
+/// The requests a run sends to the mocks, counted on its trace: pushes, API calls and webhook
+/// deliveries, one trace line per attempt.
+fn requests(s: &syncsim::sim::scenario::Scenario) -> u64 {
+    let mut buf = Vec::new();
+    let (_, result) =
+        run::run(s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: Some(&mut buf), progress: &mut |_| {} });
+    result.expect("trace written");
+    String::from_utf8(buf)
+        .expect("utf-8 trace")
+        .lines()
+        .filter(|l| ["\"kind\":\"push\"", "\"kind\":\"call\"", "\"kind\":\"delivery\""].iter().any(|k| l.contains(k)))
+        .count() as u64
+}
+
+/// A scenario end to end, in-process and over real HTTP to the mocks (requests per second).
+fn scenario_end_to_end(c: &mut Criterion) {
+    let s = payments_day();
+    let mut group = c.benchmark_group("payments_day_end_to_end");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(requests(&s)));
+    for (name, transport) in [("in_process", TransportChoice::InProcess), ("http", TransportChoice::Http)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let (out, result) = run::run(black_box(&s), RunOptions { seed: None, transport, trace: None, progress: &mut |_| {} });
+                result.expect("transport up");
+                out
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, engine_throughput, spreading_decision, scenario_end_to_end);
 criterion_main!(benches);

@@ -13,3 +13,15 @@ pub fn daily_population(connections: u64, days: u32) -> scenario::Scenario {
     );
     scenario::load_str("bench.json", &text).expect("valid bench scenario")
 }
+
+/// A day of the ERP's life over the transports: 300 invoices paid by Bridge links, their
+/// webhooks (2 % lost), an hourly recovery job and its Kuma heartbeat. No faults, so every call
+/// is one request to a mock.
+pub fn payments_day() -> scenario::Scenario {
+    let text = r#"{"name": "bench-payments", "seed": 3, "start": "2026-03-02T00:00:00Z", "duration": "1d",
+  "cron": {"tick": "1m", "jobs": [{"id": 1, "label": "recovery", "frequency": "1h", "first_run": "+5m",
+    "duration": {"uniform": ["1s", "3s"]}, "heartbeat": {"monitor": "recovery"}}]},
+  "kuma": {"monitors": [{"id": "recovery", "interval_s": 3720}]},
+  "payments": {"recovery_job": 1, "invoices_per_day": 300, "webhooks": {"loss": 0.02}}}"#;
+    scenario::load_str("bench-payments.json", text).expect("valid bench scenario")
+}
