@@ -10,9 +10,9 @@
 //! `target/syncsim-failures/<property>.json` so `syncsim run <file>` replays it, and the seed of
 //! the scenario is printed.
 //!
-//! Three properties are `#[ignore]`d because they fail on the engine as it is (real bugs, each
-//! described on its property, shrunk cases in `whole_system_properties.regressions`); each has a
-//! narrower sibling that runs: `cargo test --test whole_system_properties -- --ignored` shows them.
+//! Three real bugs were found by these properties and fixed (Kuma's first check never armed
+//! without a push; one maintenance window's end ending an overlapping one; the job's records
+//! traced late); their shrunk cases stay in `whole_system_properties.regressions`.
 //!
 //! Times in the generator are minutes from the start unless named otherwise. `PROPTEST_CASES`
 //! sets the depth (default: 32 cases a property; the HTTP comparison runs an eighth of that).
@@ -703,7 +703,7 @@ fn kuma_failures_need_a_gap(lines: &[Value], g: &Gen) -> Result<(), String> {
 /// stopped no check runs; after either, the chain needs at most the same deadline again (the
 /// check after a window fails at once with N retries to go, a restarted chain checks after a full
 /// I). So the deadline counts from the end of the last window or stop that overlaps it.
-fn kuma_gaps_end_in_down(lines: &[Value], g: &Gen, from_kuma_start: bool) -> Result<(), String> {
+fn kuma_gaps_end_in_down(lines: &[Value], g: &Gen) -> Result<(), String> {
     let deadline = worst_case_deadline(g);
     let end = g.end_ms();
     let mut resets: Vec<(i64, i64)> = g.maintenance();
@@ -713,7 +713,7 @@ fn kuma_gaps_end_in_down(lines: &[Value], g: &Gen, from_kuma_start: bool) -> Res
     ups.extend(lines.iter().filter(|l| is(l, "kuma", "beat") && l["status"] == "UP").map(ms));
     ups.push(end);
     let downs: Vec<i64> = lines.iter().filter(|l| is(l, "kuma", "notification") && l["notification"] == "down").map(ms).collect();
-    for w in ups.windows(2).skip(usize::from(!from_kuma_start)) {
+    for w in ups.windows(2) {
         let (u0, u1) = (w[0], w[1]);
         let mut from = u0;
         while let Some(e) = resets.iter().filter(|(b, e)| *b <= from + deadline && *e >= from).map(|(_, e)| *e).filter(|e| *e > from).max()
@@ -733,8 +733,6 @@ fn kuma_gaps_end_in_down(lines: &[Value], g: &Gen, from_kuma_start: bool) -> Res
 enum Windows {
     /// Every maintenance window.
     Maintenance,
-    /// Maintenance windows that no other window overlaps or touches.
-    LoneMaintenance,
     /// The periods Kuma is stopped.
     Stopped,
 }
@@ -748,12 +746,6 @@ fn kuma_windows_hold(lines: &[Value], g: &Gen, which: Windows) -> Result<(), Str
     let maintenance = g.maintenance();
     let windows: Vec<(i64, i64)> = match which {
         Windows::Maintenance => maintenance.clone(),
-        Windows::LoneMaintenance => maintenance
-            .iter()
-            .enumerate()
-            .filter(|&(i, &(b, e))| !maintenance.iter().enumerate().any(|(k, &(b2, e2))| k != i && b2 <= e && e2 >= b))
-            .map(|(_, &w)| w)
-            .collect(),
         Windows::Stopped => g.kuma_down(),
     };
     for l in lines.iter().filter(|l| is(l, "kuma", "beat")) {
@@ -926,41 +918,18 @@ proptest! {
         check(&g, "whole_kuma_failure_needs_a_gap", |_, lines| kuma_failures_need_a_gap(lines, &g))?;
     }
 
+    /// From Kuma's start too (SPEC 3.3: the chain starts a full I after the server starts): a
+    /// job that never pushes must still end in DOWN. Found the first check never being armed.
     #[test]
-    fn kuma_a_silence_after_an_up_beyond_the_worst_case_deadline_from_any_maintenance_or_restart_ends_in_a_down(g in any_system()) {
-        check(&g, "whole_kuma_gap_ends_in_down", |_, lines| kuma_gaps_end_in_down(lines, &g, false))?;
+    fn kuma_a_silence_after_an_up_or_from_the_start_beyond_the_worst_case_deadline_ends_in_a_down(g in any_system()) {
+        check(&g, "whole_kuma_gap_ends_in_down", |_, lines| kuma_gaps_end_in_down(lines, &g))?;
     }
 
-    /// Ignored: fails on the unmodified engine. When Kuma starts with the scenario (the default),
-    /// `sim::cron_run::run` calls `KumaServer::start` but never queues the first check: the
-    /// `rearm!` that puts a monitor's timer on the event queue runs only after a push arrives or
-    /// a Kuma timeline event. If no push arrives within the first interval (the first run crashed,
-    /// the cron was stopped, the push was lost), the check due at start + I never runs; if no push
-    /// ever arrives, Kuma never checks and never alerts (SPEC 3.3: the chain starts a full I after
-    /// the server starts). The shrunk case is in `whole_system_properties.regressions`.
+    /// Overlapping or back-to-back windows act as their union. Found one window's end ending
+    /// the other.
     #[test]
-    #[ignore = "real bug in sim::cron_run: Kuma's first check is never queued until a push or a Kuma event (reported, src/ not changed)"]
-    fn kuma_the_silence_from_kuma_start_to_the_first_up_ends_in_a_down_after_the_worst_case_deadline(g in any_system()) {
-        check(&g, "whole_kuma_first_gap_ends_in_down", |_, lines| kuma_gaps_end_in_down(lines, &g, true))?;
-    }
-
-    /// Ignored: fails on the unmodified engine. `KumaMaintenance` sets one flag on the monitor and
-    /// the end of *any* window clears it (`PushMonitor::begin_maintenance`/`end_maintenance`,
-    /// `sim::cron_run` `Ev::MaintenanceEnd`), so when two windows overlap or follow each other back
-    /// to back, the first end cancels the window still on and its rows are stored as UP/PENDING/
-    /// DOWN. Kuma's `Monitor.isUnderMaintenance` is true while any linked maintenance is active.
-    /// The shrunk case is in `whole_system_properties.regressions`: windows [524m, 706m) and
-    /// [706m, 828m); UP rows every 5 minutes from 708m on.
-    #[test]
-    #[ignore = "real bug in the Kuma model: the end of one maintenance window ends an overlapping or back-to-back one (reported, src/ not changed)"]
     fn kuma_stores_only_maintenance_rows_inside_a_maintenance_window(g in any_system()) {
         check(&g, "whole_kuma_maintenance_rows", |_, lines| kuma_windows_hold(lines, &g, Windows::Maintenance))?;
-    }
-
-    /// The same rule for the windows the bug above cannot reach: no other window overlaps or touches them.
-    #[test]
-    fn kuma_stores_only_maintenance_rows_inside_a_window_no_other_window_touches(g in any_system()) {
-        check(&g, "whole_kuma_lone_maintenance_rows", |_, lines| kuma_windows_hold(lines, &g, Windows::LoneMaintenance))?;
     }
 
     #[test]
@@ -973,14 +942,9 @@ proptest! {
         check(&g, "whole_payments_recorded_once", acsc_recorded_once)?;
     }
 
-    /// Ignored: fails on the unmodified engine. `PaySim::trace_records` runs only in `on_arrival`,
-    /// but the recovery job records a payment in `on_back` (when the API's answer is back): its
-    /// `erp`/`recorded` line waits for the next call that arrives anywhere, so it is stamped late
-    /// (with API latency, or when the recording call is the run's last: hours late) and is never
-    /// written when no call arrives before the end. The ledger, the report and `payments.csv` are
-    /// right. The shrunk case is in `whole_system_properties.regressions`.
+    /// The trace tells each record when it is made (by webhook or by the job). Found the job's
+    /// records traced at the next call's arrival, or never.
     #[test]
-    #[ignore = "real bug in sim::pay_run: a payment recorded by the job is traced at the next call's arrival, or never (reported, src/ not changed)"]
     fn payments_the_trace_has_one_recorded_line_per_record_at_the_instant_it_was_made(g in any_system()) {
         check(&g, "whole_payments_records_traced", records_traced_when_made)?;
     }

@@ -1,5 +1,7 @@
 //! Shared by the benches: the workload of issue #7.
 
+#![allow(dead_code)] // each bench uses part of it
+
 use syncsim::sim::scenario;
 
 /// The success path of rule A: every connection syncs daily with `random-hours`, creation spread

@@ -459,6 +459,12 @@ pub fn run(
         }};
     }
 
+    // Kuma up from the start arms its first checks at once (start + I): a job that never pushes
+    // must still end in DOWN. (Found by the whole-system property on the silence from start.)
+    if kuma_started {
+        rearm!(start);
+    }
+
     while let Some((now, _, ev)) = queue.pop() {
         if now >= end {
             break;

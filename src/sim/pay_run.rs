@@ -794,6 +794,8 @@ impl PaySim {
                     active.run.on_result(now, &mut erp.ledger, result);
                     drop(erp);
                     let notes = active.run.drain_notes();
+                    // The job records when the answer is back, not when a later call arrives.
+                    self.trace_records(now, trace);
                     self.trace_notes(now, notes, trace);
                 }
                 self.next_recovery_call(now, process, &mut out, trace);

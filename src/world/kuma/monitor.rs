@@ -293,7 +293,9 @@ pub struct PushMonitor {
     /// When the one pending `setTimeout` of the check chain fires (lateness included).
     next_check: Option<Instant>,
     /// `Monitor.isUnderMaintenance(id)` would answer true.
-    in_maintenance: bool,
+    /// Maintenance windows on now. Kuma's `Monitor.isUnderMaintenance` is true while *any*
+    /// linked maintenance is active, so overlapping or back-to-back windows act as their union.
+    maintenance_windows: u32,
     /// Latest `heartbeat` row (`ORDER BY time DESC` / `MAX(id)`: the same row here).
     last_beat: Option<StoredBeat>,
     /// [`KumaVersion::V1_23`] only: the `let retries = 0;` closure variable of `Monitor#start()`,
@@ -311,7 +313,7 @@ impl PushMonitor {
             active: false,
             server_up: true,
             next_check: None,
-            in_maintenance: false,
+            maintenance_windows: 0,
             last_beat: None,
             chain_retries: 0,
             events: VecDeque::new(),
@@ -335,7 +337,7 @@ impl PushMonitor {
 
     /// Whether a maintenance window is on.
     pub fn in_maintenance(&self) -> bool {
-        self.in_maintenance
+        self.maintenance_windows > 0
     }
 
     /// Whether the Kuma server is running.
@@ -416,16 +418,16 @@ impl PushMonitor {
     ///
     /// Does not change `poll_timeout`.
     pub fn begin_maintenance(&mut self, _now: Instant) {
-        self.in_maintenance = true;
+        self.maintenance_windows += 1;
     }
 
-    /// The maintenance window ends. Nothing is stored now; the next check reads the latest row
-    /// again, and since a MAINTENANCE row is not UP it fails at once unless an UP push arrived
-    /// after this call (SPEC 3.3).
+    /// A maintenance window ends. When it was the last one on, nothing is stored now; the next
+    /// check reads the latest row again, and since a MAINTENANCE row is not UP it fails at once
+    /// unless an UP push arrived after this call (SPEC 3.3).
     ///
     /// Does not change `poll_timeout`.
     pub fn end_maintenance(&mut self, _now: Instant) {
-        self.in_maintenance = false;
+        self.maintenance_windows = self.maintenance_windows.saturating_sub(1);
     }
 
     /// When the pending check fires, lateness included; `None` when no chain runs (never
@@ -522,7 +524,7 @@ impl PushMonitor {
         // api-router.js: `bean.downCount = previousHeartbeat?.downCount || 0`.
         let mut down_count = previous.map_or(0, |p| p.down_count);
 
-        let (status, retries) = if self.in_maintenance {
+        let (status, retries) = if self.in_maintenance() {
             // `bean.retries` is not set: the column's default, 0.
             (Status::Maintenance, 0)
         } else {
@@ -561,7 +563,7 @@ impl PushMonitor {
         let mut msg = msg;
         // `if (await Monitor.isUnderMaintenance(monitor.id)) { msg = "Monitor under maintenance";
         // status = MAINTENANCE; }`: here `bean.msg = msg` comes after, so the message is stored.
-        if self.in_maintenance {
+        if self.in_maintenance() {
             msg = MSG_MAINTENANCE;
             status = Status::Maintenance;
         }
@@ -616,7 +618,7 @@ impl PushMonitor {
         let mut status = if s.upside_down { Status::Up } else { Status::Down };
         let mut down_count = previous.map_or(0, |p| p.down_count);
 
-        let msg = if self.in_maintenance {
+        let msg = if self.in_maintenance() {
             // beat(): `if (await Monitor.isUnderMaintenance(this.id))` comes before the type
             // branches; flipStatus leaves MAINTENANCE alone; then `retries = 0`.
             status = Status::Maintenance;
@@ -1235,6 +1237,23 @@ mod tests {
         // UP→MAINTENANCE is important but not notified; MAINTENANCE→DOWN is notified.
         assert!(matches!(ev[1], MonitorEvent::Beat { important: true, .. }));
         assert_eq!(notifications(&ev), vec![(131_002, NotificationKind::Down)]);
+    }
+
+    #[test]
+    fn overlapping_maintenance_windows_act_as_their_union() {
+        // Window A 65 s → 140 s, window B 100 s → 200 s: A's end must not end B.
+        let mut m = started_with_push_at(settings(60, 20, 0, 0, 1), 10_000);
+        advance(&mut m, at(60_001));
+        m.begin_maintenance(at(65_000));
+        m.begin_maintenance(at(100_000));
+        m.end_maintenance(at(140_000));
+        assert!(m.in_maintenance());
+        advance(&mut m, at(191_003)); // checks at 71_001, 131_002 and 191_003: all MAINTENANCE
+        m.end_maintenance(at(200_000));
+        assert!(!m.in_maintenance());
+        let ev = drain(&mut m);
+        let statuses: Vec<Status> = beats(&ev).iter().map(|b| b.1).collect();
+        assert_eq!(statuses, [Status::Up, Status::Maintenance, Status::Maintenance, Status::Maintenance]);
     }
 
     #[test]
