@@ -113,7 +113,7 @@ const START_MS: i64 = 1_777_852_800_000; // 2026-05-04T00:00:00Z
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: ProptestConfig::default().cases.max(64),
+        cases: support::cases(256),
         failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
         ..ProptestConfig::default()
     })]

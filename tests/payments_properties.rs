@@ -157,7 +157,7 @@ fn payments(r: &syncsim::sim::report::Report) -> &syncsim::sim::payments_report:
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: ProptestConfig::default().cases.clamp(16, 48),
+        cases: support::cases(48),
         failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
         ..ProptestConfig::default()
     })]

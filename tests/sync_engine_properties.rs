@@ -101,7 +101,7 @@ fn conn(l: &serde_json::Value) -> String {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: ProptestConfig::default().cases.max(128),
+        cases: support::cases(256),
         failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
         ..ProptestConfig::default()
     })]

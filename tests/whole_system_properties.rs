@@ -26,6 +26,9 @@ use syncsim::sim::report::Report;
 use syncsim::sim::run::{RunOutput, TransportChoice};
 
 mod support;
+// The combined runs are heavier than the per-area ones: their default depth is lower than
+// proptest's 256.
+use support::cases;
 
 /// 2026-05-04T00:00:00Z, the start of every generated scenario.
 const START_MS: i64 = 1_777_852_800_000;
@@ -875,11 +878,6 @@ fn revocations(out: &RunOutput, lines: &[Value], g: &Gen) -> Result<(), String> 
 
 // ---- the properties -----------------------------------------------------------------------
 
-/// `PROPTEST_CASES` when set, else `default`: the combined runs are heavier than the per-area
-/// ones, so the default depth is lower than proptest's 256.
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 proptest! {
     #![proptest_config(ProptestConfig {

@@ -58,3 +58,9 @@ pub fn keep_failure(text: &str, property: &str) -> String {
     let _ = std::fs::write(&path, text);
     format!("replay with: cargo run -- run {} --trace trace.jsonl", path.display())
 }
+
+/// How many cases a whole-engine property runs: `PROPTEST_CASES` when set (the nightly deeper
+/// run), else `default`, chosen per file so that `cargo test` stays fast.
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
