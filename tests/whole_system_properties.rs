@@ -878,7 +878,6 @@ fn revocations(out: &RunOutput, lines: &[Value], g: &Gen) -> Result<(), String> 
 
 // ---- the properties -----------------------------------------------------------------------
 
-
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(32),
