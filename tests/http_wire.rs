@@ -279,3 +279,24 @@ fn measure_sequential_throughput() {
     assert_eq!(handles[1].lock().unwrap().counter, n as u64);
     println!("HTTP loopback: {n} sequential requests in {elapsed:?} = {:.0} req/s", n as f64 / elapsed.as_secs_f64());
 }
+
+/// The transport resets each wiremock server every 1 024 calls (wiremock keeps every matched
+/// request otherwise); across the remounts every call still reaches the service, and a
+/// recording transport, which never resets, keeps every request.
+#[test]
+fn every_call_is_answered_across_the_periodic_remount_and_recording_keeps_them_all() {
+    let n = 2 * 1024 + 3;
+    let req = Request::new(Method::Post, "/api/push/abc123").query_param("status", "up");
+    for record_requests in [false, true] {
+        let (handles, services) = toys();
+        let mut http = HttpTransport::start_with(services, HttpOptions { record_requests, ..HttpOptions::default() }).expect("start");
+        for i in 0..n {
+            assert_eq!(answered(http.exchange(Instant::from_ms(i), Link::KumaPush, &req, WireFault::None)).status, 200, "call {i}");
+        }
+        assert_eq!(handles[1].lock().unwrap().counter, n as u64);
+        assert!(http.take_errors().is_empty());
+        if record_requests {
+            assert_eq!(http.received_requests(Link::KumaPush).map(|r| r.len()), Some(n as usize));
+        }
+    }
+}
