@@ -95,10 +95,6 @@ fn check(text: &str, property: &str, ok: impl Fn(&[serde_json::Value]) -> Result
     }
 }
 
-fn conn(l: &serde_json::Value) -> String {
-    l["connection"].as_str().unwrap_or("").to_string()
-}
-
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: support::cases(256),
@@ -108,64 +104,14 @@ proptest! {
 
     #[test]
     fn rule_b_no_attempt_on_a_connection_waiting_for_its_user(g in any_scenario()) {
-        let retry_wrongpass = g.retry_wrongpass == 1;
-        check(&scenario_text(&g), "rule_b_no_attempt_while_waiting", |lines| {
-            // Waiting is decided from the bank's answers, as the seed states it: a user-action
-            // state, or a second wrongpass in a row with retry_wrongpass = 0.
-            let mut waiting: BTreeMap<String, i64> = BTreeMap::new();
-            let mut wrongpass_row: BTreeMap<String, u32> = BTreeMap::new();
-            for l in lines {
-                let c = conn(l);
-                match l["kind"].as_str() {
-                    Some("user_action") => {
-                        waiting.remove(&c);
-                        wrongpass_row.remove(&c);
-                    }
-                    Some("attempt") => {
-                        if let Some(since) = waiting.get(&c) {
-                            return Err(format!("{c} attempted at {} while waiting for its user since {since}", l["t"]));
-                        }
-                        let state = l["state"].as_str().unwrap_or("");
-                        let row = wrongpass_row.entry(c.clone()).or_insert(0);
-                        *row = if state == "wrongpass" { *row + 1 } else { 0 };
-                        let needs_user = matches!(
-                            state,
-                            "SCARequired" | "webauthRequired" | "additionalInformationNeeded" | "decoupled" | "actionNeeded" | "passwordExpired"
-                        );
-                        if needs_user || (state == "wrongpass" && *row >= 2 && !retry_wrongpass) {
-                            waiting.insert(c, l["t_ms"].as_i64().unwrap());
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            Ok(())
-        })?;
+        // Waiting is decided from the bank's answers, as the seed states it: a user-action
+        // state, or a second wrongpass in a row with retry_wrongpass = 0.
+        check(&scenario_text(&g), "rule_b_no_attempt_while_waiting", |lines| support::rule_b(lines, g.retry_wrongpass == 1))?;
     }
 
     #[test]
     fn rule_c_at_most_two_wrongpass_attempts_in_any_24h_plus_one_per_user_action(g in any_scenario()) {
-        check(&scenario_text(&g), "rule_c_wrongpass_window", |lines| {
-            let mut per: BTreeMap<String, Vec<(i64, bool)>> = BTreeMap::new(); // (t, is_user_action)
-            for l in lines {
-                let t = l["t_ms"].as_i64().unwrap_or(0);
-                match (l["kind"].as_str(), l["state"].as_str()) {
-                    (Some("attempt"), Some("wrongpass")) => per.entry(conn(l)).or_default().push((t, false)),
-                    (Some("user_action"), _) => per.entry(conn(l)).or_default().push((t, true)),
-                    _ => {}
-                }
-            }
-            for (c, items) in per {
-                for (i, &(t0, _)) in items.iter().enumerate() {
-                    let window = items[i..].iter().take_while(|(t, _)| *t < t0 + 86_400_000);
-                    let (wrong, actions) = window.fold((0, 0), |(w, a), (_, user)| if *user { (w, a + 1) } else { (w + 1, a) });
-                    if wrong > 2 + actions {
-                        return Err(format!("{c}: {wrong} wrongpass attempts within 24 h of {t0} with {actions} user actions"));
-                    }
-                }
-            }
-            Ok(())
-        })?;
+        check(&scenario_text(&g), "rule_c_wrongpass_window", support::wrongpass_limit)?;
     }
 
     #[test]

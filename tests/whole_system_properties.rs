@@ -464,59 +464,6 @@ fn paid_rows(out: &RunOutput) -> &[PaidRow] {
 
 // ---- SPEC 1: sync rules -------------------------------------------------------------------
 
-/// Rule B: no attempt on a connection from the moment the bank said it needs its user (a
-/// user-action state, or a second wrongpass in a row with `retry_wrongpass = 0`) until the user
-/// acts. Waiting is decided from the bank's answers, not from the engine's rule codes.
-fn rule_b(lines: &[Value], retry_wrongpass: bool) -> Result<(), String> {
-    let mut waiting: BTreeMap<String, i64> = BTreeMap::new();
-    let mut wrongpass_row: BTreeMap<String, u32> = BTreeMap::new();
-    for l in lines {
-        let c = conn(l);
-        if is(l, "scenario", "user_action") {
-            waiting.remove(&c);
-            wrongpass_row.remove(&c);
-        } else if is(l, "sync", "attempt") {
-            if let Some(since) = waiting.get(&c) {
-                return Err(format!("{c} attempted at {} while waiting for its user since {since}", l["t"]));
-            }
-            let state = l["state"].as_str().unwrap_or("");
-            let row = wrongpass_row.entry(c.clone()).or_insert(0);
-            *row = if state == "wrongpass" { *row + 1 } else { 0 };
-            let needs_user = matches!(
-                state,
-                "SCARequired" | "webauthRequired" | "additionalInformationNeeded" | "decoupled" | "actionNeeded" | "passwordExpired"
-            );
-            if needs_user || (state == "wrongpass" && *row >= 2 && !retry_wrongpass) {
-                waiting.insert(c, ms(l));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Rule C's limit: within any closed 24 h window, at most two wrongpass attempts per connection,
-/// plus one for each user action in the window (a new password starts a new row).
-fn wrongpass_limit(lines: &[Value]) -> Result<(), String> {
-    let mut per: BTreeMap<String, Vec<(i64, bool)>> = BTreeMap::new(); // (t, is_user_action)
-    for l in lines {
-        if is(l, "sync", "attempt") && l["state"] == "wrongpass" {
-            per.entry(conn(l)).or_default().push((ms(l), false));
-        } else if is(l, "scenario", "user_action") {
-            per.entry(conn(l)).or_default().push((ms(l), true));
-        }
-    }
-    for (c, items) in per {
-        for (i, &(t0, _)) in items.iter().enumerate() {
-            let window = items[i..].iter().take_while(|(t, _)| *t <= t0 + DAY);
-            let (wrong, actions) = window.fold((0, 0), |(w, a), (_, user)| if *user { (w, a + 1) } else { (w + 1, a) });
-            if wrong > 2 + actions {
-                return Err(format!("{c}: {wrong} wrongpass attempts within 24 h of {t0} with {actions} user actions"));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Every attempt: its rule is the rule of its state given the counters, the counters follow the
 /// answers (reset by a user action), and its next try is what the rule says (SPEC 1.3): A at
 /// `t + F + J` with J in the policy's bounds, B and C-wait none, C-first `+12 h`, C-repeat
@@ -887,12 +834,12 @@ proptest! {
 
     #[test]
     fn sync_rule_b_no_attempt_while_a_connection_waits_for_its_user(g in any_system()) {
-        check(&g, "whole_rule_b_no_attempt_while_waiting", |_, lines| rule_b(lines, g.sync.retry_wrongpass == 1))?;
+        check(&g, "whole_rule_b_no_attempt_while_waiting", |_, lines| support::rule_b(lines, g.sync.retry_wrongpass == 1))?;
     }
 
     #[test]
     fn sync_rule_c_at_most_two_wrongpass_attempts_in_any_24h_plus_one_per_user_action(g in any_system()) {
-        check(&g, "whole_rule_c_wrongpass_limit", |_, lines| wrongpass_limit(lines))?;
+        check(&g, "whole_rule_c_wrongpass_limit", |_, lines| support::wrongpass_limit(lines))?;
     }
 
     #[test]

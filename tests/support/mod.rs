@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses part of it
 
+use std::collections::BTreeMap;
+
 use syncsim::sim::run::{self, RunOptions, TransportChoice};
 use syncsim::sim::scenario;
 
@@ -63,4 +65,73 @@ pub fn keep_failure(text: &str, property: &str) -> String {
 /// run), else `default`, chosen per file so that `cargo test` stays fast.
 pub fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+// ---- rule checkers shared by the sync-engine and whole-system properties (SPEC 1) ----------
+
+const DAY: i64 = 86_400_000;
+
+fn is(l: &serde_json::Value, component: &str, kind: &str) -> bool {
+    l["component"] == component && l["kind"] == kind
+}
+
+fn conn(l: &serde_json::Value) -> String {
+    l["connection"].as_str().unwrap_or("").to_string()
+}
+
+fn ms(l: &serde_json::Value) -> i64 {
+    l["t_ms"].as_i64().unwrap_or(0)
+}
+
+/// Rule B: no attempt on a connection from the moment the bank said it needs its user (a
+/// user-action state, or a second wrongpass in a row with `retry_wrongpass = 0`) until the user
+/// acts. Waiting is decided from the bank's answers, not from the engine's rule codes.
+pub fn rule_b(lines: &[serde_json::Value], retry_wrongpass: bool) -> Result<(), String> {
+    let mut waiting: BTreeMap<String, i64> = BTreeMap::new();
+    let mut wrongpass_row: BTreeMap<String, u32> = BTreeMap::new();
+    for l in lines {
+        let c = conn(l);
+        if is(l, "scenario", "user_action") {
+            waiting.remove(&c);
+            wrongpass_row.remove(&c);
+        } else if is(l, "sync", "attempt") {
+            if let Some(since) = waiting.get(&c) {
+                return Err(format!("{c} attempted at {} while waiting for its user since {since}", l["t"]));
+            }
+            let state = l["state"].as_str().unwrap_or("");
+            let row = wrongpass_row.entry(c.clone()).or_insert(0);
+            *row = if state == "wrongpass" { *row + 1 } else { 0 };
+            let needs_user = matches!(
+                state,
+                "SCARequired" | "webauthRequired" | "additionalInformationNeeded" | "decoupled" | "actionNeeded" | "passwordExpired"
+            );
+            if needs_user || (state == "wrongpass" && *row >= 2 && !retry_wrongpass) {
+                waiting.insert(c, ms(l));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rule C's limit: within any closed 24 h window, at most two wrongpass attempts per connection,
+/// plus one for each user action in the window (a new password starts a new row).
+pub fn wrongpass_limit(lines: &[serde_json::Value]) -> Result<(), String> {
+    let mut per: BTreeMap<String, Vec<(i64, bool)>> = BTreeMap::new(); // (t, is_user_action)
+    for l in lines {
+        if is(l, "sync", "attempt") && l["state"] == "wrongpass" {
+            per.entry(conn(l)).or_default().push((ms(l), false));
+        } else if is(l, "scenario", "user_action") {
+            per.entry(conn(l)).or_default().push((ms(l), true));
+        }
+    }
+    for (c, items) in per {
+        for (i, &(t0, _)) in items.iter().enumerate() {
+            let window = items[i..].iter().take_while(|(t, _)| *t <= t0 + DAY);
+            let (wrong, actions) = window.fold((0, 0), |(w, a), (_, user)| if *user { (w, a + 1) } else { (w + 1, a) });
+            if wrong > 2 + actions {
+                return Err(format!("{c}: {wrong} wrongpass attempts within 24 h of {t0} with {actions} user actions"));
+            }
+        }
+    }
+    Ok(())
 }
