@@ -428,7 +428,17 @@ fn compare(file: &Path, args: CompareArgs) -> Outcome {
     };
     let dir = args.out.unwrap_or_else(|| default_compare_dir(&grid.scenario));
     let started = WallInstant::now();
-    let partial = match compare::run_shard(&scenario, &grid, shard.unwrap_or(Shard::WHOLE), args.threads) {
+    let progress = std::sync::Mutex::new(Progress::new(&format!("compare {}", grid.scenario)));
+    let on_progress = |done: usize, total: usize| {
+        if let Ok(mut p) = progress.lock() {
+            p.update(done as f64 / total.max(1) as f64);
+        }
+    };
+    let ran = compare::run_shard_with_progress(&scenario, &grid, shard.unwrap_or(Shard::WHOLE), args.threads, &on_progress);
+    if let Ok(p) = progress.lock() {
+        p.bar.finish_and_clear();
+    }
+    let partial = match ran {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");

@@ -288,6 +288,19 @@ fn run_point(scenario: &Scenario, cell: &Cell, seed: u64) -> Figures {
 /// Run the grid points of `shard` on `threads` threads (0: one per core). The samples come back
 /// in grid order whatever the threads did, so the result does not depend on their number.
 pub fn run_shard(scenario: &Scenario, grid: &Grid, shard: Shard, threads: usize) -> Result<Partial, CompareError> {
+    run_shard_with_progress(scenario, grid, shard, threads, &|_, _| {})
+}
+
+/// [`run_shard`], calling `progress(done, total)` from the worker threads as points finish (for a
+/// progress bar: the order of the calls varies, the result does not).
+pub fn run_shard_with_progress(
+    scenario: &Scenario,
+    grid: &Grid,
+    shard: Shard,
+    threads: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Partial, CompareError> {
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| CompareError::Threads(e.to_string()))?;
     let points: Vec<usize> = shard.points(grid.points()).collect();
     let samples = pool.install(|| {
@@ -295,7 +308,9 @@ pub fn run_shard(scenario: &Scenario, grid: &Grid, shard: Shard, threads: usize)
             .par_iter()
             .map(|&k| {
                 let (cell, seed) = grid.point(k);
-                Sample { cell, seed, figures: run_point(scenario, &grid.cells[cell], seed) }
+                let sample = Sample { cell, seed, figures: run_point(scenario, &grid.cells[cell], seed) };
+                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, points.len());
+                sample
             })
             .collect()
     });
