@@ -87,6 +87,8 @@ struct PayGen {
     revoke_after_h: u32,
     /// pay, reject, retry, late.
     shares: (f64, f64, f64, f64),
+    /// Share of attempts that wait in PDNG before their final status.
+    pending: f64,
     loss: f64,
     duplicate: f64,
     delay_max_s: u32,
@@ -199,6 +201,7 @@ fn any_pay() -> impl Strategy<Value = PayGen> {
             prop::option::of((minute(), 1u32..30)),
             prop::option::of((minute(), 0u32..120, 0u32..240)),
         ),
+        share(),
     )
         .prop_map(
             |(
@@ -207,12 +210,14 @@ fn any_pay() -> impl Strategy<Value = PayGen> {
                 shares,
                 (loss, duplicate, delay_max_s),
                 (forged, replay, rotation),
+                pending,
             )| PayGen {
                 invoices_per_day,
                 page_size,
                 validity_h,
                 revoke_after_h,
                 shares,
+                pending,
                 loss,
                 duplicate,
                 delay_max_s,
@@ -385,7 +390,8 @@ fn scenario_text(g: &Gen) -> String {
     "duration": {{"uniform": ["{lo}s", "{hi}s"]}}, "heartbeat": {{"monitor": "bridge"}}}}]}},
   "kuma": {{"monitors": [{{"id": "bridge", "interval_s": {interval}, "max_retries": {n}, "retry_interval_s": {r}, "timer_lateness_ms": {lat}}}]}},
   "payments": {{"recovery_job": 1, "invoices_per_day": {ipd}, "page_size": {page}, "link_validity": "{val}h", "revoke_after": "{rev}h",
-    "payers": {{"pay_share": {pay}, "pay_delay": {{"uniform": ["1m", "30h"]}}, "reject_share": {rej}, "retry_share": {ret}, "late_share": {late}}},
+    "payers": {{"pay_share": {pay}, "pay_delay": {{"uniform": ["1m", "30h"]}}, "reject_share": {rej}, "retry_share": {ret}, "late_share": {late},
+               "pending_share": {pending}, "pending_delay": {{"uniform": ["10m", "20h"]}}}},
     "webhooks": {{"loss": {loss}, "duplicate": {dup}, "delay": {{"uniform": ["100ms", "{delay}s"]}}}}}},
   "faults": {{"kuma_push": {push}, "bridge_api": {api}, "webhooks": {hooks}}},
   "timeline": [
@@ -410,6 +416,7 @@ fn scenario_text(g: &Gen) -> String {
         page = p.page_size,
         val = p.validity_h,
         rev = p.revoke_after_h,
+        pending = p.pending,
         loss = p.loss,
         dup = p.duplicate,
         delay = p.delay_max_s,
@@ -1022,6 +1029,7 @@ fn reached(g: &Gen, report: &Report, lines: &[Value], seen: &mut BTreeMap<&'stat
             }
             ("erp", "recorded") if l["path"] == "job" => hit("a payment recorded by the job"),
             ("erp", "revoke") if l["outcome"] == "revoked" => hit("a link revoked"),
+            ("bridge", "request") if l["status"] == "PDNG" => hit("a payment pending (PDNG) at the bank"),
             _ => {}
         }
     }
@@ -1084,6 +1092,7 @@ fn the_combined_generator_reaches_every_situation_the_properties_are_about() {
         "a 429 honoured",
         "a payment recorded by the job",
         "a link revoked",
+        "a payment pending (PDNG) at the bank",
     ] {
         assert!(seen.get(case).copied().unwrap_or(0) > 0, "never reached: {case}; reached: {seen:?}");
     }

@@ -441,17 +441,26 @@ impl PaySim {
                         &PayerLine { invoice: &reference, link: &link, attempt, request: Some(&request), refused: None },
                     );
                 }
-                // Draws in a fixed order: reject, pending, settle delay.
+                // Draws in a fixed order: reject, settle delay, then pending and its delay only
+                // when the scenario has pending payments (so adding the rule changed no report).
                 let p = &self.spec.payers;
                 let reject = Probability::from_f64(p.reject_share).chance(&mut self.payers);
                 let settle = draw(p.settle_delay, &mut self.payers);
+                let pending = p.pending_share > 0.0 && Probability::from_f64(p.pending_share).chance(&mut self.payers);
                 let status = if reject { RequestStatus::Rjct } else { RequestStatus::Acsc };
-                // The bank accepts the initiation first (ACTC), then settles.
+                // The bank accepts the initiation first (ACTC), then settles, or first waits in
+                // PDNG for `pending_delay`.
                 out.push(Out::At(
                     now + Duration::from_ms(settle.as_ms() / 2),
                     PayEv::Advance { request: index, status: RequestStatus::Actc, attempt },
                 ));
-                out.push(Out::At(now + settle, PayEv::Advance { request: index, status, attempt }));
+                let settled_at = if pending {
+                    out.push(Out::At(now + settle, PayEv::Advance { request: index, status: RequestStatus::Pdng, attempt }));
+                    now + settle + draw(p.pending_delay, &mut self.payers)
+                } else {
+                    now + settle
+                };
+                out.push(Out::At(settled_at, PayEv::Advance { request: index, status, attempt }));
             }
             Err(r) => {
                 *self.log.payer_refused.entry(refused_name(r)).or_insert(0) += 1;

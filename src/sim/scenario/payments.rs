@@ -60,6 +60,13 @@ pub struct PayersSpec {
     /// Share of attempts the bank rejects (RJCT): the link stays completed (SPEC 4.1).
     #[serde(default)]
     pub reject_share: f64,
+    /// Share of attempts that wait in `PDNG` (pending, e.g. a SEPA transfer that is not instant)
+    /// before their final status: `ACTC`, then `PDNG` after `settle_delay`, then the final
+    /// status `pending_delay` later (SPEC 4.1: CREA, ACTC, PDNG in progress).
+    #[serde(default)]
+    pub pending_share: f64,
+    #[serde(default = "default_pending_delay")]
+    pub pending_delay: DurationDist,
     /// Share of rejected payers who try again on the same link.
     #[serde(default)]
     pub retry_share: f64,
@@ -77,6 +84,8 @@ impl Default for PayersSpec {
             pay_delay: default_pay_delay(),
             settle_delay: default_settle_delay(),
             reject_share: 0.0,
+            pending_share: 0.0,
+            pending_delay: default_pending_delay(),
             retry_share: 0.0,
             retry_delay: default_retry_delay(),
             late_share: 0.0,
@@ -158,6 +167,10 @@ fn default_pay_delay() -> DurationDist {
 }
 fn default_settle_delay() -> DurationDist {
     DurationDist::Uniform([Duration::from_secs(5), Duration::from_mins(30)])
+}
+/// *(model choice)* a non-instant SEPA credit transfer settles within a business day or two.
+fn default_pending_delay() -> DurationDist {
+    DurationDist::Uniform([Duration::from_hours(1), Duration::from_days(2)])
 }
 fn default_retry_delay() -> DurationDist {
     DurationDist::Uniform([Duration::from_mins(10), Duration::from_hours(2)])

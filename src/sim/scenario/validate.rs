@@ -578,12 +578,18 @@ fn check_payments(pay: &PaymentsSection, job_ids: &BTreeSet<u32>, days: f64, out
     check_retry(&pay.api_retry, &join_key(p, "api_retry"), out);
     let pp = join_key(p, "payers");
     let y = &pay.payers;
-    for (name, v) in
-        [("pay_share", y.pay_share), ("reject_share", y.reject_share), ("retry_share", y.retry_share), ("late_share", y.late_share)]
-    {
+    for (name, v) in [
+        ("pay_share", y.pay_share),
+        ("reject_share", y.reject_share),
+        ("pending_share", y.pending_share),
+        ("retry_share", y.retry_share),
+        ("late_share", y.late_share),
+    ] {
         rate(v, join_key(&pp, name), out);
     }
-    for (name, d) in [("pay_delay", y.pay_delay), ("settle_delay", y.settle_delay), ("retry_delay", y.retry_delay)] {
+    for (name, d) in
+        [("pay_delay", y.pay_delay), ("settle_delay", y.settle_delay), ("pending_delay", y.pending_delay), ("retry_delay", y.retry_delay)]
+    {
         check_dist(d, &join_key(&pp, name), out);
     }
     let wp = join_key(p, "webhooks");
