@@ -333,6 +333,13 @@ pub struct CellResult {
     pub dominated_by: Vec<String>,
 }
 
+impl CellResult {
+    /// This cell's summary of `metric`.
+    pub fn summary(&self, metric: Metric) -> Option<&Summary> {
+        self.metrics.iter().find(|(k, _)| k == metric.key()).map(|(_, s)| s)
+    }
+}
+
 /// The comparison, computed from the samples alone.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
@@ -409,8 +416,7 @@ impl Comparison {
 
     /// The summary of `metric` for the cell named `name`.
     pub fn summary(&self, name: &str, metric: Metric) -> Option<&Summary> {
-        let c = self.cells.iter().find(|c| c.name == name)?;
-        c.metrics.iter().find(|(k, _)| k == metric.key()).map(|(_, s)| s)
+        self.cells.iter().find(|c| c.name == name)?.summary(metric)
     }
 }
 
@@ -448,10 +454,5 @@ pub fn files(c: &Comparison) -> Result<Vec<(String, String)>, String> {
 
 /// Write every file of a comparison into `dir` (created if needed).
 pub fn write(dir: &std::path::Path, c: &Comparison) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    for (name, contents) in files(c)? {
-        let path = dir.join(&name);
-        std::fs::write(&path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
-    Ok(())
+    crate::sim::output::write_files(dir, files(c)?)
 }

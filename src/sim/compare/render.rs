@@ -5,10 +5,6 @@ use std::fmt::Write;
 use super::stats::Summary;
 use super::{CellResult, Comparison, Metric};
 
-fn summary(c: &CellResult, m: Metric) -> Option<&Summary> {
-    c.metrics.iter().find(|(k, _)| k == m.key()).map(|(_, s)| s)
-}
-
 /// `mean ± half-width`, with the metric's digits.
 fn cell_text(s: &Summary, m: Metric) -> String {
     let d = m.decimals();
@@ -19,7 +15,7 @@ fn cell_text(s: &Summary, m: Metric) -> String {
 fn clearly_better(a: &CellResult, b: &CellResult) -> Vec<Metric> {
     Metric::ALL
         .into_iter()
-        .filter(|m| m.ranked() && matches!((summary(a, *m), summary(b, *m)), (Some(x), Some(y)) if x.clearly_below(y)))
+        .filter(|m| m.ranked() && matches!((a.summary(*m), b.summary(*m)), (Some(x), Some(y)) if x.clearly_below(y)))
         .collect()
 }
 
@@ -66,7 +62,7 @@ pub fn markdown(c: &Comparison, plot_files: &[String]) -> String {
     for cell in &c.cells {
         let _ = write!(md, "| {} | {} | {} |", cell.name, cell.spreading, cell.backoff);
         for m in Metric::ALL {
-            let text = summary(cell, m).map(|s| cell_text(s, m)).unwrap_or_default();
+            let text = cell.summary(m).map(|s| cell_text(s, m)).unwrap_or_default();
             if cell.best_on.iter().any(|k| k == m.key()) {
                 let _ = write!(md, " **{text}** |");
             } else {
@@ -77,7 +73,7 @@ pub fn markdown(c: &Comparison, plot_files: &[String]) -> String {
     }
 
     let _ = writeln!(md, "\n## Verdict\n");
-    let mean = |x: &CellResult, m: Metric| summary(x, m).map_or(0.0, |s| s.mean);
+    let mean = |x: &CellResult, m: Metric| x.summary(m).map_or(0.0, |s| s.mean);
     let dropped: Vec<&CellResult> = c.cells.iter().filter(|x| !x.dominated_by.is_empty()).collect();
     if !dropped.is_empty() {
         let _ = writeln!(md, "**Drop**: another policy is clearly better on some figure and clearly worse on none.\n");
