@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use syncsim::logic::sync::rules::{Policies, Subject};
 use syncsim::logic::sync::{BackoffSettings, ConnectionState, SpreadingSettings, SyncCounters, SyncRules};
-use syncsim::sim::run::{self, RunOptions, TransportChoice};
+use syncsim::sim::commands::run::{self, RunOptions, TransportChoice};
 use syncsim::time::{Duration, Instant};
 
 mod common;

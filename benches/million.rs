@@ -26,7 +26,7 @@ use std::time::Instant as WallClock;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use syncsim::logic::uniform;
-use syncsim::sim::run::{self, RunOptions, TransportChoice};
+use syncsim::sim::commands::run::{self, RunOptions, TransportChoice};
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;

@@ -11,6 +11,7 @@
 pub mod hint;
 pub mod logic;
 pub mod net;
+pub mod rng;
 pub mod sim;
 pub mod time;
 pub mod world;

@@ -8,10 +8,10 @@ use std::time::Instant as WallInstant;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use syncsim::sim::compare::{self, Comparison, GridOptions, Partial, Shard};
-use syncsim::sim::run::{RunOptions, RunOutput, TransportChoice};
+use syncsim::sim::commands::compare::{self, Comparison, GridOptions, Partial, Shard};
+use syncsim::sim::commands::run::{RunOptions, RunOutput, TransportChoice};
 use syncsim::sim::scenario::{self, Problem, Scenario};
-use syncsim::sim::{output, run};
+use syncsim::sim::commands::{output, run};
 
 #[derive(Parser)]
 #[command(
@@ -151,9 +151,9 @@ fn main() -> ExitCode {
                 print_problems(&problems);
                 Outcome::Invalid
             }
-            Ok(s) => match syncsim::sim::advise::advise(&s, monitor.as_deref(), false_alerts_per_month) {
+            Ok(s) => match syncsim::sim::commands::advise::advise(&s, monitor.as_deref(), false_alerts_per_month) {
                 Ok(a) => {
-                    println!("{}", syncsim::sim::advise::render(&a, false_alerts_per_month));
+                    println!("{}", syncsim::sim::commands::advise::render(&a, false_alerts_per_month));
                     Outcome::Passed
                 }
                 Err(e) => {
@@ -301,17 +301,17 @@ fn run_one(file: &Path, seed: Option<u64>, out: &Path, trace: Option<&Path>, tra
 fn summary(output: &RunOutput, seconds: f64, dir: &Path) -> String {
     let r = &output.report;
     let passed = r.expectations.iter().filter(|e| e.passed).count();
-    let range = |f: &dyn Fn(&syncsim::sim::report::VariantReport) -> f64| -> String {
+    let range = |f: &dyn Fn(&syncsim::sim::analysis::report::VariantReport) -> f64| -> String {
         let values: Vec<f64> = r.variants.iter().map(f).collect();
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         if (hi - lo).abs() < 1e-9 { format!("{lo}") } else { format!("{lo}..{hi}") }
     };
-    let monitors: Vec<&syncsim::sim::report::MonitorFigures> = r.variants.iter().flat_map(|v| v.monitors.values()).collect();
+    let monitors: Vec<&syncsim::sim::analysis::report::MonitorFigures> = r.variants.iter().flat_map(|v| v.monitors.values()).collect();
     let alerts = if monitors.is_empty() {
         String::new()
     } else {
-        let sum = |f: &dyn Fn(&syncsim::sim::report::MonitorFigures) -> u64| monitors.iter().map(|m| f(m)).sum::<u64>();
+        let sum = |f: &dyn Fn(&syncsim::sim::analysis::report::MonitorFigures) -> u64| monitors.iter().map(|m| f(m)).sum::<u64>();
         let ttd = monitors.iter().map(|m| m.ttd_down_max_s).max().unwrap_or(0);
         format!(
             "  incidents {} detected {} missed {} false alerts {} worst TTD {} s",
@@ -322,11 +322,11 @@ fn summary(output: &RunOutput, seconds: f64, dir: &Path) -> String {
             ttd
         )
     };
-    let pays: Vec<&syncsim::sim::payments_report::PaymentFigures> = r.variants.iter().filter_map(|v| v.payments.as_ref()).collect();
+    let pays: Vec<&syncsim::sim::analysis::payments::PaymentFigures> = r.variants.iter().filter_map(|v| v.payments.as_ref()).collect();
     let alerts = if pays.is_empty() {
         alerts
     } else {
-        let sum = |f: &dyn Fn(&syncsim::sim::payments_report::PaymentFigures) -> u64| pays.iter().map(|p| f(p)).sum::<u64>();
+        let sum = |f: &dyn Fn(&syncsim::sim::analysis::payments::PaymentFigures) -> u64| pays.iter().map(|p| f(p)).sum::<u64>();
         format!(
             "{alerts}  paid {} by webhook {} by job {} unrecovered {} double {}",
             sum(&|p| p.paid_at_bridge),

@@ -108,3 +108,36 @@ impl Response {
 pub trait Service: Send {
     fn handle(&mut self, now: Instant, request: &Request) -> Response;
 }
+
+/// A network link a fault plan can break.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Link {
+    /// ERP → Bridge API.
+    BridgeApi,
+    /// ERP → Uptime Kuma push endpoint.
+    KumaPush,
+    /// Bridge → ERP webhook receiver.
+    Webhooks,
+}
+
+impl Link {
+    pub const ALL: [Link; 3] = [Link::BridgeApi, Link::KumaPush, Link::Webhooks];
+    pub fn name(self) -> &'static str {
+        match self {
+            Link::BridgeApi => "bridge_api",
+            Link::KumaPush => "kuma_push",
+            Link::Webhooks => "webhooks",
+        }
+    }
+}
+
+/// What the wire does to one request, decided by the fault plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WireFault {
+    /// Deliver it to the service.
+    None,
+    /// The connection is refused (nothing listens).
+    Refuse,
+    /// A proxy or the server's front answers this status without reaching the service.
+    Status { code: u16, retry_after_s: Option<u64> },
+}

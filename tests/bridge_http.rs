@@ -8,8 +8,8 @@ use syncsim::logic::bridge::Erp;
 use syncsim::logic::bridge::recovery::ApiAuth;
 use syncsim::logic::bridge::{WebhookOutcome, ledger::Applied, signature};
 use syncsim::net::{Method, Request, Response};
-use syncsim::sim::transport::http::{HttpOptions, HttpTransport};
-use syncsim::sim::transport::{Exchange, InProcess, Link, SharedService, Transport, WireFault};
+use syncsim::sim::engine::transport::http::{HttpOptions, HttpTransport};
+use syncsim::sim::engine::transport::{Exchange, InProcess, Link, SharedService, Transport, WireFault};
 use syncsim::time::{Duration, Instant};
 use syncsim::world::bridge::{BridgeConfig, BridgeWorld, RequestStatus};
 

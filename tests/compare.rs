@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use syncsim::logic::sync::{BackoffSettings, SpreadingSettings};
-use syncsim::sim::compare::{self, CompareError, Comparison, GridOptions, Metric, Partial, Shard};
+use syncsim::sim::commands::compare::{self, CompareError, Comparison, GridOptions, Metric, Partial, Shard};
 use syncsim::sim::scenario::{self, Scenario};
 
 /// A herd created in one minute on one bank. `capacity` per minute decides whether it is

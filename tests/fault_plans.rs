@@ -4,7 +4,7 @@
 //! 00:01:10 with 3 attempts, base 1 s, no jitter, 10 s per attempt, a 2-minute deadline. The
 //! push lines of the trace say when each attempt came back and what the policy decided.
 
-use syncsim::sim::run::TransportChoice;
+use syncsim::sim::commands::run::TransportChoice;
 
 mod support;
 

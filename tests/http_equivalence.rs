@@ -5,8 +5,8 @@
 mod common;
 
 use common::{Lcg, gen_fault, gen_request, toys};
-use syncsim::sim::transport::http::HttpTransport;
-use syncsim::sim::transport::{Exchange, InProcess, Link, Transport};
+use syncsim::sim::engine::transport::http::HttpTransport;
+use syncsim::sim::engine::transport::{Exchange, InProcess, Link, Transport};
 use syncsim::time::{Duration, Instant};
 
 fn run(transport: &mut dyn Transport, seed: u64, n: usize) -> Vec<Exchange> {

@@ -7,11 +7,11 @@ use std::time::Duration as WallDuration;
 
 use common::{keyed_hash, toy, toys};
 use syncsim::net::{Method, Request, Response};
-use syncsim::sim::transport::http::{HttpOptions, HttpTransport, TransportError};
-use syncsim::sim::transport::{Exchange, InProcess, Link, Transport, WireFault, injected_status};
+use syncsim::sim::engine::transport::http::{HttpOptions, HttpTransport, TransportError};
+use syncsim::sim::engine::transport::{Exchange, InProcess, Link, Transport, WireFault, injected_status};
 use syncsim::time::Instant;
 
-fn recording(services: Vec<(Link, syncsim::sim::transport::SharedService)>) -> HttpTransport {
+fn recording(services: Vec<(Link, syncsim::sim::engine::transport::SharedService)>) -> HttpTransport {
     HttpTransport::start_with(services, HttpOptions { record_requests: true, ..HttpOptions::default() }).expect("start")
 }
 
@@ -206,7 +206,7 @@ impl syncsim::net::Service for Panicky {
 
 #[test]
 fn a_panicking_service_panics_the_caller_as_in_process() {
-    let service: syncsim::sim::transport::SharedService = std::sync::Arc::new(std::sync::Mutex::new(Panicky));
+    let service: syncsim::sim::engine::transport::SharedService = std::sync::Arc::new(std::sync::Mutex::new(Panicky));
     let mut http = HttpTransport::start([(Link::BridgeApi, service.clone())]).expect("start");
     let req = Request::new(Method::Get, "/x");
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

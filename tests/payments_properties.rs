@@ -151,7 +151,7 @@ fn ms(l: &serde_json::Value) -> i64 {
     l["t_ms"].as_i64().unwrap()
 }
 
-fn payments(r: &syncsim::sim::report::Report) -> &syncsim::sim::payments_report::PaymentFigures {
+fn payments(r: &syncsim::sim::analysis::report::Report) -> &syncsim::sim::analysis::payments::PaymentFigures {
     r.variants[0].payments.as_ref().expect("a payments section")
 }
 

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use syncsim::sim::output;
-use syncsim::sim::run::{self, RunOptions, RunOutput, TransportChoice};
+use syncsim::sim::commands::output;
+use syncsim::sim::commands::run::{self, RunOptions, RunOutput, TransportChoice};
 use syncsim::sim::scenario::{self, Scenario};
 
 fn load(path: &Path) -> Scenario {

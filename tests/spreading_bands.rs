@@ -4,7 +4,7 @@
 //! mean; random or hashed placement of n attempts in n minute slots peaks at several times it (the
 //! maximum of about 14 400 Poisson(1) draws is 7 or 8).
 
-use syncsim::sim::run::{self, RunOptions, TransportChoice};
+use syncsim::sim::commands::run::{self, RunOptions, TransportChoice};
 use syncsim::sim::scenario;
 
 fn peak_to_mean() -> Vec<(String, f64, f64)> {

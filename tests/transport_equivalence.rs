@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use syncsim::sim::output;
-use syncsim::sim::run::{self, RunOptions, TransportChoice, expected_calls};
+use syncsim::sim::commands::output;
+use syncsim::sim::commands::run::{self, RunOptions, TransportChoice, expected_calls};
 use syncsim::sim::scenario;
 
 #[test]

@@ -21,9 +21,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use serde_json::Value;
-use syncsim::sim::payments_report::PaidRow;
-use syncsim::sim::report::Report;
-use syncsim::sim::run::{RunOutput, TransportChoice};
+use syncsim::sim::analysis::payments::PaidRow;
+use syncsim::sim::analysis::report::Report;
+use syncsim::sim::commands::run::{RunOutput, TransportChoice};
 
 mod support;
 // The combined runs are heavier than the per-area ones: their default depth is lower than
@@ -460,7 +460,7 @@ fn conn(l: &Value) -> String {
     l["connection"].as_str().unwrap_or("").to_string()
 }
 
-fn payments(r: &Report) -> &syncsim::sim::payments_report::PaymentFigures {
+fn payments(r: &Report) -> &syncsim::sim::analysis::payments::PaymentFigures {
     r.variants[0].payments.as_ref().expect("a payments section")
 }
 

@@ -1,22 +1,15 @@
-//! The harness: virtual time and the event queue, seeded random streams, scenario files, the
-//! event loops, metrics, traces, reports and their renderings.
+//! The harness, in four parts (ARCHITECTURE.md has the picture):
+//! - [`scenario`]: the scenario file: its model, loading with located problems, validation, and
+//!   expansion into a plan;
+//! - [`engine`]: virtual time's machinery: the event queue, one outbound call's journey, the
+//!   transports and the trace;
+//! - [`loops`]: the event loops that drive the logic and the world over a plan (sync; jobs with
+//!   Kuma and payments);
+//! - [`analysis`]: what the loops recorded turned into figures, reports, Markdown and plots;
+//! - [`commands`]: what the CLI runs: `run`, `advise`, `compare`/`merge`, and their files.
 
-pub mod advise;
-pub mod alerts;
-pub mod calls;
-pub mod compare;
-pub mod cron_run;
-pub mod metrics;
-pub mod output;
-pub mod pay_run;
-pub mod payments_report;
-pub mod plots;
-pub mod queue;
-pub mod render;
-pub mod report;
-pub mod rng;
-pub mod run;
+pub mod analysis;
+pub mod commands;
+pub mod engine;
+pub mod loops;
 pub mod scenario;
-pub mod sync_run;
-pub mod trace;
-pub mod transport;

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 use syncsim::net::{Method, Request, Response, Service};
-use syncsim::sim::transport::{Link, SharedService, WireFault};
+use syncsim::sim::engine::transport::{Link, SharedService, WireFault};
 use syncsim::time::Instant;
 
 /// FNV-1a 64: a stand-in for a signature over exact bytes.

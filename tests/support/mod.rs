@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use syncsim::sim::run::{self, RunOptions, TransportChoice};
+use syncsim::sim::commands::run::{self, RunOptions, TransportChoice};
 use syncsim::sim::scenario;
 
 /// Run a scenario given as text over `transport` and return its trace lines.
@@ -18,7 +18,7 @@ pub fn trace_over(text: &str, transport: TransportChoice) -> Vec<serde_json::Val
 }
 
 /// Run a scenario given as text in-process: its report and its trace lines.
-pub fn report_and_trace(text: &str) -> (syncsim::sim::report::Report, Vec<serde_json::Value>) {
+pub fn report_and_trace(text: &str) -> (syncsim::sim::analysis::report::Report, Vec<serde_json::Value>) {
     let (out, lines) = output_and_trace(text);
     (out.report, lines)
 }
@@ -43,7 +43,7 @@ pub fn files_and_trace(text: &str, transport: TransportChoice) -> (Vec<(String, 
     let mut buf = Vec::new();
     let (out, result) = run::run(&s, RunOptions { seed: None, transport, trace: Some(&mut buf), progress: &mut |_| {} });
     result.unwrap_or_else(|e| panic!("{e}"));
-    let files = syncsim::sim::output::files(&out).unwrap_or_else(|e| panic!("{e}"));
+    let files = syncsim::sim::commands::output::files(&out).unwrap_or_else(|e| panic!("{e}"));
     (files, buf, out.transport)
 }
 

@@ -8,7 +8,7 @@ use super::model::*;
 use super::validate::Scenario;
 use crate::logic::sync::ConnectionState;
 use crate::logic::uniform::{self, Probability};
-use crate::sim::rng;
+use crate::rng;
 use crate::time::{Duration, Instant};
 
 #[derive(Clone, Debug)]
@@ -243,7 +243,7 @@ pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
                 TimelineEvent::ConnectorOutage { connector, duration, .. } => {
                     WorldEvent::ConnectorOutage { connector: connector_index[connector.as_str()], until: at + *duration }
                 }
-                // Jobs and Kuma have their own loop (`sim::cron_run`).
+                // Jobs and Kuma have their own loop (`sim::loops::jobs`).
                 _ => return None,
             };
             Some((at, e))

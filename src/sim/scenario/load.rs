@@ -398,7 +398,7 @@ fn collect_structure(value: &Value, out: &mut Vec<Finding>) {
                 "sync" => collect_sync(v, path, out),
                 "cron" => check::<CronSection>(v, path, out),
                 "kuma" => check::<KumaSection>(v, path, out),
-                "faults" => check::<crate::sim::transport::faults::FaultsSpec>(v, path, out),
+                "faults" => check::<crate::world::network::faults::FaultsSpec>(v, path, out),
                 "timeline" => check_each::<TimelineEvent>(v, path, out),
                 "variants" => check_each::<Variant>(v, path, out),
                 "report" => check::<ReportSettings>(v, path, out),

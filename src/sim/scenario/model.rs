@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::logic::sync::{BackoffSettings, ConnectionState, SpreadingSettings};
 use crate::time::{At, Duration};
+pub use crate::world::dist::DurationDist;
 
 /// A scenario: what happens, to what, for how long, and what the report must show.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -46,7 +47,7 @@ pub struct ScenarioFile {
     pub payments: Option<super::payments::PaymentsSection>,
     /// What the network does on each link (SPEC 5).
     #[serde(default)]
-    pub faults: crate::sim::transport::faults::FaultsSpec,
+    pub faults: crate::world::network::faults::FaultsSpec,
     /// Events in time order (the order in the file breaks ties).
     #[serde(default)]
     pub timeline: Vec<TimelineEvent>,
@@ -199,15 +200,6 @@ pub struct IncidentSpec {
     pub per_day: f64,
     #[serde(default)]
     pub user_fixes_after: Option<DurationDist>,
-}
-
-/// A distribution of durations.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum DurationDist {
-    Fixed(Duration),
-    /// Uniform between two durations (inclusive).
-    Uniform([Duration; 2]),
 }
 
 /// Something that happens at an instant.

@@ -305,7 +305,7 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
             if o.duration <= Duration::ZERO {
                 out.push(Finding::new(join_key(&op, "duration"), "a duration above 0", o.duration.to_string()));
             }
-            if let crate::sim::transport::faults::OutageKind::Status(code) = o.kind {
+            if let crate::world::network::faults::OutageKind::Status(code) = o.kind {
                 if !(100..=599).contains(&code) {
                     out.push(Finding::new(join_key(&op, "kind.status"), "an HTTP status between 100 and 599", code.to_string()));
                 }
@@ -488,7 +488,7 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
     }
 
     // expect
-    let metrics = crate::sim::report::metric_paths(
+    let metrics = crate::sim::analysis::report::metric_paths(
         &s.connectors.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
         &f.cron.jobs.iter().map(|j| j.id.to_string()).collect::<Vec<_>>(),
         &f.kuma.monitors.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),

@@ -9,10 +9,10 @@ use rand_chacha::ChaCha8Rng;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Link, WireFault};
-use crate::logic::uniform::{self, Probability};
-use crate::sim::rng;
-use crate::sim::scenario::model::DurationDist;
+use crate::logic::uniform::Probability;
+use crate::rng;
+use crate::net::{Link, WireFault};
+use crate::world::dist::DurationDist;
 use crate::time::{At, Duration, Instant};
 
 /// The scenario's `faults` section.
@@ -165,11 +165,7 @@ impl FaultPlan {
         let Some(f) = self.links.get_mut(&link) else {
             return FaultDecision::Deliver { latency: Duration::ZERO, fault: WireFault::None };
         };
-        let latency = match f.latency {
-            None => Duration::ZERO,
-            Some(DurationDist::Fixed(d)) => d,
-            Some(DurationDist::Uniform([a, b])) => Duration::from_ms(uniform::between(&mut f.rng, a.as_ms(), b.as_ms())),
-        };
+        let latency = f.latency.map_or(Duration::ZERO, |d| d.draw(&mut f.rng));
         if let Some(&(_, _, kind)) = f.outages.iter().find(|(from, to, _)| *from <= now && now < *to) {
             return match kind {
                 OutageKind::Refused => FaultDecision::Deliver { latency, fault: WireFault::Refuse },

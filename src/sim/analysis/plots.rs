@@ -4,8 +4,8 @@
 
 use plotters::prelude::*;
 
-use crate::sim::alerts::MonitorTimeline;
-use crate::sim::run::RunOutput;
+use crate::sim::analysis::alerts::MonitorTimeline;
+use crate::sim::commands::run::RunOutput;
 use crate::time::Instant;
 use crate::world::kuma::monitor::{NotificationKind, Status};
 

@@ -5,7 +5,7 @@
 //! (`logic::retry`); Kuma's push monitors (`world::kuma`) run their own check timers.
 //!
 //! The loop records what happened (runs, pushes, beats, notifications, health) in a [`CronLog`];
-//! `sim::alerts` turns it into the alert-timing figures.
+//! `sim::analysis::alerts` turns it into the alert-timing figures.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,16 +15,16 @@ use serde::Serialize;
 use crate::logic::cron::heartbeat::HeartbeatSender;
 use crate::logic::cron::runner::{Frequency, FrequencyUnit, Health, HealthThresholds, JobSpec, PassId, RunResult, RunTicket, Runner};
 use crate::logic::retry::{AttemptOutcome, Jitter, Next, RetryPolicy, RetryState};
-use crate::logic::uniform::{self, Probability};
-use crate::sim::calls::{Call, Leg, next_word, wire_words};
-use crate::sim::pay_run::{Out, PayCall, PayEv, PaySim};
-use crate::sim::queue::{Class, EventQueue};
-use crate::sim::rng;
+use crate::logic::uniform::Probability;
+use crate::sim::engine::calls::{Call, Leg, next_word, wire_words};
+use crate::sim::loops::payments::{Out, PayCall, PayEv, PaySim};
+use crate::sim::engine::queue::{Class, EventQueue};
+use crate::rng;
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::{DurationDist, JitterSpec, JobFileSpec, JobFrequency, TimelineEvent};
-use crate::sim::trace::Trace;
-use crate::sim::transport::faults::FaultPlan;
-use crate::sim::transport::{Link, Transport};
+use crate::sim::engine::trace::Trace;
+use crate::world::network::faults::FaultPlan;
+use crate::sim::engine::transport::{Link, Transport};
 use crate::time::{Duration, Instant};
 use crate::world::kuma::monitor::{MonitorEvent, NotificationKind, Status};
 use crate::world::kuma::server::KumaServer;
@@ -206,10 +206,7 @@ fn lock(k: &Arc<Mutex<KumaServer>>) -> std::sync::MutexGuard<'_, KumaServer> {
 
 /// One draw of a duration distribution (pinned uniform draw).
 pub fn draw(d: DurationDist, r: &mut ChaCha8Rng) -> Duration {
-    match d {
-        DurationDist::Fixed(x) => x,
-        DurationDist::Uniform([a, b]) => Duration::from_ms(uniform::between(r, a.as_ms(), b.as_ms())),
-    }
+    d.draw(r)
 }
 
 /// The retry policy of a heartbeat, from the scenario.

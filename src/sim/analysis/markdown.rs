@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::sim::report::{Report, VariantReport};
+use crate::sim::analysis::report::{Report, VariantReport};
 
 fn hours(minutes: u64) -> String {
     if minutes < 120 { format!("{minutes} min") } else { format!("{:.1} h", minutes as f64 / 60.0) }
@@ -111,7 +111,7 @@ fn secs(s: i64) -> String {
     }
 }
 
-fn delays(d: &crate::sim::payments_report::DelayFigures) -> String {
+fn delays(d: &crate::sim::analysis::payments::DelayFigures) -> String {
     if d.count == 0 {
         return "—".into();
     }
@@ -128,12 +128,12 @@ fn counts(m: &std::collections::BTreeMap<String, u64>) -> String {
 
 /// SPEC 4.3, one column per variant.
 fn payments_section(md: &mut String, variants: &[VariantReport]) {
-    let vs: Vec<(&str, &crate::sim::payments_report::PaymentFigures)> =
+    let vs: Vec<(&str, &crate::sim::analysis::payments::PaymentFigures)> =
         variants.iter().filter_map(|v| v.payments.as_ref().map(|p| (v.name.as_str(), p))).collect();
     let _ = writeln!(md, "## Missed-payment recovery\n");
     let _ = writeln!(md, "| | {} |", vs.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(" | "));
     let _ = writeln!(md, "|---|{}", "---:|".repeat(vs.len()));
-    let row = |md: &mut String, label: &str, f: &dyn Fn(&crate::sim::payments_report::PaymentFigures) -> String| {
+    let row = |md: &mut String, label: &str, f: &dyn Fn(&crate::sim::analysis::payments::PaymentFigures) -> String| {
         let _ = writeln!(md, "| {label} | {} |", vs.iter().map(|(_, p)| f(p)).collect::<Vec<_>>().join(" | "));
     };
     row(md, "invoices (links created / not created)", &|p| format!("{} ({} / {})", p.invoices, p.links.created, p.links.not_created));

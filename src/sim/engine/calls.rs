@@ -9,8 +9,8 @@ use rand_core::RngCore;
 
 use crate::logic::retry::{AttemptOutcome, Next, RetryState};
 use crate::net::{Request, Response};
-use crate::sim::transport::faults::{FaultDecision, FaultPlan};
-use crate::sim::transport::{Exchange, Link, Transport, WireFault};
+use crate::world::network::faults::{FaultDecision, FaultPlan};
+use crate::sim::engine::transport::{Exchange, Link, Transport, WireFault};
 use crate::time::{Duration, Instant};
 
 /// Which event follows an attempt's departure.

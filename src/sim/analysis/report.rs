@@ -1,6 +1,6 @@
 //! The report of one scenario run: a serde type with a stable field order (expectations first),
 //! written as `report.json` for machines and snapshots, and rendered to Markdown by
-//! [`crate::sim::render`]. Floats are rounded to 4 decimals so the JSON stays readable and stable.
+//! [`crate::sim::analysis::markdown`]. Floats are rounded to 4 decimals so the JSON stays readable and stable.
 
 use std::collections::BTreeMap;
 
@@ -52,7 +52,7 @@ pub struct VariantReport {
     pub monitors: BTreeMap<String, MonitorFigures>,
     /// Bridge payments and their recovery (SPEC 4.3), when the scenario has a `payments` section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payments: Option<crate::sim::payments_report::PaymentFigures>,
+    pub payments: Option<crate::sim::analysis::payments::PaymentFigures>,
 }
 
 /// The monitoring view of one job (SPEC 2.3) and the time it spent in each health state.

@@ -3,11 +3,11 @@
 //! with the lowest time to detect among those whose false alerts stay under a target per month,
 //! beside seed 001's rule (I = frequency + duration + 60 s margin).
 
-use crate::sim::report::MonitorFigures;
-use crate::sim::run::run_jobs;
+use crate::sim::analysis::report::MonitorFigures;
+use crate::sim::commands::run::run_jobs;
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::DurationDist;
-use crate::sim::trace::Trace;
+use crate::sim::engine::trace::Trace;
 use crate::time::Duration;
 
 /// One candidate and what the replay measured.

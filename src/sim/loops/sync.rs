@@ -19,12 +19,12 @@ use serde::Serialize;
 use crate::hint::prefetch;
 use crate::logic::sync::rules::{Policies, Subject};
 use crate::logic::sync::{BackoffPolicy, ConnectionState, Rule, SpreadingPolicy, SyncCounters, SyncRules};
-use crate::sim::metrics::{LoadCounter, MinuteHistogram, SinceCounts};
-use crate::sim::queue::{Class, EventQueue};
-use crate::sim::report::{ConnectorFigures, SyncFigures, WaitingFigures, r4};
+use crate::sim::analysis::metrics::{LoadCounter, MinuteHistogram, SinceCounts};
+use crate::sim::engine::queue::{Class, EventQueue};
+use crate::sim::analysis::report::{ConnectorFigures, SyncFigures, WaitingFigures, r4};
 use crate::sim::scenario::expand::{Plan, WorldEvent};
 use crate::sim::scenario::model::ReportSettings;
-use crate::sim::trace::Trace;
+use crate::sim::engine::trace::Trace;
 use crate::time::{Duration, Instant, LocalClock};
 use crate::world::bank::Bank;
 
@@ -141,9 +141,9 @@ pub struct SyncPlotData {
     /// Freshness: (minutes, cumulative share).
     pub freshness_cdf: Vec<(u64, f64)>,
     /// One per Kuma monitor (filled by the jobs loop).
-    pub monitor_timelines: Vec<crate::sim::alerts::MonitorTimeline>,
+    pub monitor_timelines: Vec<crate::sim::analysis::alerts::MonitorTimeline>,
     /// Paid invoices (filled by the payments loop).
-    pub payments: Option<crate::sim::payments_report::PaymentPlotData>,
+    pub payments: Option<crate::sim::analysis::payments::PaymentPlotData>,
 }
 
 #[derive(Serialize)]
@@ -205,13 +205,13 @@ fn run_with(
 ) -> (SyncFigures, SyncPlotData) {
     let VariantSetup { rules, mut spreading, mut backoff } = setup;
     let (warmup, sample_every) = (settings.warmup, settings.freshness_sample_every);
-    let mut spreading_rng: ChaCha8Rng = crate::sim::rng::stream(seed, "sync.spreading");
-    let mut backoff_rng: ChaCha8Rng = crate::sim::rng::stream(seed, "sync.backoff");
+    let mut spreading_rng: ChaCha8Rng = crate::rng::stream(seed, "sync.spreading");
+    let mut backoff_rng: ChaCha8Rng = crate::rng::stream(seed, "sync.backoff");
     let (start, end) = (plan.start, plan.end);
     let mut bank = Bank::new(
         &plan.connectors.iter().map(|c| c.capacity_per_minute).collect::<Vec<_>>(),
         plan.connections.iter().map(|c| plan.transient_rates[c.transient as usize]),
-        crate::sim::rng::stream(seed, "bank"),
+        crate::rng::stream(seed, "bank"),
     );
     for (k, c) in plan.connectors.iter().enumerate() {
         if !c.errors.is_empty() {

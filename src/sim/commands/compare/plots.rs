@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 
 use super::{Comparison, Metric};
-use crate::sim::plots::{COLORS, Series, line_chart};
+use crate::sim::analysis::plots::{COLORS, Series, line_chart};
 
 const PANEL_W: u32 = 520;
 const PANEL_H: u32 = 60 + 44 * 8;

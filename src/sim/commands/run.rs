@@ -6,18 +6,19 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use crate::logic::sync::SyncRules;
-use crate::sim::alerts::MonitorTimeline;
-use crate::sim::pay_run::PaySim;
-use crate::sim::payments_report::{self, PaymentFigures, PaymentPlotData};
-use crate::sim::report::{ExpectationResult, JobFigures, MonitorFigures, Report, VariantReport, metric_value};
+use crate::sim::analysis::alerts::MonitorTimeline;
+use crate::sim::loops::payments::PaySim;
+use crate::sim::analysis::payments::{self, PaymentFigures, PaymentPlotData};
+use crate::sim::analysis::report::{ExpectationResult, JobFigures, MonitorFigures, Report, VariantReport, metric_value};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::expand::expand;
 use crate::sim::scenario::model::KumaVersionSpec;
-use crate::sim::sync_run::{self, SyncPlotData, VariantSetup};
-use crate::sim::trace::Trace;
-use crate::sim::transport::http::HttpTransport;
-use crate::sim::transport::{InProcess, Link, SharedService};
-use crate::sim::{alerts, cron_run};
+use crate::sim::loops::sync::{self, SyncPlotData, VariantSetup};
+use crate::sim::engine::trace::Trace;
+use crate::sim::engine::transport::http::HttpTransport;
+use crate::sim::engine::transport::{InProcess, Link, SharedService};
+use crate::sim::analysis::alerts;
+use crate::sim::loops::jobs as cron_run;
 use crate::time::LocalClock;
 use crate::world::kuma::monitor::{KumaVersion, MonitorSettings, PushMonitor};
 use crate::world::kuma::server::KumaServer;
@@ -125,7 +126,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         let mut trace = Trace::new(trace_out.as_deref_mut().map(|w| w as &mut dyn Write), &v.name);
         let progress = &mut *options.progress;
         let mut on_time = |t: crate::time::Instant| progress((k as f64 + (t - scenario.start).as_ms() as f64 / total_ms) / n);
-        let (figures, plot) = sync_run::run(&plan, &clock, setup, &f.report, seed, &mut trace, &mut on_time);
+        let (figures, plot) = sync::run(&plan, &clock, setup, &f.report, seed, &mut trace, &mut on_time);
         // A variant may change job frequencies: it runs the jobs loop on its own copy.
         let own;
         let jobs_scenario = if v.job_frequency.is_empty() {
@@ -253,7 +254,7 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
         cron_run::run(scenario, seed, &kuma, &ids, &mut transport, pay.as_mut(), trace)
     };
     let a = alerts::analyse(scenario, &log);
-    Ok(JobsOutcome { jobs: a.jobs, monitors: a.monitors, timelines: a.timelines, payments: pay.as_ref().map(payments_report::analyse) })
+    Ok(JobsOutcome { jobs: a.jobs, monitors: a.monitors, timelines: a.timelines, payments: pay.as_ref().map(payments::analyse) })
 }
 
 /// Check each expectation against each variant it names (all of them when it names none).

@@ -10,8 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::logic::cron::runner::Health;
-use crate::sim::cron_run::{CronLog, RunFate};
-use crate::sim::report::{BaselineFigures, IncidentFigures, JobFigures, MonitorFigures};
+use crate::sim::loops::jobs::{CronLog, RunFate};
+use crate::sim::analysis::report::{BaselineFigures, IncidentFigures, JobFigures, MonitorFigures};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::DurationDist;
 use crate::time::{Duration, Instant};
@@ -129,7 +129,7 @@ fn median(mut v: Vec<i64>) -> i64 {
 fn job_incidents(
     scenario: &Scenario,
     job: &crate::sim::scenario::model::JobFileSpec,
-    runs: &[&crate::sim::cron_run::RunRecord],
+    runs: &[&crate::sim::loops::jobs::RunRecord],
 ) -> Vec<Incident> {
     let f = &scenario.file;
     let (start, end) = (scenario.start, scenario.end);

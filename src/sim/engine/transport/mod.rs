@@ -4,52 +4,19 @@
 //! socket to a `wiremock` server whose responder calls the same service.
 //!
 //! What the network does to a request (refuse it, answer an injected status, delay it) is decided
-//! by the fault plan ([`faults`]) *before* the transport is called, from the link's own random
+//! by the fault plan (`world::network::faults`) *before* the transport is called, from the link's own random
 //! stream, so both transports see the same decisions. Latency and timeouts are virtual: the engine
 //! schedules the request's arrival at the server and the response's arrival at the client; a
 //! transport never sleeps and wall-clock time never changes an outcome.
 
-pub mod faults;
 pub mod http;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+pub use crate::net::{Link, WireFault};
 use crate::net::{Request, Response, Service};
 use crate::time::Instant;
-
-/// A network link a fault plan can break.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Link {
-    /// ERP → Bridge API.
-    BridgeApi,
-    /// ERP → Uptime Kuma push endpoint.
-    KumaPush,
-    /// Bridge → ERP webhook receiver.
-    Webhooks,
-}
-
-impl Link {
-    pub const ALL: [Link; 3] = [Link::BridgeApi, Link::KumaPush, Link::Webhooks];
-    pub fn name(self) -> &'static str {
-        match self {
-            Link::BridgeApi => "bridge_api",
-            Link::KumaPush => "kuma_push",
-            Link::Webhooks => "webhooks",
-        }
-    }
-}
-
-/// What the wire does to one request, decided by the fault plan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WireFault {
-    /// Deliver it to the service.
-    None,
-    /// The connection is refused (nothing listens).
-    Refuse,
-    /// A proxy or the server's front answers this status without reaching the service.
-    Status { code: u16, retry_after_s: Option<u64> },
-}
 
 /// What came back.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::logic::bridge::ledger::Path;
-use crate::sim::pay_run::PaySim;
+use crate::sim::loops::payments::PaySim;
 use crate::time::Instant;
 use crate::world::bridge::{LinkStatus, RequestStatus};
 
@@ -254,7 +254,7 @@ pub fn analyse(pay: &PaySim) -> (PaymentFigures, PaymentPlotData) {
     a.calls_per_run_mean = if log.runs.is_empty() {
         0.0
     } else {
-        crate::sim::report::r4(log.runs.iter().map(|r| r.calls as f64).sum::<f64>() / log.runs.len() as f64)
+        crate::sim::analysis::report::r4(log.runs.iter().map(|r| r.calls as f64).sum::<f64>() / log.runs.len() as f64)
     };
     (f, PaymentPlotData { rows })
 }

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use crate::sim::run::RunOutput;
-use crate::sim::{plots, render};
+use crate::sim::commands::run::RunOutput;
+use crate::sim::analysis::{markdown as render, plots};
 
 /// The bytes of `report.json` (pretty, stable field order, trailing newline).
 pub fn report_json(output: &RunOutput) -> String {
@@ -24,7 +24,7 @@ pub fn files(output: &RunOutput) -> Result<Vec<(String, String)>, String> {
     for (v, p) in output.report.variants.iter().zip(&output.plots) {
         if let Some(data) = &p.payments {
             let name = if many { format!("payments_{}.csv", v.name) } else { "payments.csv".to_string() };
-            out.push((name, crate::sim::payments_report::csv(data)));
+            out.push((name, crate::sim::analysis::payments::csv(data)));
         }
     }
     Ok(out)

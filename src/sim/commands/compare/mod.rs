@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::logic::sync::{BackoffSettings, SpreadingSettings, SyncRules};
-use crate::sim::report::SyncFigures;
+use crate::sim::analysis::report::SyncFigures;
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::expand::expand;
-use crate::sim::sync_run::{self, VariantSetup};
-use crate::sim::trace::Trace;
+use crate::sim::loops::sync::{self, VariantSetup};
+use crate::sim::engine::trace::Trace;
 use crate::time::{Duration, LocalClock};
 
 pub use partial::{Partial, Shard};
@@ -281,7 +281,7 @@ fn run_point(scenario: &Scenario, cell: &Cell, seed: u64) -> Figures {
         backoff: cell.backoff.build(),
     };
     let mut trace = Trace::off();
-    let (figures, _) = sync_run::run(&plan, &clock, setup, &scenario.file.report, seed, &mut trace, &mut |_| {});
+    let (figures, _) = sync::run(&plan, &clock, setup, &scenario.file.report, seed, &mut trace, &mut |_| {});
     Figures::of(&figures)
 }
 
@@ -454,5 +454,5 @@ pub fn files(c: &Comparison) -> Result<Vec<(String, String)>, String> {
 
 /// Write every file of a comparison into `dir` (created if needed).
 pub fn write(dir: &std::path::Path, c: &Comparison) -> Result<(), String> {
-    crate::sim::output::write_files(dir, files(c)?)
+    crate::sim::commands::output::write_files(dir, files(c)?)
 }

@@ -4,7 +4,7 @@
 //! the cron runner, one API call at a time.
 //!
 //! [`PaySim`] never touches the event queue or the network itself: its verbs return [`Out`]s
-//! (schedule this, make that call, this run is finished) that `sim::cron_run` carries out, so
+//! (schedule this, make that call, this run is finished) that `sim::loops::jobs` carries out, so
 //! every call goes through the same fault plan, transport and retry code as the heartbeats.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -19,13 +19,13 @@ use crate::logic::bridge::signature;
 use crate::logic::retry::{AttemptOutcome, Next, RetryPolicy, RetryState};
 use crate::logic::uniform::{self, Probability};
 use crate::net::{Method, Request, Response};
-use crate::sim::calls::{next_word, wire_words};
-use crate::sim::cron_run::{draw, retry_policy};
-use crate::sim::rng;
+use crate::sim::engine::calls::{next_word, wire_words};
+use crate::sim::loops::jobs::{draw, retry_policy};
+use crate::rng;
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::payments::PaymentsSection;
-use crate::sim::trace::Trace;
-use crate::sim::transport::Link;
+use crate::sim::engine::trace::Trace;
+use crate::sim::engine::transport::Link;
 use crate::time::{Duration, Instant};
 use crate::world::bridge::{BridgeConfig, BridgeEvent, BridgeWorld, EventType, PayRefused, RequestStatus};
 
