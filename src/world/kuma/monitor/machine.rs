@@ -23,13 +23,16 @@ pub const NODE_TIMEOUT_MAX_MS: i64 = 2_147_483_647;
 
 /// One Uptime Kuma 2.x push monitor.
 ///
-/// Life cycle: [`new`](Self::new) (inactive: pushes get 404) → [`start`](Self::start) (active,
-/// first check one full interval later) → pushes, timeouts, maintenance → [`pause`](Self::pause)
-/// / [`start`](Self::start) / [`edit`](Self::edit) / [`stop_server`](Self::stop_server) /
-/// [`restart_server`](Self::restart_server).
+/// Life cycle: [`new`](Self::new) (inactive: pushes get 404) →
+/// [`handle_start`](Self::handle_start) (active, first check one full interval later) → pushes,
+/// timeouts, maintenance → [`handle_pause`](Self::handle_pause) /
+/// [`handle_start`](Self::handle_start) / [`handle_edit`](Self::handle_edit) /
+/// [`handle_server_stop`](Self::handle_server_stop) /
+/// [`handle_server_restart`](Self::handle_server_restart).
 ///
-/// Only [`start`](Self::start), [`edit`](Self::edit), [`pause`](Self::pause),
-/// [`stop_server`](Self::stop_server), [`restart_server`](Self::restart_server) and
+/// Only [`handle_start`](Self::handle_start), [`handle_edit`](Self::handle_edit),
+/// [`handle_pause`](Self::handle_pause), [`handle_server_stop`](Self::handle_server_stop),
+/// [`handle_server_restart`](Self::handle_server_restart) and
 /// [`handle_timeout`](Self::handle_timeout) change what [`poll_timeout`](Self::poll_timeout)
 /// answers. Pushes and maintenance never move the timer.
 ///
@@ -57,7 +60,7 @@ pub struct PushMonitor {
     /// Latest `heartbeat` row (`ORDER BY time DESC` / `MAX(id)`: the same row here).
     last_beat: Option<StoredBeat>,
     /// [`KumaVersion::V1_23`] only: the `let retries = 0;` closure variable of `Monitor#start()`,
-    /// reset by every [`start`](Self::start). Unused by [`KumaVersion::V2`].
+    /// reset by every [`handle_start`](Self::handle_start). Unused by [`KumaVersion::V2`].
     chain_retries: u32,
     events: VecDeque<MonitorEvent>,
 }
@@ -113,7 +116,7 @@ impl PushMonitor {
     /// `let retries = 0;`), so a restart, resume or edit forgets the PENDING count.
     ///
     /// Changes `poll_timeout`.
-    pub fn start(&mut self, now: Instant) {
+    pub fn handle_start(&mut self, now: Instant) {
         self.active = true;
         self.server_up = true;
         // 1.23 monitor.js, start(): `let retries = 0;` (a new closure per start()).
@@ -123,15 +126,15 @@ impl PushMonitor {
     }
 
     /// Replaces the settings (the user saved the monitor). If the monitor is active and the
-    /// server runs, the chain restarts as in [`start`](Self::start) (`server.js`, `editMonitor`:
+    /// server runs, the chain restarts as in [`handle_start`](Self::handle_start) (`server.js`, `editMonitor`:
     /// `if (await Monitor.isActive(...)) await restartMonitor(...)`); a paused monitor stays
     /// paused. The heartbeat rows are kept.
     ///
     /// Changes `poll_timeout` when the monitor is active and the server runs.
-    pub fn edit(&mut self, now: Instant, settings: MonitorSettings) {
+    pub fn handle_edit(&mut self, now: Instant, settings: MonitorSettings) {
         self.settings = settings;
         if self.active && self.server_up {
-            self.start(now);
+            self.handle_start(now);
         }
     }
 
@@ -139,31 +142,31 @@ impl PushMonitor {
     /// (`poll_timeout()` becomes `None`) and pushes get 404 [`MSG_NOT_FOUND`]. Stores nothing.
     ///
     /// Changes `poll_timeout`.
-    pub fn pause(&mut self, _now: Instant) {
+    pub fn handle_pause(&mut self, _now: Instant) {
         self.active = false;
         self.next_check = None;
     }
 
     /// The Kuma process stops (crash, upgrade, host reboot): the check chain is gone
     /// (`poll_timeout()` becomes `None`) and pushes answer [`PushReply::Unreachable`] until
-    /// [`restart_server`](Self::restart_server) or [`start`](Self::start). The `active` flag and
+    /// [`handle_server_restart`](Self::handle_server_restart) or [`handle_start`](Self::handle_start). The `active` flag and
     /// the heartbeat rows persist (they are in the database).
     ///
     /// Changes `poll_timeout`.
-    pub fn stop_server(&mut self, _now: Instant) {
+    pub fn handle_server_stop(&mut self, _now: Instant) {
         self.server_up = false;
         self.next_check = None;
     }
 
     /// The Kuma process (re)starts at `now`: if the monitor is active its chain restarts as in
-    /// [`start`](Self::start) (first check a full interval later), otherwise it stays paused
+    /// [`handle_start`](Self::handle_start) (first check a full interval later), otherwise it stays paused
     /// with no timer. Calling it while the server runs is an instant restart.
     ///
     /// Changes `poll_timeout`.
-    pub fn restart_server(&mut self, now: Instant) {
+    pub fn handle_server_restart(&mut self, now: Instant) {
         self.server_up = true;
         if self.active {
-            self.start(now);
+            self.handle_start(now);
         } else {
             self.next_check = None;
         }
@@ -175,7 +178,7 @@ impl PushMonitor {
     /// read by `beat()` and by the push route).
     ///
     /// Does not change `poll_timeout`.
-    pub fn begin_maintenance(&mut self, _now: Instant) {
+    pub fn handle_maintenance_begin(&mut self, _now: Instant) {
         self.maintenance_windows += 1;
     }
 
@@ -184,12 +187,12 @@ impl PushMonitor {
     /// unless an UP push arrived after this call (SPEC 3.3).
     ///
     /// Does not change `poll_timeout`.
-    pub fn end_maintenance(&mut self, _now: Instant) {
+    pub fn handle_maintenance_end(&mut self, _now: Instant) {
         self.maintenance_windows = self.maintenance_windows.saturating_sub(1);
     }
 
     /// When the pending check fires, lateness included; `None` when no chain runs (never
-    /// started, paused, server stopped).
+    /// started, paused, server stopped). Changed only by the verbs whose contract line says so.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.next_check
     }
@@ -223,6 +226,8 @@ impl PushMonitor {
     }
 
     /// Next recorded event (beats and notifications, in order), or `None`.
+    ///
+    /// Does not change `poll_timeout`.
     pub fn poll_event(&mut self) -> Option<MonitorEvent> {
         self.events.pop_front()
     }

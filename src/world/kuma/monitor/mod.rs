@@ -3,7 +3,7 @@
 //! place, in [`version`]).
 //!
 //! The model owns no clock and never sleeps: the harness tells it what happens and when
-//! ([`PushMonitor::handle_push`], [`PushMonitor::handle_timeout`], [`PushMonitor::start`], ...),
+//! ([`PushMonitor::handle_push`], [`PushMonitor::handle_timeout`], [`PushMonitor::handle_start`], ...),
 //! asks when it next needs to run ([`PushMonitor::poll_timeout`]) and drains what it recorded
 //! ([`PushMonitor::poll_event`]). All instants are integer milliseconds.
 //!
@@ -44,7 +44,7 @@
 //! - The time a check takes (DB queries): a check stores its row at the instant it fires and
 //!   its next timer counts from there (`Math.max(1, beatInterval * 1000 - elapsed)`, elapsed 0).
 //! - The 300–1000 ms random stagger between monitors at server start (`server.js`,
-//!   `startMonitors`): the harness picks the instant it calls [`PushMonitor::restart_server`].
+//!   `startMonitors`): the harness picks the instant it calls [`PushMonitor::handle_server_restart`].
 //! - The "ghost" first timer: `start()` does not keep the handle of its delayed first
 //!   `setTimeout`, so `stop()` within the first interval cannot cancel it, and the push
 //!   branch re-arms without checking `isStop`. Pause/edit during the first interval can leave

@@ -23,7 +23,7 @@ pub enum PushReply {
     /// 404 `{"ok":false,"msg":msg}`.
     NotFound { msg: &'static str },
     /// The Kuma server is not running (see
-    /// [`PushMonitor::stop_server`](super::PushMonitor::stop_server)): the HTTP request fails
+    /// [`PushMonitor::handle_server_stop`](super::PushMonitor::handle_server_stop)): the HTTP request fails
     /// before reaching Kuma (connection refused). Not in Kuma's source; a model state.
     Unreachable,
 }

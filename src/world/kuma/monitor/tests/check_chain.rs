@@ -62,10 +62,10 @@ fn lateness_0_equality_is_not_late_and_rearms_one_second_later() {
 fn check_chain_starts_a_full_interval_after_start_and_after_every_edit() {
     let mut m = PushMonitor::new(settings(60, 20, 0, 0, 1));
     assert_eq!(m.poll_timeout(), None);
-    m.start(at(5_000));
+    m.handle_start(at(5_000));
     assert_eq!(m.poll_timeout(), Some(at(65_001)));
     // An edit at 40 s restarts the chain with the new interval.
-    m.edit(at(40_000), settings(120, 20, 0, 0, 1));
+    m.handle_edit(at(40_000), settings(120, 20, 0, 0, 1));
     assert_eq!(m.poll_timeout(), Some(at(160_001)));
     // No push at all: the first check stores a first beat, DOWN, which notifies.
     advance(&mut m, at(160_001));
@@ -73,8 +73,8 @@ fn check_chain_starts_a_full_interval_after_start_and_after_every_edit() {
     assert_eq!(beats(&ev), vec![(160_001, Status::Down, BeatSource::Check)]);
     assert_eq!(notifications(&ev), vec![(160_001, NotificationKind::Down)]);
     // A paused monitor is edited without being resumed.
-    m.pause(at(170_000));
-    m.edit(at(171_000), settings(60, 20, 0, 0, 1));
+    m.handle_pause(at(170_000));
+    m.handle_edit(at(171_000), settings(60, 20, 0, 0, 1));
     assert_eq!(m.poll_timeout(), None);
     assert!(!m.is_active());
 }
@@ -82,7 +82,7 @@ fn check_chain_starts_a_full_interval_after_start_and_after_every_edit() {
 #[test]
 fn first_failure_without_any_row_is_pending_and_silent_when_n_above_0() {
     let mut m = PushMonitor::new(settings(60, 20, 1, 0, 1));
-    m.start(at(0));
+    m.handle_start(at(0));
     advance(&mut m, at(60_001 + 20_001));
     let ev = drain(&mut m);
     assert_eq!(beats(&ev), vec![(60_001, Status::Pending, BeatSource::Check), (80_002, Status::Down, BeatSource::Check)]);
@@ -92,7 +92,7 @@ fn first_failure_without_any_row_is_pending_and_silent_when_n_above_0() {
 #[test]
 fn pushes_never_move_the_timer() {
     let mut m = PushMonitor::new(settings(60, 20, 2, 0, 1));
-    m.start(at(0));
+    m.handle_start(at(0));
     let before = m.poll_timeout();
     for t in [1_000, 2_000, 30_000, 59_999] {
         assert_eq!(m.handle_push(at(t), Some("up"), None, None), PushReply::Ok);
@@ -100,8 +100,8 @@ fn pushes_never_move_the_timer() {
     }
     assert_eq!(m.handle_push(at(60_000), Some("down"), None, None), PushReply::Ok);
     assert_eq!(m.poll_timeout(), before);
-    m.begin_maintenance(at(60_000));
-    m.end_maintenance(at(60_000));
+    m.handle_maintenance_begin(at(60_000));
+    m.handle_maintenance_end(at(60_000));
     assert_eq!(m.poll_timeout(), Some(at(60_001)));
 }
 
@@ -124,13 +124,13 @@ fn last_beat_pending_or_down_fails_the_check_however_recent() {
 fn kuma_restart_more_often_than_the_interval_never_yields_down() {
     // I = 3720 s, no push at all, Kuma restarts every 30 min for 10 days.
     let mut m = PushMonitor::new(settings(I_3720, 60, 0, 0, 1));
-    m.start(at(0));
+    m.handle_start(at(0));
     m.handle_push(at(1_000), None, None, None);
     let mut t = 0;
     while t < 10 * 86_400_000 {
         t += 1_800_000;
         advance(&mut m, at(t));
-        m.restart_server(at(t));
+        m.handle_server_restart(at(t));
     }
     let ev = drain(&mut m);
     assert_eq!(beats(&ev), vec![(1_000, Status::Up, BeatSource::Push)]);
@@ -143,17 +143,17 @@ fn kuma_restart_more_often_than_the_interval_never_yields_down() {
 #[test]
 fn stopped_server_is_unreachable_and_keeps_active_flag() {
     let mut m = started_with_push_at(settings(60, 20, 0, 0, 1), 10_000);
-    m.stop_server(at(20_000));
+    m.handle_server_stop(at(20_000));
     assert_eq!(m.poll_timeout(), None);
     assert_eq!(m.handle_push(at(30_000), None, None, None), PushReply::Unreachable);
-    m.restart_server(at(40_000));
+    m.handle_server_restart(at(40_000));
     assert_eq!(m.poll_timeout(), Some(at(100_001)));
     // At 100_001 the latest row (10 s) is 90 s old: fails at once.
     advance(&mut m, at(100_001));
     assert_eq!(m.status(), Some(Status::Down));
     // A paused monitor stays paused across a server restart.
-    m.pause(at(110_000));
-    m.restart_server(at(120_000));
+    m.handle_pause(at(110_000));
+    m.handle_server_restart(at(120_000));
     assert_eq!(m.poll_timeout(), None);
 }
 
@@ -170,9 +170,9 @@ fn check_inside_the_last_second_rearms_one_second_later() {
     // msSince in (I·1000, I·1000 + 1000]: timeout < 0 → bufferTime, i.e. now + 1 s.
     // Push at -500, restart at 0, first check at 60_001: msSince 60_501.
     let mut m = PushMonitor::new(settings(60, 20, 0, 0, 1));
-    m.start(at(-10_000));
+    m.handle_start(at(-10_000));
     m.handle_push(at(-500), None, None, None);
-    m.restart_server(at(0));
+    m.handle_server_restart(at(0));
     advance(&mut m, at(60_001));
     assert_eq!(m.poll_timeout(), Some(at(61_002)));
     advance(&mut m, at(61_002));
@@ -182,7 +182,7 @@ fn check_inside_the_last_second_rearms_one_second_later() {
 #[test]
 fn handle_timeout_before_due_is_a_no_op() {
     let mut m = PushMonitor::new(settings(60, 20, 0, 0, 1));
-    m.start(at(0));
+    m.handle_start(at(0));
     m.handle_timeout(at(60_000));
     assert_eq!(m.poll_timeout(), Some(at(60_001)));
     assert!(drain(&mut m).is_empty());

@@ -82,7 +82,7 @@ fn notifications(events: &[MonitorEvent]) -> Vec<(i64, NotificationKind)> {
 /// A monitor started at 0 with one UP push at `t` (the chain then re-arms on `t`).
 fn started_with_push_at(s: MonitorSettings, t: i64) -> PushMonitor {
     let mut m = PushMonitor::new(s);
-    m.start(at(0));
+    m.handle_start(at(0));
     assert_eq!(push_up(&mut m, t), PushReply::Ok);
     m
 }

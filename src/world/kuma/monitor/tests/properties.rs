@@ -9,7 +9,7 @@ use super::*;
 /// 0, up to `end`; checks due at an instant run before a push or restart at that instant.
 fn play(s: &MonitorSettings, pushes: &[i64], restarts: &[i64], end: i64) -> Vec<MonitorEvent> {
     let mut m = PushMonitor::new(s.clone());
-    m.start(at(0));
+    m.handle_start(at(0));
     let mut inputs: Vec<(i64, bool)> = pushes.iter().map(|&t| (t, true)).collect();
     inputs.extend(restarts.iter().map(|&t| (t, false)));
     inputs.sort();
@@ -18,7 +18,7 @@ fn play(s: &MonitorSettings, pushes: &[i64], restarts: &[i64], end: i64) -> Vec<
         if is_push {
             assert_eq!(m.handle_push(at(t), Some("up"), None, None), PushReply::Ok);
         } else {
-            m.restart_server(at(t));
+            m.handle_server_restart(at(t));
         }
     }
     advance(&mut m, at(end));

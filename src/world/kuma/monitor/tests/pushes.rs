@@ -106,14 +106,14 @@ fn paused_token_gets_404_and_stores_nothing() {
     let mut m = PushMonitor::new(settings(60, 20, 0, 0, 1));
     // Never started: inactive.
     assert_eq!(m.handle_push(at(1), None, None, None), PushReply::NotFound { msg: MSG_NOT_FOUND });
-    m.start(at(0));
+    m.handle_start(at(0));
     assert_eq!(m.handle_push(at(2), None, None, None), PushReply::Ok);
-    m.pause(at(3));
+    m.handle_pause(at(3));
     assert_eq!(m.poll_timeout(), None);
     assert_eq!(m.handle_push(at(4), Some("up"), None, None), PushReply::NotFound { msg: MSG_NOT_FOUND });
     assert_eq!(beats(&drain(&mut m)), vec![(2, Status::Up, BeatSource::Push)]);
     // Resume: chain a full interval later.
-    m.start(at(10));
+    m.handle_start(at(10));
     assert_eq!(m.poll_timeout(), Some(at(60_011)));
 }
 
@@ -134,7 +134,7 @@ fn invalid_ping_gets_404_before_the_token_lookup_and_non_numeric_ping_is_accepte
     for ok in ["", "abc", "0", "-0", "12.5", "100000000000", "1e11", "0x10", ".5", "7ms", "1e-400"] {
         assert_eq!(m.handle_push(at(20_000), None, None, Some(ok)), PushReply::Ok, "{ok:?}");
     }
-    m.pause(at(30_000));
+    m.handle_pause(at(30_000));
     assert_eq!(m.handle_push(at(31_000), None, None, Some("-3")), invalid);
     assert_eq!(m.handle_push(at(31_000), None, None, Some("3")), PushReply::NotFound { msg: MSG_NOT_FOUND });
 }
@@ -144,7 +144,7 @@ fn upside_down_up_push_is_down_and_silence_is_up() {
     let mut s = settings(60, 20, 0, 0, 1);
     s.upside_down = true;
     let mut m = PushMonitor::new(s);
-    m.start(at(0));
+    m.handle_start(at(0));
     push_up(&mut m, 10_000); // flipped: first beat DOWN → notified
     advance(&mut m, at(60_001)); // latest row DOWN (healthy when upside down), 50 s old: re-arm
     assert_eq!(m.poll_timeout(), Some(at(71_001)));
@@ -165,7 +165,7 @@ fn upside_down_up_push_goes_through_retries_then_silence_is_up_without_pending()
     let mut s = settings(60, 20, 2, 0, 1);
     s.upside_down = true;
     let mut m = PushMonitor::new(s);
-    m.start(at(0));
+    m.handle_start(at(0));
     m.handle_push(at(1_000), Some("down"), None, None); // flipped: UP
     push_up(&mut m, 2_000); // flipped DOWN after UP, N = 2: PENDING
     assert_eq!(m.status(), Some(Status::Pending));

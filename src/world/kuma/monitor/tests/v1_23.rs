@@ -136,7 +136,7 @@ fn v1_23_restart_loses_the_in_memory_retries_and_pends_again() {
     let run = |s: MonitorSettings| {
         let mut m = started_with_push_at(s, 10_000);
         advance(&mut m, at(100_000));
-        m.restart_server(at(100_000));
+        m.handle_server_restart(at(100_000));
         assert_eq!(m.poll_timeout(), Some(at(160_001)));
         advance(&mut m, at(200_003));
         drain(&mut m)
@@ -162,8 +162,8 @@ fn v1_23_restart_loses_the_in_memory_retries_and_pends_again() {
     // Pause/resume and edit are start() too: the counter is lost the same way.
     let mut m = started_with_push_at(settings_v1(60, 20, 2, 0, 1), 10_000);
     advance(&mut m, at(91_002));
-    m.pause(at(95_000));
-    m.start(at(96_000));
+    m.handle_pause(at(95_000));
+    m.handle_start(at(96_000));
     advance(&mut m, at(156_001));
     assert_eq!(beat_rows(&drain(&mut m)).last(), Some(&(156_001, Status::Pending, BeatSource::Check, 1)));
 }
@@ -189,7 +189,7 @@ fn v1_23_push_route_has_no_ping_check_no_down_count_and_stores_the_maintenance_m
     assert_eq!(downs, vec![81_001, 141_002, 150_000, 201_003, 261_004]);
     assert_eq!(notifications(&ev), vec![(81_001, NotificationKind::Down), (261_004, NotificationKind::DownReminder)]);
     // Under maintenance a push is MAINTENANCE with msg "Monitor under maintenance".
-    m.begin_maintenance(at(270_000));
+    m.handle_maintenance_begin(at(270_000));
     push_up(&mut m, 271_000);
     let ev = drain(&mut m);
     assert!(matches!(&ev[0], MonitorEvent::Beat { status: Status::Maintenance, msg, important: true, .. } if msg == MSG_MAINTENANCE));
@@ -203,7 +203,7 @@ fn v1_23_upside_down_up_push_is_down_at_once_without_retries() {
     let mut s = settings_v1(60, 20, 2, 0, 1);
     s.upside_down = true;
     let mut m = PushMonitor::new(s);
-    m.start(at(0));
+    m.handle_start(at(0));
     push_up(&mut m, 1_000); // first beat, flipped: DOWN (healthy when upside down), notified
     m.handle_push(at(2_000), Some("down"), None, None); // flipped: UP, DOWN→UP notified
     push_up(&mut m, 3_000); // flipped: DOWN at once
