@@ -8,15 +8,11 @@ use std::collections::VecDeque;
 use super::beat::{BeatSource, MSG_MAINTENANCE, MSG_NO_HEARTBEAT, MonitorEvent, NotificationKind, Status, StoredBeat};
 use super::importance::{is_important_beat, is_important_for_notification, send_notification};
 use super::push::{MSG_NOT_FOUND, PushReply, PushedBeat, read_push_query};
-use super::settings::MonitorSettings;
+use super::settings::{BUFFER_TIME_MS, MonitorSettings};
 #[cfg(doc)]
 use super::version::KumaVersion;
 use super::version::{PushRoute, RetriesStore};
 use crate::time::{Duration, Instant};
-
-/// Kuma's hard-coded grace added to the interval by the push check
-/// (`monitor.js`, `beat()`: `const bufferTime = 1000; // 1s buffer to accommodate clock differences`).
-pub const BUFFER_TIME_MS: i64 = 1_000;
 
 /// Node.js `setTimeout` replaces a delay above this (or below 1) with 1 ms.
 pub const NODE_TIMEOUT_MAX_MS: i64 = 2_147_483_647;

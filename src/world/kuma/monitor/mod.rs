@@ -73,8 +73,8 @@ mod tests;
 
 pub use beat::{BeatSource, MSG_MAINTENANCE, MSG_NO_HEARTBEAT, MonitorEvent, NotificationKind, Status};
 pub use importance::{is_important_beat, is_important_for_notification};
-pub use machine::{BUFFER_TIME_MS, NODE_TIMEOUT_MAX_MS, PushMonitor};
+pub use machine::{NODE_TIMEOUT_MAX_MS, PushMonitor};
 pub use parse_float::MAX_PING_MS;
 pub use push::{MSG_DEFAULT_PUSH, MSG_INVALID_PING, MSG_NOT_FOUND, PushReply, unknown_token_reply, unknown_token_reply_for};
-pub use settings::MonitorSettings;
+pub use settings::{BUFFER_TIME_MS, MonitorSettings, SilenceToDown};
 pub use version::KumaVersion;

@@ -2,6 +2,7 @@
 //! traces. Shared helpers live here; the tests are in the files below, by topic.
 
 mod check_chain;
+mod deadline;
 mod maintenance;
 mod properties;
 mod pushes;

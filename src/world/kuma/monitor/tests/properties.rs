@@ -64,7 +64,8 @@ proptest! {
         let n = i64::from(s.max_retries);
         let r_ms = effective_retry_ms(&s);
         let first_fail = if lat >= 1 { p + i_ms + 1_000 + lat } else { p + i_ms + 2_000 };
-        let expected_down = first_fail + n * (r_ms + lat);
+        // The model's own answer; the beats below check it one timer at a time.
+        let expected_down = p + s.silence_to_down().aligned().as_ms();
         let ev = play(&s, &pushes, &[], expected_down + 1);
         let non_up: Vec<(i64, Status, BeatSource)> =
             beats(&ev).into_iter().filter(|b| b.1 != Status::Up).collect();
@@ -96,7 +97,7 @@ proptest! {
         let lat = s.timer_lateness_ms;
         let n = i64::from(s.max_retries);
         let r_ms = effective_retry_ms(&s);
-        let worst = (i_ms + 2_000 + lat).max(r_ms + lat) + n * (r_ms + lat);
+        let worst = s.silence_to_down().worst_case().as_ms();
         let mut pushes = vec![first];
         for g in gaps {
             let last = *pushes.last().unwrap();
