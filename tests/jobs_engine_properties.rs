@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
+use syncsim::world::kuma::monitor::MonitorSettings;
 
 mod support;
 
@@ -151,10 +152,17 @@ proptest! {
     fn kuma_a_gap_beyond_the_worst_case_deadline_always_ends_in_a_down(g in any_case()) {
         let t = text(&g);
         let lines = support::trace(&t);
-        let (i_ms, r_ms, n) = (interval_s(&g) as i64 * 1000, g.retry_interval_s as i64 * 1000, g.max_retries as i64);
-        // Worst case after the last push (see world::kuma::monitor): the check that re-arms from
-        // an earlier push can come up to I + 2 s later, then N retries R apart, plus lateness.
-        let deadline = (i_ms + 2000).max(r_ms) + n * r_ms + (n + 2) * g.lateness_ms + 1000;
+        // Worst case after the last push: the model's own answer (`MonitorSettings::silence_to_down`:
+        // the check that re-arms from an earlier push can come up to I + 2 s later, then N retries
+        // R apart, plus lateness on every timer), plus the slack this property has always allowed
+        // (one more buffer second and one more late timer).
+        let settings = MonitorSettings {
+            retry_interval_s: g.retry_interval_s,
+            max_retries: g.max_retries,
+            timer_lateness_ms: g.lateness_ms,
+            ..MonitorSettings::new(interval_s(&g))
+        };
+        let deadline = settings.silence_to_down().worst_case().as_ms() + 1000 + g.lateness_ms;
         let ups: Vec<i64> = lines.iter().filter(|l| l["kind"] == "beat" && l["status"] == "UP").map(|l| l["t_ms"].as_i64().unwrap()).collect();
         let downs: Vec<i64> = lines.iter().filter(|l| l["kind"] == "notification" && l["notification"] == "down").map(|l| l["t_ms"].as_i64().unwrap()).collect();
         for w in ups.windows(2) {

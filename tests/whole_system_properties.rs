@@ -24,6 +24,7 @@ use serde_json::Value;
 use syncsim::sim::analysis::payments::PaidRow;
 use syncsim::sim::analysis::report::Report;
 use syncsim::sim::commands::run::{RunOutput, TransportChoice};
+use syncsim::world::kuma::monitor::MonitorSettings;
 
 mod support;
 // The combined runs are heavier than the per-area ones: their default depth is lower than
@@ -609,12 +610,17 @@ fn kuma_settings(g: &Gen) -> (i64, i64, i64, i64) {
 }
 
 /// How long after the last UP push (or after the end of a maintenance window or a Kuma restart)
-/// a silent monitor has sent its DOWN at the latest (see `world::kuma::monitor`): the check that
-/// re-arms from an earlier push can come up to I + 2 s later (R after a PENDING), then N retries
-/// R apart, plus lateness on every timer.
+/// a silent monitor has sent its DOWN at the latest: the model's own answer
+/// (`MonitorSettings::silence_to_down`, `max(I + 2 s, R) + N·R + (N + 1)·lateness`), plus the
+/// slack this property has always allowed over it (one more buffer second and one more late timer).
 fn worst_case_deadline(g: &Gen) -> i64 {
-    let (i, r, n, lat) = kuma_settings(g);
-    (i + 2000).max(r) + n * r + (n + 2) * lat + 1000
+    let settings = MonitorSettings {
+        retry_interval_s: g.kuma.retry_interval_s,
+        max_retries: g.kuma.max_retries,
+        timer_lateness_ms: g.kuma.lateness_ms,
+        ..MonitorSettings::new(g.interval_s())
+    };
+    settings.silence_to_down().worst_case().as_ms() + 1000 + g.kuma.lateness_ms
 }
 
 /// A PENDING or DOWN row (checks store them: the generated pushes are all `status=up`) comes only

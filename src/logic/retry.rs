@@ -7,7 +7,7 @@
 //! 1. `RetryState::new(&policy, now)`; the first attempt starts at `now`.
 //! 2. Start an attempt at `s`; arm its timeout at [`RetryState::attempt_deadline`]`(s)`.
 //! 3. When the attempt ends (answer, refusal, or the timeout firing), report it with
-//!    [`RetryState::on_outcome`], which answers [`Next::Done`], [`Next::RetryAt`] or
+//!    [`RetryState::handle_outcome`], which answers [`Next::Done`], [`Next::RetryAt`] or
 //!    [`Next::GiveUp`]. On `RetryAt(t)`, start the next attempt at `t` and go to 2.
 //!
 //! Because every input (instants, outcomes, random words) is explicit, the same fault plan and
@@ -248,7 +248,10 @@ fn is_success(outcome: AttemptOutcome) -> bool {
 /// component samples ranges the same way.
 pub use crate::logic::uniform::between as uniform_inclusive;
 
-/// One logical call's retry bookkeeping.
+/// One logical call's retry bookkeeping, sans-IO: one input verb,
+/// [`handle_outcome`](Self::handle_outcome), whose answer carries the next instant to act
+/// (there is no `poll_timeout`: the caller arms [`attempt_deadline`](Self::attempt_deadline) and
+/// the `RetryAt` instant itself).
 ///
 /// Holds a copy of the policy, so a policy edited mid-call does not change a call in flight.
 #[derive(Clone, Debug)]
@@ -274,6 +277,8 @@ impl RetryState {
 
     /// The same call, but every non-2xx answer is retried, not only [`is_retryable`] ones: the
     /// sender's rule for webhooks, which Bridge retries on any failure (SPEC 4.1, at least once).
+    ///
+    /// Changes only which outcomes are retried; use it before the first attempt.
     pub fn retrying_every_failure(mut self) -> Self {
         self.every_failure = true;
         self
@@ -316,7 +321,11 @@ impl RetryState {
     /// Randomness: draws from `rng` only in step 5, per [`uniform_inclusive`] (none for
     /// [`Jitter::None`]). Once the answer is `Done` or `GiveUp`, the call is over: later calls
     /// return that same answer, count nothing and draw nothing.
-    pub fn on_outcome<R: RngCore + ?Sized>(&mut self, now: Instant, outcome: AttemptOutcome, rng: &mut R) -> Next {
+    ///
+    /// Changes [`attempts`](Self::attempts) and, once the answer is final,
+    /// [`finished`](Self::finished). Has no timer of its own: the instant to act next is in the
+    /// answer ([`Next::RetryAt`]).
+    pub fn handle_outcome<R: RngCore + ?Sized>(&mut self, now: Instant, outcome: AttemptOutcome, rng: &mut R) -> Next {
         if let Some(last) = self.finished {
             return last;
         }
@@ -357,7 +366,7 @@ impl RetryState {
         Next::RetryAt(at)
     }
 
-    /// Attempts reported so far through [`RetryState::on_outcome`] (0 right after `new`). After
+    /// Attempts reported so far through [`RetryState::handle_outcome`] (0 right after `new`). After
     /// the final answer it is the number of attempts the call made.
     pub fn attempts(&self) -> u32 {
         self.attempts
@@ -433,18 +442,18 @@ mod tests {
         let mut state = RetryState::new(&policy, T0);
         let mut r = Script::new(&[0]);
         // Zero latency: each outcome arrives the instant its attempt starts.
-        let t1 = match state.on_outcome(T0, status(503), &mut r) {
+        let t1 = match state.handle_outcome(T0, status(503), &mut r) {
             Next::RetryAt(t) => t,
             other => panic!("{other:?}"),
         };
         assert_eq!(t1, T0 + Duration::SECOND);
         let ra = AttemptOutcome::Status { code: 429, retry_after_s: Some(7) };
-        let t2 = match state.on_outcome(t1, ra, &mut r) {
+        let t2 = match state.handle_outcome(t1, ra, &mut r) {
             Next::RetryAt(t) => t,
             other => panic!("{other:?}"),
         };
         assert_eq!(t2, T0 + Duration::from_secs(1 + 7));
-        assert_eq!(state.on_outcome(t2, status(200), &mut r), Next::Done);
+        assert_eq!(state.handle_outcome(t2, status(200), &mut r), Next::Done);
         assert_eq!(state.attempts(), 3);
         assert_eq!(r.drawn, 0, "no jitter draws nothing");
     }
@@ -456,7 +465,7 @@ mod tests {
         let mut now = T0;
         let mut waits = Vec::new();
         loop {
-            match state.on_outcome(now, status(503), &mut Script::new(&[0])) {
+            match state.handle_outcome(now, status(503), &mut Script::new(&[0])) {
                 Next::RetryAt(t) => {
                     waits.push((t - now).as_ms());
                     now = t;
@@ -477,9 +486,9 @@ mod tests {
         let policy = plain(3, Duration::from_ms(100), Duration::SECOND, Jitter::None);
         let mut state = RetryState::new(&policy, T0);
         let r = &mut Script::new(&[0]);
-        assert_eq!(state.on_outcome(T0, AttemptOutcome::Refused, r), Next::RetryAt(T0 + Duration(100)));
-        assert_eq!(state.on_outcome(T0 + Duration(100), AttemptOutcome::Refused, r), Next::RetryAt(T0 + Duration(300)));
-        let end = state.on_outcome(T0 + Duration(300), AttemptOutcome::Refused, r);
+        assert_eq!(state.handle_outcome(T0, AttemptOutcome::Refused, r), Next::RetryAt(T0 + Duration(100)));
+        assert_eq!(state.handle_outcome(T0 + Duration(100), AttemptOutcome::Refused, r), Next::RetryAt(T0 + Duration(300)));
+        let end = state.handle_outcome(T0 + Duration(300), AttemptOutcome::Refused, r);
         assert_eq!(end, Next::GiveUp(GiveUpReason::AttemptsExhausted));
         assert_eq!(state.attempts(), 3);
         assert_eq!(state.finished(), Some(end));
@@ -489,7 +498,7 @@ mod tests {
     fn zero_max_attempts_still_makes_the_first_attempt_only() {
         let policy = plain(0, Duration::SECOND, Duration::SECOND, Jitter::None);
         let mut state = RetryState::new(&policy, T0);
-        let next = state.on_outcome(T0, status(503), &mut Script::new(&[0]));
+        let next = state.handle_outcome(T0, status(503), &mut Script::new(&[0]));
         assert_eq!(next, Next::GiveUp(GiveUpReason::AttemptsExhausted));
     }
 
@@ -498,7 +507,7 @@ mod tests {
         let policy = plain(5, Duration::SECOND, Duration::from_secs(30), Jitter::Full);
         let mut state = RetryState::new(&policy, T0);
         let mut r = Script::new(&[u64::MAX]);
-        let next = state.on_outcome(T0, status(400), &mut r);
+        let next = state.handle_outcome(T0, status(400), &mut r);
         assert_eq!(next, Next::GiveUp(GiveUpReason::NotRetryable));
         assert_eq!(state.attempts(), 1);
         assert_eq!(r.drawn, 0);
@@ -509,8 +518,8 @@ mod tests {
         let policy = plain(5, Duration::SECOND, Duration::from_secs(30), Jitter::Full);
         let mut state = RetryState::new(&policy, T0);
         let mut r = Script::new(&[7]);
-        assert_eq!(state.on_outcome(T0, status(404), &mut r), Next::GiveUp(GiveUpReason::NotRetryable));
-        assert_eq!(state.on_outcome(T0, AttemptOutcome::Success, &mut r), Next::GiveUp(GiveUpReason::NotRetryable));
+        assert_eq!(state.handle_outcome(T0, status(404), &mut r), Next::GiveUp(GiveUpReason::NotRetryable));
+        assert_eq!(state.handle_outcome(T0, AttemptOutcome::Success, &mut r), Next::GiveUp(GiveUpReason::NotRetryable));
         assert_eq!(state.attempts(), 1);
         assert_eq!(r.drawn, 0);
     }
@@ -519,7 +528,7 @@ mod tests {
     fn a_2xx_status_is_success() {
         let policy = plain(3, Duration::SECOND, Duration::SECOND, Jitter::None);
         let mut state = RetryState::new(&policy, T0);
-        assert_eq!(state.on_outcome(T0, status(201), &mut Script::new(&[0])), Next::Done);
+        assert_eq!(state.handle_outcome(T0, status(201), &mut Script::new(&[0])), Next::Done);
     }
 
     #[test]
@@ -560,15 +569,15 @@ mod tests {
         let r = &mut Script::new(&[0]);
         // Attempt 1 hangs: it times out at t0+10 s, retry after base = 1 s.
         let timeout1 = state.attempt_deadline(T0);
-        assert_eq!(state.on_outcome(timeout1, AttemptOutcome::TimedOut, r), Next::RetryAt(T0 + Duration::from_secs(11)));
+        assert_eq!(state.handle_outcome(timeout1, AttemptOutcome::TimedOut, r), Next::RetryAt(T0 + Duration::from_secs(11)));
         // Attempt 2 hangs too: t0+21 s, retry after 2 s at t0+23 s.
         let timeout2 = state.attempt_deadline(T0 + Duration::from_secs(11));
         assert_eq!(timeout2, T0 + Duration::from_secs(21));
-        assert_eq!(state.on_outcome(timeout2, AttemptOutcome::TimedOut, r), Next::RetryAt(T0 + Duration::from_secs(23)));
+        assert_eq!(state.handle_outcome(timeout2, AttemptOutcome::TimedOut, r), Next::RetryAt(T0 + Duration::from_secs(23)));
         // Attempt 3 is cut by the overall deadline at t0+25 s: nothing is left.
         let timeout3 = state.attempt_deadline(T0 + Duration::from_secs(23));
         assert_eq!(timeout3, T0 + Duration::from_secs(25));
-        assert_eq!(state.on_outcome(timeout3, AttemptOutcome::TimedOut, r), Next::GiveUp(GiveUpReason::DeadlineExceeded));
+        assert_eq!(state.handle_outcome(timeout3, AttemptOutcome::TimedOut, r), Next::GiveUp(GiveUpReason::DeadlineExceeded));
     }
 
     #[test]
@@ -580,9 +589,9 @@ mod tests {
         let mut state = RetryState::new(&policy, T0);
         let r = &mut Script::new(&[0]);
         let t1 = T0 + Duration::from_secs(4);
-        assert_eq!(state.on_outcome(T0, status(503), r), Next::RetryAt(t1));
+        assert_eq!(state.handle_outcome(T0, status(503), r), Next::RetryAt(t1));
         // The next wait is 8 s: t0+12 s is past the t0+10 s deadline.
-        assert_eq!(state.on_outcome(t1, status(503), r), Next::GiveUp(GiveUpReason::DeadlineExceeded));
+        assert_eq!(state.handle_outcome(t1, status(503), r), Next::GiveUp(GiveUpReason::DeadlineExceeded));
     }
 
     #[test]
@@ -592,7 +601,7 @@ mod tests {
             ..plain(5, Duration::from_secs(5), Duration::from_secs(60), Jitter::None)
         };
         let mut state = RetryState::new(&policy, T0);
-        assert_eq!(state.on_outcome(T0, status(503), &mut Script::new(&[0])), Next::GiveUp(GiveUpReason::DeadlineExceeded));
+        assert_eq!(state.handle_outcome(T0, status(503), &mut Script::new(&[0])), Next::GiveUp(GiveUpReason::DeadlineExceeded));
     }
 
     #[test]
@@ -600,7 +609,7 @@ mod tests {
         let policy = plain(3, Duration::SECOND, Duration::from_secs(5), Jitter::None);
         let mut state = RetryState::new(&policy, T0);
         let ra = AttemptOutcome::Status { code: 503, retry_after_s: Some(60) };
-        assert_eq!(state.on_outcome(T0, ra, &mut Script::new(&[0])), Next::RetryAt(T0 + Duration::MINUTE));
+        assert_eq!(state.handle_outcome(T0, ra, &mut Script::new(&[0])), Next::RetryAt(T0 + Duration::MINUTE));
     }
 
     #[test]
@@ -609,7 +618,7 @@ mod tests {
             RetryPolicy { deadline: Some(Duration::from_secs(30)), ..plain(3, Duration::SECOND, Duration::from_secs(5), Jitter::None) };
         let mut state = RetryState::new(&policy, T0);
         let ra = AttemptOutcome::Status { code: 429, retry_after_s: Some(300) };
-        assert_eq!(state.on_outcome(T0, ra, &mut Script::new(&[0])), Next::GiveUp(GiveUpReason::DeadlineExceeded));
+        assert_eq!(state.handle_outcome(T0, ra, &mut Script::new(&[0])), Next::GiveUp(GiveUpReason::DeadlineExceeded));
     }
 
     #[test]
@@ -619,13 +628,13 @@ mod tests {
         let long = AttemptOutcome::Status { code: 429, retry_after_s: Some(9) };
         let r = &mut Script::new(&[0]);
         // Shorter than the backoff: the backoff stands.
-        assert_eq!(RetryState::new(&policy, T0).on_outcome(T0, short, r), Next::RetryAt(T0 + Duration::from_secs(4)));
+        assert_eq!(RetryState::new(&policy, T0).handle_outcome(T0, short, r), Next::RetryAt(T0 + Duration::from_secs(4)));
         // Not honoured: the backoff alone.
         let deaf = RetryPolicy { honour_retry_after: false, ..policy };
-        assert_eq!(RetryState::new(&deaf, T0).on_outcome(T0, long, r), Next::RetryAt(T0 + Duration::from_secs(4)));
+        assert_eq!(RetryState::new(&deaf, T0).handle_outcome(T0, long, r), Next::RetryAt(T0 + Duration::from_secs(4)));
         // Absurd values saturate instead of overflowing.
         let huge = AttemptOutcome::Status { code: 503, retry_after_s: Some(u64::MAX) };
-        assert_eq!(RetryState::new(&policy, T0).on_outcome(T0, huge, r), Next::RetryAt(Instant(i64::MAX)));
+        assert_eq!(RetryState::new(&policy, T0).handle_outcome(T0, huge, r), Next::RetryAt(Instant(i64::MAX)));
     }
 
     #[test]
@@ -634,7 +643,7 @@ mod tests {
         // so the first retry's expo(0) = 1001 has halves 501 (fixed) + [0, 500] (random).
         let first_wait = |jitter, word| {
             let policy = plain(3, Duration(1_001), Duration(2_500), jitter);
-            match RetryState::new(&policy, T0).on_outcome(T0, status(503), &mut Script::new(&[word])) {
+            match RetryState::new(&policy, T0).handle_outcome(T0, status(503), &mut Script::new(&[word])) {
                 Next::RetryAt(t) => (t - T0).as_ms(),
                 other => panic!("{other:?}"),
             }
@@ -698,7 +707,7 @@ mod tests {
     fn waits_of<R: RngCore + ?Sized>(state: &mut RetryState, r: &mut R, code: u16) -> Vec<i64> {
         let mut now = state.started();
         let mut waits = Vec::new();
-        while let Next::RetryAt(t) = state.on_outcome(now, status(code), r) {
+        while let Next::RetryAt(t) = state.handle_outcome(now, status(code), r) {
             waits.push((t - now).as_ms());
             now = t;
         }
@@ -754,7 +763,7 @@ mod tests {
                 } else {
                     (timeout_at, AttemptOutcome::TimedOut)
                 };
-                match state.on_outcome(at, outcome, &mut r) {
+                match state.handle_outcome(at, outcome, &mut r) {
                     Next::RetryAt(t) => {
                         prop_assert!(t < end, "retry at {t:?} is not before the deadline {end:?}");
                         prop_assert!(t >= at);

@@ -5,6 +5,9 @@
 use crate::net::{Method, Request};
 use crate::time::Duration;
 
+/// What to push after a run. Sans-IO and stateless: it never sends anything itself and has no
+/// timer, so there is no `poll_timeout`; the caller hands the request to its transport and
+/// retries it with a `logic::retry::RetryState`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeartbeatSender {
     /// The push token from the monitor's URL `<kuma>/api/push/<token>`.
@@ -16,6 +19,8 @@ pub struct HeartbeatSender {
 impl HeartbeatSender {
     /// The push to send after a run that took `duration` and succeeded or not; `None` when the
     /// seed's rule says nothing is sent (an error, without `push_on_error`).
+    ///
+    /// Pure: changes nothing (the sender has no state).
     pub fn after_run(&self, succeeded: bool, duration: Duration) -> Option<Request> {
         let path = format!("/api/push/{}", self.token);
         let ping = duration.as_ms().max(0).to_string();

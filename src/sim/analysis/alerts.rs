@@ -15,7 +15,7 @@ use crate::sim::analysis::report::{BaselineFigures, IncidentFigures, JobFigures,
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::DurationDist;
 use crate::time::{Duration, Instant};
-use crate::world::kuma::monitor::{NotificationKind, Status};
+use crate::world::kuma::monitor::{MonitorSettings, NotificationKind, Status};
 
 /// What the alert timeline plot draws for one monitor.
 #[derive(Clone, Debug, Default)]
@@ -210,7 +210,7 @@ pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
             ..Default::default()
         };
         let job = f.cron.jobs.iter().find(|j| j.heartbeat.as_ref().is_some_and(|h| h.monitor == spec.id));
-        let window = Duration::from_secs(spec.interval_s as i64 + 1);
+        let window = MonitorSettings::new(spec.interval_s).silence_to_down().window;
         let mut fig = MonitorFigures {
             job: job.map(|j| j.label.clone()).unwrap_or_default(),
             interval_s: spec.interval_s as u64,

@@ -9,6 +9,7 @@ use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::DurationDist;
 use crate::sim::engine::trace::Trace;
 use crate::time::Duration;
+use crate::world::kuma::monitor::MonitorSettings;
 
 /// One candidate and what the replay measured.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,7 +17,8 @@ pub struct Candidate {
     pub interval_s: u32,
     pub max_retries: u32,
     pub retry_interval_s: u32,
-    /// The latest a DOWN can come after the last push: `I + 1 s + N·R` (plus timer lateness).
+    /// The latest a DOWN can come after the last push: `I + 1 s + N·R` (plus timer lateness),
+    /// `SilenceToDown::spec_rule`.
     pub deadline_s: i64,
     pub false_alerts_per_month: f64,
     pub incidents: u64,
@@ -95,9 +97,11 @@ pub fn advise(scenario: &Scenario, monitor: Option<&str>, target: f64) -> Result
                 interval_s,
                 max_retries,
                 retry_interval_s,
-                deadline_s: interval_s as i64
-                    + 1
-                    + (max_retries as i64) * (if retry_interval_s > 0 { retry_interval_s } else { interval_s }) as i64,
+                deadline_s: MonitorSettings { retry_interval_s, max_retries, ..MonitorSettings::new(interval_s) }
+                    .silence_to_down()
+                    .spec_rule()
+                    .as_ms()
+                    / 1000,
                 false_alerts_per_month: (fig.false_alerts as f64 / months.max(1e-9) * 100.0).round() / 100.0,
                 incidents: fig.incidents,
                 detected: fig.detected,

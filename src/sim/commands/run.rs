@@ -21,7 +21,7 @@ use crate::sim::analysis::alerts;
 use crate::sim::loops::jobs as cron_run;
 use crate::time::LocalClock;
 use crate::world::kuma::monitor::{KumaVersion, MonitorSettings, PushMonitor};
-use crate::world::kuma::server::KumaServer;
+use crate::world::kuma::server::{KumaServer, TokenMonitor};
 
 /// A finished run: the report and what its plots are drawn from.
 #[derive(Clone, Debug)]
@@ -227,7 +227,7 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
                 timer_lateness_ms: m.timer_lateness_ms,
                 version,
             };
-            (m.token.clone().unwrap_or_else(|| m.id.clone()), PushMonitor::new(settings))
+            TokenMonitor { push_token: m.token.clone().unwrap_or_else(|| m.id.clone()), monitor: PushMonitor::new(settings) }
         })
         .collect();
     let kuma = Arc::new(Mutex::new(KumaServer::new(monitors, version)));

@@ -105,7 +105,7 @@ impl<P> Call<P> {
     /// the outcome, the response when one came back in time, and what to do next.
     pub fn back<R: RngCore + ?Sized>(&mut self, now: Instant, rng: &mut R) -> (AttemptOutcome, Option<Response>, Next) {
         let outcome = self.answer.take().unwrap_or(AttemptOutcome::TimedOut);
-        let next = self.retry.on_outcome(now, outcome, rng);
+        let next = self.retry.handle_outcome(now, outcome, rng);
         (outcome, self.response.take(), next)
     }
 }

@@ -27,7 +27,7 @@ use crate::world::network::faults::FaultPlan;
 use crate::sim::engine::transport::{Link, Transport};
 use crate::time::{Duration, Instant};
 use crate::world::kuma::monitor::{MonitorEvent, NotificationKind, Status};
-use crate::world::kuma::server::KumaServer;
+use crate::world::kuma::server::{KumaEvent, KumaServer, MonitorIndex};
 
 /// PHP's `max_execution_time` for the runner: on Linux it counts the script's own processing,
 /// not time waiting on the network (SPEC 2.2).
@@ -335,7 +335,7 @@ pub fn run(
     let kuma_start = f.kuma.started.map(|a| a.resolve(start)).unwrap_or(start);
     let mut kuma_started = false;
     if !monitor_ids.is_empty() && kuma_start <= start {
-        lock(kuma).start(start);
+        lock(kuma).handle_start(start);
         kuma_started = true;
     } else if !monitor_ids.is_empty() {
         queue.push(kuma_start, Class::Scenario, Ev::KumaUp);
@@ -357,7 +357,7 @@ pub fn run(
     // Re-arm the single Kuma check event at the earliest monitor timer.
     macro_rules! rearm {
         ($now:expr) => {{
-            let next = lock(kuma).next_timeout().map(|(t, _)| t.max($now));
+            let next = lock(kuma).poll_timeout().map(|t| t.max($now));
             if next != scheduled_check {
                 check_generation = check_generation.wrapping_add(1);
                 scheduled_check = next;
@@ -369,8 +369,8 @@ pub fn run(
     }
     macro_rules! drain {
         () => {{
-            for (m, e) in lock(kuma).drain_events() {
-                match e {
+            while let Some(KumaEvent { monitor: MonitorIndex(m), event }) = lock(kuma).poll_event() {
+                match event {
                     MonitorEvent::Beat { at, status, .. } => {
                         log.monitors[m].beats.push((at, status));
                         if trace.enabled() {
@@ -519,14 +519,14 @@ pub fn run(
                         runner.cleanup_dead();
                     }
                     TimelineEvent::KumaRestart { duration, .. } => {
-                        lock(kuma).stop(now);
+                        lock(kuma).handle_stop(now);
                         queue.push(now + *duration, Class::Scenario, Ev::KumaUp);
                         drain!();
                         rearm!(now);
                     }
                     TimelineEvent::KumaMaintenance { monitor, duration, .. } => {
                         if let Some(m) = monitor_ids.iter().position(|x| x == monitor) {
-                            lock(kuma).monitor_mut(m).begin_maintenance(now);
+                            lock(kuma).handle_maintenance_begin(now, MonitorIndex(m));
                             queue.push(now + *duration, Class::Scenario, Ev::MaintenanceEnd { monitor: m as u32 });
                             drain!();
                             rearm!(now);
@@ -555,16 +555,16 @@ pub fn run(
             }
             Ev::KumaUp => {
                 if kuma_started {
-                    lock(kuma).restart(now);
+                    lock(kuma).handle_restart(now);
                 } else {
-                    lock(kuma).start(now);
+                    lock(kuma).handle_start(now);
                     kuma_started = true;
                 }
                 drain!();
                 rearm!(now);
             }
             Ev::MaintenanceEnd { monitor } => {
-                lock(kuma).monitor_mut(monitor as usize).end_maintenance(now);
+                lock(kuma).handle_maintenance_end(now, MonitorIndex(monitor as usize));
                 drain!();
                 rearm!(now);
             }
@@ -726,14 +726,7 @@ pub fn run(
                     continue;
                 }
                 scheduled_check = None;
-                {
-                    let mut k = lock(kuma);
-                    for m in 0..k.len() {
-                        if k.monitor(m).poll_timeout().is_some_and(|t| t <= now) {
-                            k.monitor_mut(m).handle_timeout(now);
-                        }
-                    }
-                }
+                lock(kuma).handle_timeout(now);
                 drain!();
                 rearm!(now);
             }

@@ -3,3 +3,6 @@
 
 pub mod monitor;
 pub mod server;
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,11 @@
 //! The Kuma server as the ERP sees it: push monitors by token behind `GET /api/push/<token>`
 //! (public source: Kuma 2.x `server/routers/api-router.js`), answering 200 `{"ok":true}` or
 //! 404 `{"ok":false,"msg":...}`. Stamps every push with its own (virtual) time.
+//!
+//! Sans-IO, in the same verb vocabulary as its monitors (quinn-proto / str0m style): inputs come
+//! in through `handle_*` (and pushes through the [`Service`] impl), time through
+//! [`poll_timeout`](KumaServer::poll_timeout) / [`handle_timeout`](KumaServer::handle_timeout),
+//! outputs go out through [`poll_event`](KumaServer::poll_event).
 
 use serde_json::json;
 
@@ -8,45 +13,91 @@ use super::monitor::{KumaVersion, MonitorEvent, PushMonitor, PushReply, unknown_
 use crate::net::{Request, Response, Service};
 use crate::time::Instant;
 
+/// A monitor's position in the server's table: the scenario's `kuma.monitors` order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonitorIndex(pub usize);
+
+/// A push monitor and the token its pushes name (the `monitor.push_token` column).
+#[derive(Clone, Debug)]
+pub struct TokenMonitor {
+    pub push_token: String,
+    pub monitor: PushMonitor,
+}
+
+/// Something a monitor recorded, with the monitor it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KumaEvent {
+    pub monitor: MonitorIndex,
+    pub event: MonitorEvent,
+}
+
 pub struct KumaServer {
-    /// (token, monitor), in the scenario's order; looked up by token.
-    monitors: Vec<(String, PushMonitor)>,
+    /// In the scenario's order (a [`MonitorIndex`] is a position here); looked up by token.
+    monitors: Vec<TokenMonitor>,
     up: bool,
     /// The push route differs between versions (1.23 has no ping check).
     version: KumaVersion,
 }
 
 impl KumaServer {
-    pub fn new(monitors: Vec<(String, PushMonitor)>, version: KumaVersion) -> Self {
+    /// A server that has not started: [`is_up`](Self::is_up) is false and no monitor has a timer
+    /// until [`handle_start`](Self::handle_start).
+    pub fn new(monitors: Vec<TokenMonitor>, version: KumaVersion) -> Self {
         KumaServer { monitors, up: false, version }
     }
-    /// The server starts: every active monitor's check chain starts a full interval later.
-    pub fn start(&mut self, now: Instant) {
+
+    /// The server starts at `now`: every monitor becomes active and its check chain starts a full
+    /// interval later ([`PushMonitor::handle_start`]).
+    ///
+    /// Changes `poll_timeout`.
+    pub fn handle_start(&mut self, now: Instant) {
         self.up = true;
-        for (_, m) in &mut self.monitors {
-            m.start(now);
+        for m in &mut self.monitors {
+            m.monitor.handle_start(now);
         }
     }
-    pub fn stop(&mut self, now: Instant) {
+
+    /// The server stops at `now`: every check chain is gone and pushes are refused until
+    /// [`handle_restart`](Self::handle_restart) ([`PushMonitor::handle_server_stop`]).
+    ///
+    /// Changes `poll_timeout` (to `None`).
+    pub fn handle_stop(&mut self, now: Instant) {
         self.up = false;
-        for (_, m) in &mut self.monitors {
-            m.stop_server(now);
+        for m in &mut self.monitors {
+            m.monitor.handle_server_stop(now);
         }
     }
-    pub fn restart(&mut self, now: Instant) {
+
+    /// The server starts again at `now`: every active monitor's chain restarts a full interval
+    /// later, paused ones stay paused ([`PushMonitor::handle_server_restart`]).
+    ///
+    /// Changes `poll_timeout`.
+    pub fn handle_restart(&mut self, now: Instant) {
         self.up = true;
-        for (_, m) in &mut self.monitors {
-            m.restart_server(now);
+        for m in &mut self.monitors {
+            m.monitor.handle_server_restart(now);
         }
     }
+
+    /// A maintenance window covering `monitor` begins ([`PushMonitor::handle_maintenance_begin`]).
+    ///
+    /// Does not change `poll_timeout`.
+    pub fn handle_maintenance_begin(&mut self, now: Instant, monitor: MonitorIndex) {
+        self.monitors[monitor.0].monitor.handle_maintenance_begin(now);
+    }
+
+    /// A maintenance window covering `monitor` ends ([`PushMonitor::handle_maintenance_end`]).
+    ///
+    /// Does not change `poll_timeout`.
+    pub fn handle_maintenance_end(&mut self, now: Instant, monitor: MonitorIndex) {
+        self.monitors[monitor.0].monitor.handle_maintenance_end(now);
+    }
+
     pub fn is_up(&self) -> bool {
         self.up
     }
-    pub fn monitor_mut(&mut self, index: usize) -> &mut PushMonitor {
-        &mut self.monitors[index].1
-    }
-    pub fn monitor(&self, index: usize) -> &PushMonitor {
-        &self.monitors[index].1
+    pub fn monitor(&self, index: MonitorIndex) -> &PushMonitor {
+        &self.monitors[index.0].monitor
     }
     pub fn len(&self) -> usize {
         self.monitors.len()
@@ -54,29 +105,45 @@ impl KumaServer {
     pub fn is_empty(&self) -> bool {
         self.monitors.is_empty()
     }
-    /// The earliest check timer of any monitor, with the monitor's index.
-    pub fn next_timeout(&self) -> Option<(Instant, usize)> {
-        self.monitors.iter().enumerate().filter_map(|(i, (_, m))| m.poll_timeout().map(|t| (t, i))).min()
+
+    /// The earliest check timer of any monitor; `None` when no chain runs.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.monitors.iter().filter_map(|m| m.monitor.poll_timeout()).min()
     }
-    /// Drain every monitor's stored beats and notifications, with the monitor's index.
-    pub fn drain_events(&mut self) -> Vec<(usize, MonitorEvent)> {
-        let mut out = Vec::new();
-        for (i, (_, m)) in self.monitors.iter_mut().enumerate() {
-            while let Some(e) = m.poll_event() {
-                out.push((i, e));
+
+    /// Runs the check of every monitor whose timer is due (`<= now`), in monitor index order
+    /// ([`PushMonitor::handle_timeout`]); a monitor whose timer is later is untouched.
+    ///
+    /// Changes `poll_timeout` when a check ran.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for m in &mut self.monitors {
+            if m.monitor.poll_timeout().is_some_and(|t| t <= now) {
+                m.monitor.handle_timeout(now);
             }
         }
-        out
+    }
+
+    /// The next recorded beat or notification: every pending event of monitor 0 (in the order it
+    /// recorded them), then monitor 1's, and so on. Reports and traces rely on this order.
+    ///
+    /// Does not change `poll_timeout`.
+    pub fn poll_event(&mut self) -> Option<KumaEvent> {
+        self.monitors
+            .iter_mut()
+            .enumerate()
+            .find_map(|(i, m)| m.monitor.poll_event().map(|event| KumaEvent { monitor: MonitorIndex(i), event }))
     }
 }
 
 impl Service for KumaServer {
     /// `/api/push/:pushToken` with any method; anything else is 404 as in Kuma's router.
+    ///
+    /// Does not change `poll_timeout` (pushes never move a timer).
     fn handle(&mut self, now: Instant, request: &Request) -> Response {
         let ping = request.query_value("ping");
         let reply = match request.path.strip_prefix("/api/push/") {
-            Some(token) => match self.monitors.iter_mut().find(|(t, _)| t == token) {
-                Some((_, m)) => m.handle_push(now, request.query_value("status"), request.query_value("msg"), ping),
+            Some(token) => match self.monitors.iter_mut().find(|m| m.push_token == token) {
+                Some(m) => m.monitor.handle_push(now, request.query_value("status"), request.query_value("msg"), ping),
                 None => unknown_token_reply_for(self.version, ping),
             },
             None => PushReply::NotFound { msg: "Not Found" },

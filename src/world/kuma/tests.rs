@@ -1,0 +1,77 @@
+//! The server's verbs: timers across monitors, events in monitor order, pushes by token.
+
+use super::monitor::{BeatSource, MonitorEvent, MonitorSettings, PushMonitor, Status};
+use super::server::{KumaEvent, KumaServer, MonitorIndex, TokenMonitor};
+use crate::net::{Method, Request, Service};
+use crate::time::Instant;
+
+fn server(intervals_s: &[u32]) -> KumaServer {
+    let monitors = intervals_s
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| TokenMonitor { push_token: format!("t{i}"), monitor: PushMonitor::new(MonitorSettings::new(s)) })
+        .collect();
+    KumaServer::new(monitors, Default::default())
+}
+
+fn push(k: &mut KumaServer, at_ms: i64, token: &str) -> u16 {
+    let request = Request::new(Method::Get, format!("/api/push/{token}")).query_param("status", "up").query_param("msg", "OK");
+    k.handle(Instant(at_ms), &request).status
+}
+
+fn drain(k: &mut KumaServer) -> Vec<(usize, i64, Status, BeatSource)> {
+    std::iter::from_fn(|| k.poll_event())
+        .filter_map(|KumaEvent { monitor: MonitorIndex(m), event }| match event {
+            MonitorEvent::Beat { at, status, source, .. } => Some((m, at.0, status, source)),
+            MonitorEvent::Notification { .. } => None,
+        })
+        .collect()
+}
+
+#[test]
+fn poll_timeout_is_the_earliest_monitor_timer_and_none_before_start_or_after_stop() {
+    let mut k = server(&[60, 20]);
+    assert_eq!(k.poll_timeout(), None);
+    k.handle_start(Instant(0));
+    assert_eq!(k.poll_timeout(), Some(Instant(20_001)));
+    k.handle_stop(Instant(5_000));
+    assert_eq!(k.poll_timeout(), None);
+    k.handle_restart(Instant(10_000));
+    assert_eq!(k.poll_timeout(), Some(Instant(30_001)));
+}
+
+#[test]
+fn handle_timeout_fires_only_the_due_monitors() {
+    let mut k = server(&[60, 20]);
+    k.handle_start(Instant(0));
+    k.handle_timeout(Instant(20_001));
+    assert_eq!(drain(&mut k), vec![(1, 20_001, Status::Down, BeatSource::Check)]);
+    assert_eq!(k.poll_timeout(), Some(Instant(40_002)));
+    assert_eq!(k.monitor(MonitorIndex(0)).poll_timeout(), Some(Instant(60_001)));
+}
+
+#[test]
+fn poll_event_gives_all_of_monitor_0_then_monitor_1_whatever_the_order_they_happened_in() {
+    let mut k = server(&[60, 60]);
+    k.handle_start(Instant(0));
+    assert_eq!(push(&mut k, 1_000, "t1"), 200);
+    assert_eq!(push(&mut k, 2_000, "t0"), 200);
+    assert_eq!(push(&mut k, 3_000, "t1"), 200);
+    assert_eq!(push(&mut k, 4_000, "nobody"), 404);
+    assert_eq!(
+        drain(&mut k),
+        vec![(0, 2_000, Status::Up, BeatSource::Push), (1, 1_000, Status::Up, BeatSource::Push), (1, 3_000, Status::Up, BeatSource::Push)]
+    );
+    assert_eq!(k.poll_event(), None);
+}
+
+#[test]
+fn maintenance_verbs_reach_only_their_monitor() {
+    let mut k = server(&[60, 60]);
+    k.handle_start(Instant(0));
+    k.handle_maintenance_begin(Instant(1_000), MonitorIndex(1));
+    assert!(!k.monitor(MonitorIndex(0)).in_maintenance());
+    assert!(k.monitor(MonitorIndex(1)).in_maintenance());
+    k.handle_maintenance_end(Instant(2_000), MonitorIndex(1));
+    assert!(!k.monitor(MonitorIndex(1)).in_maintenance());
+}
