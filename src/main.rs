@@ -126,6 +126,9 @@ enum Command {
         /// How often the host's cron calls Dolibarr's runner (default 5m).
         #[arg(long)]
         tick: Option<String>,
+        /// Do not run `advise`'s sweep for each pair (faster; the audit shows no recommendation).
+        #[arg(long)]
+        no_advise: bool,
     },
     /// Advise Kuma push-monitor settings (interval, retries) for a job, from a scenario.
     Advise {
@@ -178,8 +181,9 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Check { files }) => check(&files),
-        Some(Command::Import { kuma, dolibarr, links, tz, output, start, duration, tick }) => {
-            match syncsim::import::import(&syncsim::import::Options { kuma, dolibarr, links, tz, output, start, duration, tick }) {
+        Some(Command::Import { kuma, dolibarr, links, tz, output, start, duration, tick, no_advise }) => {
+            match syncsim::import::import(&syncsim::import::Options { kuma, dolibarr, links, tz, output, start, duration, tick, no_advise })
+            {
                 Ok(done) => {
                     println!("{}", done.report);
                     Outcome::Passed

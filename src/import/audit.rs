@@ -135,8 +135,7 @@ impl Setup {
 
 /// Whether the scenario's monitor is active (not paused).
 fn monitor_active(m: &crate::sim::scenario::model::MonitorSpec) -> bool {
-    let _ = m;
-    true
+    m.active
 }
 
 /// One pair's coverage.
@@ -245,7 +244,7 @@ pub fn audit(setup: &Setup) -> Audit {
             hazards.push(Hazard::PausedMonitorOnRunningJob { job: j.id, monitor: m.id.clone() });
         }
         if m.active && !j.runs() {
-            let why = if !j.enabled { "disabled" } else { "ended" };
+            let why = if !j.enabled { "a disabled" } else { "an ended" };
             hazards.push(Hazard::ActiveMonitorOnIdleJob { job: j.id, monitor: m.id.clone(), why });
         }
         pairs.push(PairAudit {
@@ -283,7 +282,7 @@ impl Audit {
                 self.job(*job)
             ),
             Hazard::ActiveMonitorOnIdleJob { job, monitor, why } => format!(
-                "enabled monitor on a {why} job: {} never runs, so nothing pushes to `{monitor}`: a guaranteed false DOWN {} s after Kuma starts",
+                "enabled monitor on {why} job: {} never runs, so nothing pushes to `{monitor}`: a guaranteed false DOWN {} s after Kuma starts",
                 self.job(*job),
                 self.intervals.get(monitor).copied().unwrap_or(0) + 1
             ),
@@ -353,7 +352,7 @@ impl Audit {
                 );
             }
         }
-        let _ = writeln!(out, "\nHazards: {}", if self.hazards.is_empty() { "none" } else { "" }.trim_end());
+        let _ = writeln!(out, "\nHazards:{}", if self.hazards.is_empty() { " none" } else { "" });
         for h in &self.hazards {
             let _ = writeln!(out, "- {}", self.hazard_text(h));
         }

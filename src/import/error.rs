@@ -52,7 +52,7 @@ pub enum ImportError {
     #[error("{at}: no column `{column}` (a {table} export needs it)")]
     MissingColumn { at: Loc, table: &'static str, column: String },
     #[error("{at}: column `{column}`: expected {expected}, found {found}")]
-    BadValue { at: Loc, column: String, expected: String, found: String },
+    BadValue { at: Box<Loc>, column: String, expected: String, found: String },
     /// The file has the right form but its text breaks it (an unterminated string in a dump…).
     #[error("{at}: {message}")]
     Syntax { at: Loc, message: String },
@@ -70,7 +70,7 @@ pub enum ImportError {
 
 impl ImportError {
     pub fn bad(at: Loc, column: &str, expected: impl Into<String>, found: impl Into<String>) -> Self {
-        ImportError::BadValue { at, column: column.to_string(), expected: expected.into(), found: found.into() }
+        ImportError::BadValue { at: Box::new(at), column: column.to_string(), expected: expected.into(), found: found.into() }
     }
     pub fn argument(flag: &str, message: impl Into<String>) -> Self {
         ImportError::Argument { flag: flag.to_string(), message: message.into() }

@@ -42,6 +42,8 @@ pub struct Options {
     pub duration: Option<String>,
     /// The host's cron tick; default 5 minutes.
     pub tick: Option<String>,
+    /// Skip `advise`'s sweep (a few replays per pair): the audit then shows no recommendation.
+    pub no_advise: bool,
 }
 
 /// What an import wrote and what it has to say.
@@ -91,7 +93,7 @@ pub fn import(o: &Options) -> Result<Imported, ImportError> {
 
     let setup = audit::Setup::from_scenario(&loaded);
     let findings = audit::audit(&setup);
-    let advice = advise_pairs(&loaded, &findings);
+    let advice = if o.no_advise { BTreeMap::new() } else { advise_pairs(&loaded, &findings) };
 
     write_atomically(&o.output, built.json.as_bytes())?;
 
@@ -131,10 +133,20 @@ fn advise_pairs(s: &Scenario, findings: &audit::Audit) -> BTreeMap<String, Strin
         if p.verdict == audit::Verdict::NotWatched {
             continue;
         }
+        if p.needed_s > audit::KUMA_MAX_INTERVAL_S {
+            out.insert(p.monitor.clone(), "none: no push monitor waits that long".into());
+            continue;
+        }
         let text = match crate::sim::advise::advise(s, Some(&p.monitor), 1.0) {
             Ok(a) => match a.best.map(|i| &a.candidates[i]) {
+                Some(c) if c.max_retries == 0 => {
+                    format!(
+                        "interval {} s, no retry (DOWN ≤ {} s, {} false alerts / 30 d)",
+                        c.interval_s, c.deadline_s, c.false_alerts_per_month
+                    )
+                }
                 Some(c) => format!(
-                    "{} s, {} retries every {} s (DOWN ≤ {} s, {} false alerts / 30 d)",
+                    "interval {} s, {} retries every {} s (DOWN ≤ {} s, {} false alerts / 30 d)",
                     c.interval_s, c.max_retries, c.retry_interval_s, c.deadline_s, c.false_alerts_per_month
                 ),
                 None => "no candidate within 1 false alert / 30 d".into(),

@@ -141,7 +141,7 @@ impl Scanner<'_> {
                 Some(b'#') => self.skip_line(),
                 Some(b'/') if self.text.get(self.pos + 1) == Some(&b'*') => {
                     self.pos += 2;
-                    while !self.at_end() && !(self.peek() == Some(b'*') && self.text.get(self.pos + 1) == Some(&b'/')) {
+                    while !(self.at_end() || self.peek() == Some(b'*') && self.text.get(self.pos + 1) == Some(&b'/')) {
                         self.bump();
                     }
                     self.pos = (self.pos + 2).min(self.text.len());

@@ -200,7 +200,7 @@ pub fn words(name: &str) -> Vec<String> {
     parts
         .into_iter()
         .map(|p| fold(&p))
-        .filter(|p| !p.is_empty() && !FILLER.contains(&p.as_str()) && !(p.len() == 1 && p.chars().all(char::is_alphabetic)))
+        .filter(|p| !(p.is_empty() || FILLER.contains(&p.as_str()) || p.len() == 1 && p.chars().all(char::is_alphabetic)))
         .map(|p| if p.len() > 3 && p.ends_with('s') && !p.ends_with("ss") { p[..p.len() - 1].to_string() } else { p })
         .collect()
 }

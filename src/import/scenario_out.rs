@@ -542,7 +542,7 @@ pub fn build(kuma: &KumaSetup, table: &RawTable, rows: &[CronJobRow], pairing: &
             window_lines.join("; ")
         }
     );
-    timeline.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    timeline.sort_by_key(|e| (e.0, e.1));
     let file = FileOut {
         schema: s.schema.clone(),
         name: s.name.clone(),

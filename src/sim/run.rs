@@ -229,7 +229,11 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
             (m.token.clone().unwrap_or_else(|| m.id.clone()), PushMonitor::new(settings))
         })
         .collect();
-    let kuma = Arc::new(Mutex::new(KumaServer::new(monitors, version)));
+    let mut server = KumaServer::new(monitors, version);
+    for (i, m) in f.kuma.monitors.iter().enumerate() {
+        server.set_paused(i, !m.active);
+    }
+    let kuma = Arc::new(Mutex::new(server));
     let service: SharedService = kuma.clone();
     let mut pay = f.payments.as_ref().map(|p| PaySim::new(scenario, p, seed));
     let mut services = vec![(Link::KumaPush, service)];

@@ -14,17 +14,32 @@ pub struct KumaServer {
     up: bool,
     /// The push route differs between versions (1.23 has no ping check).
     version: KumaVersion,
+    /// Monitors paused in Kuma (`monitor.active = 0`), by index: [`start`](Self::start) leaves
+    /// them inactive, as Kuma's `startMonitors()` starts only `active = 1` rows.
+    paused: Vec<bool>,
 }
 
 impl KumaServer {
     pub fn new(monitors: Vec<(String, PushMonitor)>, version: KumaVersion) -> Self {
-        KumaServer { monitors, up: false, version }
+        let paused = vec![false; monitors.len()];
+        KumaServer { monitors, up: false, version, paused }
     }
-    /// The server starts: every active monitor's check chain starts a full interval later.
+    /// Marks the monitor at `index` paused (`active = 0`) or not, before the server starts: a
+    /// paused monitor stays inactive, so its pushes get 404 ("Monitor not found or not active.",
+    /// `api-router.js`: `push_token = ? AND active = 1`) and it never checks or notifies.
+    pub fn set_paused(&mut self, index: usize, paused: bool) {
+        if let Some(p) = self.paused.get_mut(index) {
+            *p = paused;
+        }
+    }
+    /// The server starts: every active monitor's check chain starts a full interval later;
+    /// paused monitors stay inactive.
     pub fn start(&mut self, now: Instant) {
         self.up = true;
-        for (_, m) in &mut self.monitors {
-            m.start(now);
+        for ((_, m), paused) in self.monitors.iter_mut().zip(&self.paused) {
+            if !paused {
+                m.start(now);
+            }
         }
     }
     pub fn stop(&mut self, now: Instant) {
@@ -87,5 +102,31 @@ impl Service for KumaServer {
             // The engine refuses the connection before calling us while the server is down.
             PushReply::Unreachable => Response::json(503, &json!({ "ok": false, "msg": "Kuma is not running" })),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::Method;
+    use crate::world::kuma::monitor::MonitorSettings;
+
+    #[test]
+    fn a_paused_monitor_answers_404_never_checks_and_stays_paused_across_a_restart() {
+        let monitors = vec![
+            ("on".to_string(), PushMonitor::new(MonitorSettings::new(60))),
+            ("off".to_string(), PushMonitor::new(MonitorSettings::new(60))),
+        ];
+        let mut kuma = KumaServer::new(monitors, KumaVersion::V2);
+        kuma.set_paused(1, true);
+        kuma.start(Instant::from_ms(0));
+        let push = |token: &str| Request::new(Method::Get, format!("/api/push/{token}")).query_param("status", "up");
+        assert_eq!(kuma.handle(Instant::from_ms(1_000), &push("on")).status, 200);
+        assert_eq!(kuma.handle(Instant::from_ms(1_000), &push("off")).status, 404);
+        assert!(kuma.monitor(1).poll_timeout().is_none(), "a paused monitor has no check timer");
+        assert!(!kuma.monitor(1).is_active());
+        kuma.restart(Instant::from_ms(2_000));
+        assert!(!kuma.monitor(1).is_active(), "a restart keeps it paused");
+        assert!(kuma.monitor(0).is_active());
     }
 }
