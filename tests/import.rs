@@ -355,6 +355,33 @@ fn a_kuma_1_x_backup_json_is_read() {
     );
 }
 
+#[test]
+fn every_form_of_the_fixtures_gives_the_same_jobs_and_monitors() {
+    let dir = temp_dir("forms");
+    let mut scenarios = Vec::new();
+    for (i, (kuma, dolibarr)) in [
+        ("kuma-2.5.3.db", "dolibarr-llx_cronjob.tsv"),
+        ("kuma-2.5.3.db", "dolibarr-llx_cronjob.sql"),
+        ("kuma-2.5.3-monitors.json", "dolibarr-llx_cronjob.csv"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = dir.join(format!("s{i}.json"));
+        let o = import(&fixture_arg(kuma), &fixture_arg(dolibarr), &out, &["--no-advise"]);
+        assert_eq!(o.status.code(), Some(0), "{kuma} + {dolibarr}: {}", text(&o));
+        let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        scenarios.push(s);
+    }
+    for s in &scenarios[1..] {
+        for key in ["start", "cron", "kuma"] {
+            assert_eq!(s[key], scenarios[0][key], "{key}");
+        }
+    }
+    // Only the database carries maintenance windows; the JSON says so.
+    assert!(scenarios[2]["description"].as_str().unwrap().contains("only the database carries maintenance windows"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Every hazard of the audit, on one made-up setup (a 1.x backup and a TSV, paired by --link).
 

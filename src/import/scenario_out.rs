@@ -290,6 +290,11 @@ pub fn build(kuma: &KumaSetup, table: &RawTable, rows: &[CronJobRow], pairing: &
             notes.push(format!("Kuma monitor {} {:?}: interval {} s is outside 1 s to 30 days, skipped", m.id, m.name, m.interval_s));
             continue;
         }
+        // A paused group makes Kuma show its children as inactive (`forceInactive`,
+        // `Monitor.isParentActive()` in server/model/monitor.js), but the push route and the
+        // check chain read the monitor's own `active`: that one is imported, the group is noted.
+        let paused_group = kuma.lineage(m.id).into_iter().skip(1).find(|a| !a.active).map(|a| a.id);
+        let active = m.active;
         monitors.push(MonitorOut {
             id: id.clone(),
             token,
@@ -298,7 +303,7 @@ pub fn build(kuma: &KumaSetup, table: &RawTable, rows: &[CronJobRow], pairing: &
             max_retries: m.max_retries,
             resend_interval: m.resend_interval,
             upside_down: m.upside_down,
-            active: m.active,
+            active,
         });
         monitor_lines.push(format!(
             "id {} {:?} → `{id}` (interval {} s, retry_interval {} s, maxretries {}, resend_interval {}, upside_down {}, {})",
@@ -309,7 +314,11 @@ pub fn build(kuma: &KumaSetup, table: &RawTable, rows: &[CronJobRow], pairing: &
             m.max_retries,
             m.resend_interval,
             m.upside_down as u8,
-            if m.active { "active" } else { "paused" }
+            match paused_group {
+                _ if !m.active => "paused".to_string(),
+                Some(g) => format!("active, in group {g} which is paused: check it is really watched"),
+                None => "active".to_string(),
+            }
         ));
     }
     let others: Vec<String> =
