@@ -157,7 +157,7 @@ pub fn read_table(file: &str, bytes: &[u8]) -> Result<RawTable, ImportError> {
     let first = text.lines().next().unwrap_or("");
     let is_dump = text.lines().any(|l| {
         let l = l.trim_start();
-        l.len() >= 11 && (l[..11].eq_ignore_ascii_case("INSERT INTO") || l.starts_with("CREATE TABLE"))
+        l.get(..11).is_some_and(|head| head.eq_ignore_ascii_case("INSERT INTO")) || l.starts_with("CREATE TABLE")
     }) || first.starts_with("-- MySQL dump")
         || first.starts_with("-- MariaDB dump")
         || first.starts_with("/*M!");
@@ -430,6 +430,13 @@ mod tests {
         let rows = rows(&read_table("t.tsv", text.as_bytes()).unwrap(), paris()).unwrap();
         assert_eq!(rows[0].period, Some(Period::Months(1)));
         assert_eq!(rows[1].period, None);
+    }
+
+    #[test]
+    fn a_text_of_accented_lines_is_refused_without_a_panic() {
+        // Byte 11 falls inside "é": a byte slice there would panic.
+        let e = read_table("notes.txt", "éééééé des paiements\nété\n".as_bytes()).unwrap_err().to_string();
+        assert!(e.starts_with("notes.txt: not an llx_cronjob export"), "{e}");
     }
 
     #[test]
