@@ -6,9 +6,12 @@
 //! - [`world`]: the simulated counterparts the logic talks to (banks, and later Bridge and Kuma).
 //! - [`sim`]: the harness: virtual time, event queue, seeded RNG streams, scenarios, trace, reports.
 //!
+//! [`import`] reads a real Kuma and Dolibarr setup into a scenario (`syncsim import`).
+//!
 //! [`time`] is the shared vocabulary (integer milliseconds, UTC) that all three use.
 
 pub mod hint;
+pub mod import;
 pub mod logic;
 pub mod net;
 pub mod rng;

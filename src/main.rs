@@ -10,8 +10,8 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use syncsim::sim::commands::compare::{self, Comparison, GridOptions, Partial, Shard};
 use syncsim::sim::commands::run::{RunOptions, RunOutput, TransportChoice};
-use syncsim::sim::scenario::{self, Problem, Scenario};
 use syncsim::sim::commands::{output, run};
+use syncsim::sim::scenario::{self, Problem, Scenario};
 
 #[derive(Parser)]
 #[command(
@@ -95,6 +95,41 @@ enum Command {
     },
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Import a real setup: an Uptime Kuma database (or its monitor table as JSON, or a 1.x
+    /// backup) and Dolibarr's llx_cronjob (mysql --batch TSV, psql --csv CSV or a mysqldump);
+    /// writes a scenario and prints the pairing and its audit.
+    Import {
+        /// Kuma: kuma.db (opened read-only and immutable), `sqlite3 -json` of its monitor
+        /// table, or a Kuma 1.x backup JSON.
+        #[arg(long, value_name = "FILE")]
+        kuma: PathBuf,
+        /// Dolibarr's llx_cronjob: TSV (`mysql --batch`), CSV (`psql --csv`) or a mysqldump.
+        #[arg(long, value_name = "FILE")]
+        dolibarr: PathBuf,
+        /// Job ROWID pushes to MONITOR (a Kuma monitor id, name or push token); repeat the
+        /// flag. Without it, jobs and monitors are paired by their closest names.
+        #[arg(long = "link", value_name = "ROWID=MONITOR")]
+        links: Vec<String>,
+        /// The PHP server's time zone, in which Dolibarr wrote its datetimes.
+        #[arg(long, value_name = "ZONE", default_value = "Europe/Paris")]
+        tz: String,
+        /// The scenario file to write (never one of the inputs).
+        #[arg(short = 'o', long = "output", value_name = "SCENARIO")]
+        output: PathBuf,
+        /// The replay's start, RFC 3339 (default: the next whole hour after the latest run
+        /// recorded in llx_cronjob).
+        #[arg(long)]
+        start: Option<String>,
+        /// How long to replay (default 30d).
+        #[arg(long)]
+        duration: Option<String>,
+        /// How often the host's cron calls Dolibarr's runner (default 5m).
+        #[arg(long)]
+        tick: Option<String>,
+        /// Do not run `advise`'s sweep for each pair (faster; the audit shows no recommendation).
+        #[arg(long)]
+        no_advise: bool,
+    },
     /// Advise Kuma push-monitor settings (interval, retries) for a job, from a scenario.
     Advise {
         /// A scenario with the job, its heartbeat and its monitor.
@@ -146,6 +181,20 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Check { files }) => check(&files),
+        Some(Command::Import { kuma, dolibarr, links, tz, output, start, duration, tick, no_advise }) => {
+            match syncsim::import::import(&syncsim::import::Options { kuma, dolibarr, links, tz, output, start, duration, tick, no_advise })
+            {
+                Ok(done) => {
+                    println!("{}", done.report);
+                    Outcome::Passed
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    eprintln!("nothing was written");
+                    Outcome::Invalid
+                }
+            }
+        }
         Some(Command::Advise { file, monitor, false_alerts_per_month }) => match scenario::load_file(&file) {
             Err(problems) => {
                 print_problems(&problems);
@@ -153,6 +202,7 @@ fn main() -> ExitCode {
             }
             Ok(s) => match syncsim::sim::commands::advise::advise(&s, monitor.as_deref(), false_alerts_per_month) {
                 Ok(a) => {
+                    println!("{}", syncsim::import::audit_scenario(&s));
                     println!("{}", syncsim::sim::commands::advise::render(&a, false_alerts_per_month));
                     Outcome::Passed
                 }

@@ -2,7 +2,7 @@
 //! people's systems, faithful to their public behaviour, driven in virtual time by the harness.
 
 pub mod bank;
-pub mod dist;
 pub mod bridge;
+pub mod dist;
 pub mod kuma;
 pub mod network;

@@ -10,8 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::logic::cron::runner::Health;
-use crate::sim::loops::jobs::{CronLog, RunFate};
 use crate::sim::analysis::report::{BaselineFigures, IncidentFigures, JobFigures, MonitorFigures};
+use crate::sim::loops::jobs::{CronLog, RunFate};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::DurationDist;
 use crate::time::{Duration, Instant};

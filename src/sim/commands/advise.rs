@@ -5,11 +5,14 @@
 
 use crate::sim::analysis::report::MonitorFigures;
 use crate::sim::commands::run::run_jobs;
+use crate::sim::engine::trace::Trace;
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::DurationDist;
-use crate::sim::engine::trace::Trace;
 use crate::time::Duration;
 use crate::world::kuma::monitor::MonitorSettings;
+
+/// Kuma's largest monitor interval (`MAX_INTERVAL_SECOND`, 24 days).
+pub const MAX_INTERVAL_S: u32 = 2_073_600;
 
 /// One candidate and what the replay measured.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,6 +78,9 @@ pub fn advise(scenario: &Scenario, monitor: Option<&str>, target: f64) -> Result
     for margin in [0, 60, 120, 300, 600, 1800] {
         intervals.push(secs(job.frequency.nominal() + longest + Duration::from_secs(margin)));
     }
+    // Kuma refuses intervals above MAX_INTERVAL_SECOND (24 days, `src/util.ts`); beyond 2^31 ms
+    // Node's setTimeout fires after 1 ms, so such a candidate would check without end.
+    intervals.retain(|&i| i <= MAX_INTERVAL_S || i == configured.0);
     intervals.sort_unstable();
     intervals.dedup();
     let months = (scenario.end - scenario.start).as_ms() as f64 / Duration::from_days(30).as_ms() as f64;

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use crate::sim::commands::run::RunOutput;
 use crate::sim::analysis::{markdown as render, plots};
+use crate::sim::commands::run::RunOutput;
 
 /// The bytes of `report.json` (pretty, stable field order, trailing newline).
 pub fn report_json(output: &RunOutput) -> String {

@@ -6,22 +6,22 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use crate::logic::sync::SyncRules;
+use crate::sim::analysis::alerts;
 use crate::sim::analysis::alerts::MonitorTimeline;
-use crate::sim::loops::payments::PaySim;
 use crate::sim::analysis::payments::{self, PaymentFigures, PaymentPlotData};
 use crate::sim::analysis::report::{ExpectationResult, JobFigures, MonitorFigures, Report, VariantReport, metric_value};
-use crate::sim::scenario::Scenario;
-use crate::sim::scenario::expand::expand;
-use crate::sim::scenario::model::KumaVersionSpec;
-use crate::sim::loops::sync::{self, SyncPlotData, VariantSetup};
 use crate::sim::engine::trace::Trace;
 use crate::sim::engine::transport::http::HttpTransport;
 use crate::sim::engine::transport::{InProcess, Link, SharedService};
-use crate::sim::analysis::alerts;
 use crate::sim::loops::jobs as cron_run;
+use crate::sim::loops::payments::PaySim;
+use crate::sim::loops::sync::{self, SyncPlotData, VariantSetup};
+use crate::sim::scenario::Scenario;
+use crate::sim::scenario::expand::expand;
+use crate::sim::scenario::model::KumaVersionSpec;
 use crate::time::LocalClock;
 use crate::world::kuma::monitor::{KumaVersion, MonitorSettings, PushMonitor};
-use crate::world::kuma::server::{KumaServer, TokenMonitor};
+use crate::world::kuma::server::{KumaServer, MonitorIndex, TokenMonitor};
 
 /// A finished run: the report and what its plots are drawn from.
 #[derive(Clone, Debug)]
@@ -230,7 +230,11 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
             TokenMonitor { push_token: m.token.clone().unwrap_or_else(|| m.id.clone()), monitor: PushMonitor::new(settings) }
         })
         .collect();
-    let kuma = Arc::new(Mutex::new(KumaServer::new(monitors, version)));
+    let mut server = KumaServer::new(monitors, version);
+    for (i, m) in f.kuma.monitors.iter().enumerate() {
+        server.set_paused(MonitorIndex(i), !m.active);
+    }
+    let kuma = Arc::new(Mutex::new(server));
     let service: SharedService = kuma.clone();
     let mut pay = f.payments.as_ref().map(|p| PaySim::new(scenario, p, seed));
     let mut services = vec![(Link::KumaPush, service)];

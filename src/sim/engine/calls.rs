@@ -9,9 +9,9 @@ use rand_core::RngCore;
 
 use crate::logic::retry::{AttemptOutcome, Next, RetryState};
 use crate::net::{Request, Response};
-use crate::world::network::faults::{FaultDecision, FaultPlan};
 use crate::sim::engine::transport::{Exchange, Link, Transport, WireFault};
 use crate::time::{Duration, Instant};
+use crate::world::network::faults::{FaultDecision, FaultPlan};
 
 /// Which event follows an attempt's departure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,18 +16,18 @@ use crate::logic::cron::heartbeat::HeartbeatSender;
 use crate::logic::cron::runner::{Frequency, FrequencyUnit, Health, HealthThresholds, JobSpec, PassId, RunResult, RunTicket, Runner};
 use crate::logic::retry::{AttemptOutcome, Jitter, Next, RetryPolicy, RetryState};
 use crate::logic::uniform::Probability;
-use crate::sim::engine::calls::{Call, Leg, next_word, wire_words};
-use crate::sim::loops::payments::{Out, PayCall, PayEv, PaySim};
-use crate::sim::engine::queue::{Class, EventQueue};
 use crate::rng;
+use crate::sim::engine::calls::{Call, Leg, next_word, wire_words};
+use crate::sim::engine::queue::{Class, EventQueue};
+use crate::sim::engine::trace::Trace;
+use crate::sim::engine::transport::{Link, Transport};
+use crate::sim::loops::payments::{Out, PayCall, PayEv, PaySim};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::{DurationDist, JitterSpec, JobFileSpec, JobFrequency, TimelineEvent};
-use crate::sim::engine::trace::Trace;
-use crate::world::network::faults::FaultPlan;
-use crate::sim::engine::transport::{Link, Transport};
 use crate::time::{Duration, Instant};
 use crate::world::kuma::monitor::{MonitorEvent, NotificationKind, Status};
 use crate::world::kuma::server::{KumaEvent, KumaServer, MonitorIndex};
+use crate::world::network::faults::FaultPlan;
 
 /// PHP's `max_execution_time` for the runner: on Linux it counts the script's own processing,
 /// not time waiting on the network (SPEC 2.2).

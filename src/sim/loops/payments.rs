@@ -19,13 +19,13 @@ use crate::logic::bridge::signature;
 use crate::logic::retry::{AttemptOutcome, Next, RetryPolicy, RetryState};
 use crate::logic::uniform::{self, Probability};
 use crate::net::{Method, Request, Response};
-use crate::sim::engine::calls::{next_word, wire_words};
-use crate::sim::loops::jobs::{draw, retry_policy};
 use crate::rng;
-use crate::sim::scenario::Scenario;
-use crate::sim::scenario::payments::PaymentsSection;
+use crate::sim::engine::calls::{next_word, wire_words};
 use crate::sim::engine::trace::Trace;
 use crate::sim::engine::transport::Link;
+use crate::sim::loops::jobs::{draw, retry_policy};
+use crate::sim::scenario::Scenario;
+use crate::sim::scenario::payments::PaymentsSection;
 use crate::time::{Duration, Instant};
 use crate::world::bridge::{BridgeConfig, BridgeEvent, BridgeWorld, EventType, PayRefused, RequestStatus};
 

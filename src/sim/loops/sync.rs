@@ -20,11 +20,11 @@ use crate::hint::prefetch;
 use crate::logic::sync::rules::{Policies, Subject};
 use crate::logic::sync::{BackoffPolicy, ConnectionState, Rule, SpreadingPolicy, SyncCounters, SyncRules};
 use crate::sim::analysis::metrics::{LoadCounter, MinuteHistogram, SinceCounts};
-use crate::sim::engine::queue::{Class, EventQueue};
 use crate::sim::analysis::report::{ConnectorFigures, SyncFigures, WaitingFigures, r4};
+use crate::sim::engine::queue::{Class, EventQueue};
+use crate::sim::engine::trace::Trace;
 use crate::sim::scenario::expand::{Plan, WorldEvent};
 use crate::sim::scenario::model::ReportSettings;
-use crate::sim::engine::trace::Trace;
 use crate::time::{Duration, Instant, LocalClock};
 use crate::world::bank::Bank;
 

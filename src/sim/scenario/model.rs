@@ -533,8 +533,13 @@ pub struct MonitorSpec {
     /// A DOWN reminder every K DOWN beats (0: never).
     #[serde(default)]
     pub resend_interval: u32,
+    /// `upsideDown`: each push's status is flipped (UP is stored DOWN) and silence is UP.
     #[serde(default)]
     pub upside_down: bool,
+    /// `active`: false for a monitor paused in Kuma, which answers its pushes 404 and never
+    /// checks or notifies (`api-router.js`: `push_token = ? AND active = 1`). Default true.
+    #[serde(default = "yes")]
+    pub active: bool,
     /// How late Node.js timers fire *(model choice, default 1 ms)*.
     #[serde(default = "default_lateness")]
     pub timer_lateness_ms: i64,

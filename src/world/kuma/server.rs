@@ -37,23 +37,41 @@ pub struct KumaServer {
     up: bool,
     /// The push route differs between versions (1.23 has no ping check).
     version: KumaVersion,
+    /// Monitors paused in Kuma (`monitor.active = 0`), by index: [`handle_start`](Self::handle_start) leaves
+    /// them inactive, as Kuma's `startMonitors()` starts only `active = 1` rows.
+    paused: Vec<bool>,
 }
 
 impl KumaServer {
     /// A server that has not started: [`is_up`](Self::is_up) is false and no monitor has a timer
     /// until [`handle_start`](Self::handle_start).
     pub fn new(monitors: Vec<TokenMonitor>, version: KumaVersion) -> Self {
-        KumaServer { monitors, up: false, version }
+        let paused = vec![false; monitors.len()];
+        KumaServer { monitors, up: false, version, paused }
     }
 
-    /// The server starts at `now`: every monitor becomes active and its check chain starts a full
-    /// interval later ([`PushMonitor::handle_start`]).
+    /// Marks the monitor at `index` paused (`active = 0`) or not, before the server starts: a
+    /// paused monitor stays inactive, so its pushes get 404 ("Monitor not found or not active.",
+    /// `api-router.js`: `push_token = ? AND active = 1`) and it never checks or notifies.
+    ///
+    /// Does not change `poll_timeout` (call it before [`handle_start`](Self::handle_start)).
+    pub fn set_paused(&mut self, index: MonitorIndex, paused: bool) {
+        if let Some(p) = self.paused.get_mut(index.0) {
+            *p = paused;
+        }
+    }
+
+    /// The server starts at `now`: every monitor not paused becomes active and its check chain
+    /// starts a full interval later ([`PushMonitor::handle_start`]); paused monitors stay
+    /// inactive, as Kuma's `startMonitors()` starts only `active = 1` rows.
     ///
     /// Changes `poll_timeout`.
     pub fn handle_start(&mut self, now: Instant) {
         self.up = true;
-        for m in &mut self.monitors {
-            m.monitor.handle_start(now);
+        for (m, paused) in self.monitors.iter_mut().zip(&self.paused) {
+            if !paused {
+                m.monitor.handle_start(now);
+            }
         }
     }
 

@@ -75,3 +75,17 @@ fn maintenance_verbs_reach_only_their_monitor() {
     k.handle_maintenance_end(Instant(2_000), MonitorIndex(1));
     assert!(!k.monitor(MonitorIndex(1)).in_maintenance());
 }
+
+#[test]
+fn a_paused_monitor_answers_404_never_checks_and_stays_paused_across_a_restart() {
+    let mut kuma = server(&[60, 60]);
+    kuma.set_paused(MonitorIndex(1), true);
+    kuma.handle_start(Instant(0));
+    assert_eq!(push(&mut kuma, 1_000, "t0"), 200);
+    assert_eq!(push(&mut kuma, 1_000, "t1"), 404);
+    assert!(kuma.monitor(MonitorIndex(1)).poll_timeout().is_none(), "a paused monitor has no check timer");
+    assert!(!kuma.monitor(MonitorIndex(1)).is_active());
+    kuma.handle_restart(Instant(2_000));
+    assert!(!kuma.monitor(MonitorIndex(1)).is_active(), "a restart keeps it paused");
+    assert!(kuma.monitor(MonitorIndex(0)).is_active());
+}

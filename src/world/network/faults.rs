@@ -10,10 +10,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::logic::uniform::Probability;
-use crate::rng;
 use crate::net::{Link, WireFault};
-use crate::world::dist::DurationDist;
+use crate::rng;
 use crate::time::{At, Duration, Instant};
+use crate::world::dist::DurationDist;
 
 /// The scenario's `faults` section.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]

@@ -18,10 +18,10 @@ use sha2::{Digest, Sha256};
 
 use crate::logic::sync::{BackoffSettings, SpreadingSettings, SyncRules};
 use crate::sim::analysis::report::SyncFigures;
+use crate::sim::engine::trace::Trace;
+use crate::sim::loops::sync::{self, VariantSetup};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::expand::expand;
-use crate::sim::loops::sync::{self, VariantSetup};
-use crate::sim::engine::trace::Trace;
 use crate::time::{Duration, LocalClock};
 
 pub use partial::{Partial, Shard};
