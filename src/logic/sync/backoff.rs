@@ -5,9 +5,13 @@
 use rand_core::RngCore;
 use serde::{Deserialize, Serialize};
 
-use super::rules::{BACKOFF_MAX, BACKOFF_MIN};
 use crate::logic::uniform;
 use crate::time::Duration;
+
+/// seed 002: "si ce n'est pas le premier blocage, une nouvelle tentative sera faite entre 2 heures
+/// et 5 jours plus tard".
+pub const BACKOFF_MIN: Duration = Duration::from_hours(2);
+pub const BACKOFF_MAX: Duration = Duration::from_days(5);
 
 pub trait BackoffPolicy {
     fn name(&self) -> &'static str;

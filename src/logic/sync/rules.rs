@@ -8,6 +8,7 @@
 use rand_core::RngCore;
 
 use super::backoff::BackoffPolicy;
+pub use super::backoff::{BACKOFF_MAX, BACKOFF_MIN};
 use super::spreading::{SpreadInput, SpreadingPolicy};
 use super::state::{ConnectionState, StateClass};
 use crate::time::{Duration, Instant};
@@ -20,10 +21,6 @@ pub const FIRST_WRONGPASS_RETRY: Duration = Duration::from_hours(12);
 pub const REPEATED_WRONGPASS_RETRY: Duration = Duration::from_days(7);
 /// seed 002: other status after a success: "une nouvelle tentative est prévue 2 heures plus tard".
 pub const FIRST_FAILURE_RETRY: Duration = Duration::from_hours(2);
-/// seed 002: "si ce n'est pas le premier blocage, une nouvelle tentative sera faite entre 2 heures
-/// et 5 jours plus tard".
-pub const BACKOFF_MIN: Duration = Duration::from_hours(2);
-pub const BACKOFF_MAX: Duration = Duration::from_days(5);
 
 /// Which rule produced a decision. `code()` is what the trace and the report print. The
 /// discriminants follow `Rule::ALL`, so counters can be arrays indexed by `rule as usize`.

@@ -2,7 +2,8 @@
 //! minute-resolution histogram for durations (freshness, waits). Allocation happens up front;
 //! feeding is a few integer operations.
 
-use crate::sim::analysis::report::{Freshness, Load, r4};
+use crate::sim::analysis::report::{Freshness, Load};
+use crate::sim::analysis::round::r4;
 use crate::time::{Duration, Instant};
 
 /// Attempts on one bank (or all): per local hour, per minute, and the peak minute of each hour.

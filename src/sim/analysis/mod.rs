@@ -7,3 +7,4 @@ pub mod metrics;
 pub mod payments;
 pub mod plots;
 pub mod report;
+pub mod round;

@@ -254,7 +254,7 @@ pub fn analyse(pay: &PaySim) -> (PaymentFigures, PaymentPlotData) {
     a.calls_per_run_mean = if log.runs.is_empty() {
         0.0
     } else {
-        crate::sim::analysis::report::r4(log.runs.iter().map(|r| r.calls as f64).sum::<f64>() / log.runs.len() as f64)
+        crate::sim::analysis::round::r4(log.runs.iter().map(|r| r.calls as f64).sum::<f64>() / log.runs.len() as f64)
     };
     (f, PaymentPlotData { rows })
 }

@@ -222,11 +222,6 @@ pub struct ConnectorFigures {
     pub freshness: Freshness,
 }
 
-/// Round for the report: 4 decimals.
-pub fn r4(x: f64) -> f64 {
-    if x.is_finite() { (x * 10_000.0).round() / 10_000.0 } else { 0.0 }
-}
-
 impl SyncFigures {
     /// Figures with every key present (all states, all rules, the given connectors), at zero.
     pub fn empty(connector_ids: &[String]) -> Self {

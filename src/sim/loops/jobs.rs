@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::logic::cron::heartbeat::HeartbeatSender;
 use crate::logic::cron::runner::{Frequency, FrequencyUnit, Health, HealthThresholds, JobSpec, PassId, RunResult, RunTicket, Runner};
-use crate::logic::retry::{AttemptOutcome, Jitter, Next, RetryPolicy, RetryState};
+use crate::logic::retry::{AttemptOutcome, Next, RetryPolicy, RetryState};
 use crate::logic::uniform::Probability;
 use crate::rng;
 use crate::sim::engine::calls::{Call, Leg, next_word, wire_words};
@@ -23,7 +23,7 @@ use crate::sim::engine::trace::Trace;
 use crate::sim::engine::transport::{Link, Transport};
 use crate::sim::loops::payments::{Out, PayCall, PayEv, PaySim};
 use crate::sim::scenario::Scenario;
-use crate::sim::scenario::model::{DurationDist, JitterSpec, JobFileSpec, JobFrequency, TimelineEvent};
+use crate::sim::scenario::model::{JobFileSpec, JobFrequency, TimelineEvent};
 use crate::time::{Duration, Instant};
 use crate::world::kuma::monitor::{MonitorEvent, NotificationKind, Status};
 use crate::world::kuma::server::{KumaEvent, KumaServer, MonitorIndex};
@@ -204,35 +204,12 @@ fn lock(k: &Arc<Mutex<KumaServer>>) -> std::sync::MutexGuard<'_, KumaServer> {
     k.lock().expect("kuma lock")
 }
 
-/// One draw of a duration distribution (pinned uniform draw).
-pub fn draw(d: DurationDist, r: &mut ChaCha8Rng) -> Duration {
-    d.draw(r)
-}
-
-/// The retry policy of a heartbeat, from the scenario.
-pub fn retry_policy(spec: &crate::sim::scenario::model::RetrySpec) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: spec.max_attempts,
-        base: spec.base,
-        cap: spec.cap,
-        jitter: match spec.jitter {
-            JitterSpec::None => Jitter::None,
-            JitterSpec::Full => Jitter::Full,
-            JitterSpec::Equal => Jitter::Equal,
-            JitterSpec::Decorrelated => Jitter::Decorrelated,
-        },
-        honour_retry_after: spec.honour_retry_after,
-        attempt_timeout: spec.attempt_timeout,
-        deadline: spec.deadline,
-    }
-}
-
 /// How a run that starts now will end and how long it takes: a pending crash (the process dies),
 /// more than 600 s of processing (killed by PHP's limit), a pending or random error, else
 /// success; a pending hang adds network waiting, which the PHP limit does not count. Draws the
 /// duration and the error from the jobs stream in a fixed order.
 fn decide_fate(job: &mut JobExtra, job_rng: &mut ChaCha8Rng) -> (RunFate, Duration) {
-    let own = draw(job.spec.duration, job_rng);
+    let own = job.spec.duration.draw(job_rng);
     let random_error = job.error_rate.chance(job_rng);
     let wait = job.hang_pending.take().unwrap_or(Duration::ZERO);
     if std::mem::take(&mut job.crash_pending) {
@@ -297,7 +274,7 @@ pub fn run(
             sender: j.heartbeat.as_ref().and_then(|h| {
                 let monitor = monitor_ids.iter().position(|m| *m == h.monitor)?;
                 let token = f.kuma.monitors[monitor].token.clone().unwrap_or_else(|| f.kuma.monitors[monitor].id.clone());
-                Some((HeartbeatSender { token, push_on_error: h.push_on_error }, monitor, retry_policy(&h.retry)))
+                Some((HeartbeatSender { token, push_on_error: h.push_on_error }, monitor, h.retry.policy()))
             }),
             crash_pending: false,
             hang_pending: None,

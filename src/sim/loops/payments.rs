@@ -23,7 +23,6 @@ use crate::rng;
 use crate::sim::engine::calls::{next_word, wire_words};
 use crate::sim::engine::trace::Trace;
 use crate::sim::engine::transport::Link;
-use crate::sim::loops::jobs::{draw, retry_policy};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::payments::PaymentsSection;
 use crate::time::{Duration, Instant};
@@ -309,8 +308,8 @@ impl PaySim {
             bridge: Arc::new(Mutex::new(BridgeWorld::new(bridge_config))),
             erp: Arc::new(Mutex::new(Erp::new(secret.clone()))),
             auth,
-            api_policy: retry_policy(&spec.api_retry),
-            webhook_policy: retry_policy(&spec.webhooks.retry),
+            api_policy: spec.api_retry.policy(),
+            webhook_policy: spec.webhooks.retry.policy(),
             payers: rng::stream(seed, "payments.payers"),
             hooks: rng::stream(seed, "payments.webhooks"),
             links: vec![None; invoices.len()],
@@ -379,7 +378,7 @@ impl PaySim {
                 if moved && status == RequestStatus::Rjct && attempt == 0 {
                     // A rejected payer may try again on the same link (SPEC 4.1: several requests per link).
                     let again = Probability::from_f64(self.spec.payers.retry_share).chance(&mut self.payers);
-                    let wait = draw(self.spec.payers.retry_delay, &mut self.payers);
+                    let wait = self.spec.payers.retry_delay.draw(&mut self.payers);
                     if again {
                         out.push(Out::At(now + wait, PayEv::Attempt { invoice, attempt: 1 }));
                     }
@@ -445,7 +444,7 @@ impl PaySim {
                 // when the scenario has pending payments (so adding the rule changed no report).
                 let p = &self.spec.payers;
                 let reject = Probability::from_f64(p.reject_share).chance(&mut self.payers);
-                let settle = draw(p.settle_delay, &mut self.payers);
+                let settle = p.settle_delay.draw(&mut self.payers);
                 let pending = p.pending_share > 0.0 && Probability::from_f64(p.pending_share).chance(&mut self.payers);
                 let status = if reject { RequestStatus::Rjct } else { RequestStatus::Acsc };
                 // The bank accepts the initiation first (ACTC), then settles, or first waits in
@@ -456,7 +455,7 @@ impl PaySim {
                 ));
                 let settled_at = if pending {
                     out.push(Out::At(now + settle, PayEv::Advance { request: index, status: RequestStatus::Pdng, attempt }));
-                    now + settle + draw(p.pending_delay, &mut self.payers)
+                    now + settle + p.pending_delay.draw(&mut self.payers)
                 } else {
                     now + settle
                 };
@@ -507,9 +506,9 @@ impl PaySim {
         // Draws in a fixed order: lost, delay, duplicate, duplicate's delay.
         let w = &self.spec.webhooks;
         let lost = Probability::from_f64(w.loss).chance(&mut self.hooks);
-        let delay = draw(w.delay, &mut self.hooks);
+        let delay = w.delay.draw(&mut self.hooks);
         let duplicate = Probability::from_f64(w.duplicate).chance(&mut self.hooks);
-        let copy_after = draw(w.duplicate_after, &mut self.hooks);
+        let copy_after = w.duplicate_after.draw(&mut self.hooks);
         if lost {
             self.log.webhooks_lost += 1;
             if trace.enabled() {
@@ -850,7 +849,7 @@ impl PaySim {
         // The payer's behaviour, drawn in a fixed order: pays, delay, late attempt, late delay.
         let p = &self.spec.payers;
         let pays = Probability::from_f64(p.pay_share).chance(&mut self.payers);
-        let delay = draw(p.pay_delay, &mut self.payers);
+        let delay = p.pay_delay.draw(&mut self.payers);
         let late = Probability::from_f64(p.late_share).chance(&mut self.payers);
         let validity = (expires_at - now).as_ms().max(0);
         let revoke = self.spec.revoke_after.as_ms().min(validity);

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use super::finding::Finding;
 use super::model::*;
 use super::positions::{self, Pos, PositionIndex, join_index, join_key};
 use super::validate::{self, Scenario};
@@ -24,20 +25,6 @@ pub struct Problem {
     pub path: String,
     pub expected: String,
     pub found: String,
-}
-
-/// A problem before it has a position: the path, what was expected, what was found.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
-    pub path: String,
-    pub expected: String,
-    pub found: String,
-}
-
-impl Finding {
-    pub fn new(path: impl Into<String>, expected: impl Into<String>, found: impl Into<String>) -> Self {
-        Finding { path: path.into(), expected: expected.into(), found: found.into() }
-    }
 }
 
 /// Read and check a scenario file.

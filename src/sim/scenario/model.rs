@@ -451,6 +451,27 @@ pub struct RetrySpec {
     pub deadline: Option<Duration>,
 }
 
+impl RetrySpec {
+    /// The logic's retry policy for these settings.
+    pub fn policy(&self) -> crate::logic::retry::RetryPolicy {
+        use crate::logic::retry::{Jitter, RetryPolicy};
+        RetryPolicy {
+            max_attempts: self.max_attempts,
+            base: self.base,
+            cap: self.cap,
+            jitter: match self.jitter {
+                JitterSpec::None => Jitter::None,
+                JitterSpec::Full => Jitter::Full,
+                JitterSpec::Equal => Jitter::Equal,
+                JitterSpec::Decorrelated => Jitter::Decorrelated,
+            },
+            honour_retry_after: self.honour_retry_after,
+            attempt_timeout: self.attempt_timeout,
+            deadline: self.deadline,
+        }
+    }
+}
+
 impl Default for RetrySpec {
     fn default() -> Self {
         RetrySpec {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::load::Finding;
+use super::finding::Finding;
 use super::model::*;
 use super::payments::PaymentsSection;
 use super::positions::{join_index, join_key};

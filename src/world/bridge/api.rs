@@ -10,11 +10,10 @@
 //! so a client that backs off is never locked out by its own refused retries. `Retry-After` is
 //! the whole seconds until the oldest slot frees, rounded up, at least 1.
 
-use std::collections::{BTreeMap, VecDeque};
-
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
+pub use super::api_state::ApiStats;
 use super::model::{BridgeWorld, NewLink, PaymentLink, PaymentRequest};
 use crate::net::{Method, Request, Response, Service};
 use crate::time::Instant;
@@ -24,25 +23,6 @@ const REQUESTS_PATH: &str = "/v3/payment/payment-requests";
 const DOCS_URL: &str = "https://docs.bridgeapi.io/docs/errors";
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 500;
-
-/// What the API answered, for the report.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ApiStats {
-    /// Every call answered.
-    pub calls: u64,
-    /// Calls answered per HTTP status.
-    pub by_status: BTreeMap<u16, u64>,
-    /// Calls refused by the rate limit (also counted under 429).
-    pub rate_limited: u64,
-}
-
-/// The API's own state inside the world: the rate window and the counters.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ApiState {
-    /// Instants of the calls holding a slot, oldest first.
-    window: VecDeque<Instant>,
-    stats: ApiStats,
-}
 
 impl BridgeWorld {
     /// Counters of the calls answered so far.

@@ -8,6 +8,7 @@
 //! - [`api`]: the HTTP face: auth, the sliding-window rate limit, routing, JSON bodies.
 
 pub mod api;
+mod api_state;
 pub mod model;
 
 pub use api::ApiStats;

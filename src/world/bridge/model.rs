@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::api::ApiState;
+use super::api_state::ApiState;
 use crate::time::{Duration, Instant};
 
 /// Bridge's settings for one application (one ERP).

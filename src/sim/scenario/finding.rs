@@ -1,0 +1,16 @@
+//! A problem found in a scenario before it is located in the file: the loader and the validator
+//! both produce them, and the loader turns each into a `Problem` with its line and column.
+
+/// A problem before it has a position: the path, what was expected, what was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub path: String,
+    pub expected: String,
+    pub found: String,
+}
+
+impl Finding {
+    pub fn new(path: impl Into<String>, expected: impl Into<String>, found: impl Into<String>) -> Self {
+        Finding { path: path.into(), expected: expected.into(), found: found.into() }
+    }
+}
