@@ -281,3 +281,24 @@ fn a_schema_key_for_editors_is_accepted() {
     let text = r#"{"$schema": "../docs/scenario.schema.json", "name": "s", "start": "2026-01-01T00:00:00Z", "duration": "1d"}"#;
     assert!(scenario::load_str("s.json", text).is_ok());
 }
+
+/// Kuma refuses intervals above 24 days (`MAX_INTERVAL_SECOND` in its `src/util.ts`); past
+/// 2^31 ms Node's timer fires after 1 ms, so the model would re-check every millisecond and a run
+/// would never end. The file is refused before anything runs.
+#[test]
+fn a_monitor_interval_above_kumas_24_day_maximum_is_refused_with_its_location() {
+    let text = std::fs::read_to_string("scenarios/kuma-seed-example.json").expect("bundled scenario");
+    let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    v["kuma"]["monitors"][0]["interval_s"] = serde_json::json!(2_073_601);
+    v["kuma"]["monitors"][0]["retry_interval_s"] = serde_json::json!(2_592_000);
+    let ps = problems(&serde_json::to_string_pretty(&v).expect("json"));
+    let interval = find(&ps, "kuma.monitors[0].interval_s");
+    assert_eq!(interval.found, "2073601");
+    assert!(interval.expected.contains("2073600"), "{interval:?}");
+    assert!(interval.line > 0);
+    assert_eq!(find(&ps, "kuma.monitors[0].retry_interval_s").found, "2592000");
+    // At the maximum itself, no problem.
+    v["kuma"]["monitors"][0]["interval_s"] = serde_json::json!(2_073_600);
+    v["kuma"]["monitors"][0]["retry_interval_s"] = serde_json::json!(60);
+    assert!(scenario::load_str("ok.json", &serde_json::to_string_pretty(&v).expect("json")).is_ok());
+}

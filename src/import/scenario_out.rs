@@ -286,8 +286,12 @@ pub fn build(kuma: &KumaSetup, table: &RawTable, rows: &[CronJobRow], pairing: &
             notes.push(format!("Kuma monitor {} {:?}: no usable push token, skipped", m.id, m.name));
             continue;
         };
-        if m.interval_s == 0 || m.interval_s > 30 * 86_400 || m.retry_interval_s > 30 * 86_400 {
-            notes.push(format!("Kuma monitor {} {:?}: interval {} s is outside 1 s to 30 days, skipped", m.id, m.name, m.interval_s));
+        let max_s = crate::sim::scenario::validate::MAX_MONITOR_INTERVAL_S;
+        if m.interval_s == 0 || m.interval_s > max_s || m.retry_interval_s > max_s {
+            notes.push(format!(
+                "Kuma monitor {} {:?}: interval {} s is outside 1 s to 24 days (Kuma's maximum), skipped",
+                m.id, m.name, m.interval_s
+            ));
             continue;
         }
         // A paused group makes Kuma show its children as inactive (`forceInactive`,

@@ -21,6 +21,10 @@ pub const MAX_VARIANTS: usize = 16;
 pub const MAX_FRESHNESS_SAMPLES: i64 = 100_000;
 /// Runner passes at most (duration / tick).
 pub const MAX_CRON_TICKS: i64 = 2_000_000;
+/// Kuma's own largest monitor interval, 24 days (`MAX_INTERVAL_SECOND = 2073600` in Kuma's
+/// `src/util.ts`): above 2^31 - 1 ms (about 24.8 days) Node's `setTimeout` fires after 1 ms,
+/// which the model copies, so a longer interval would make a run re-check every millisecond.
+pub const MAX_MONITOR_INTERVAL_S: u32 = 2_073_600;
 
 /// A checked scenario: the file as written plus the values resolved from it.
 #[derive(Clone, Debug)]
@@ -240,11 +244,13 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
         if token.is_empty() || token.contains(['/', '?', '#', ' ']) || !tokens.insert(token.clone()) {
             out.push(Finding::new(join_key(&p, "token"), "a unique push token without '/', '?', '#' or spaces", format!("{token:?}")));
         }
-        if m.interval_s == 0 || m.interval_s > 30 * 86_400 {
-            out.push(Finding::new(join_key(&p, "interval_s"), "between 1 and 2592000 seconds", m.interval_s.to_string()));
+        if m.interval_s == 0 || m.interval_s > MAX_MONITOR_INTERVAL_S {
+            let expected = format!("between 1 and {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
+            out.push(Finding::new(join_key(&p, "interval_s"), expected, m.interval_s.to_string()));
         }
-        if m.retry_interval_s > 30 * 86_400 {
-            out.push(Finding::new(join_key(&p, "retry_interval_s"), "at most 2592000 seconds", m.retry_interval_s.to_string()));
+        if m.retry_interval_s > MAX_MONITOR_INTERVAL_S {
+            let expected = format!("at most {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
+            out.push(Finding::new(join_key(&p, "retry_interval_s"), expected, m.retry_interval_s.to_string()));
         }
         if !(0..=60_000).contains(&m.timer_lateness_ms) {
             out.push(Finding::new(join_key(&p, "timer_lateness_ms"), "between 0 and 60000", m.timer_lateness_ms.to_string()));
