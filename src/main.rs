@@ -1,6 +1,7 @@
 //! The `syncsim` command line: parse arguments, call the library, print. Exit codes: 0 when every
 //! expectation holds, 1 when one fails, 2 on invalid input or an I/O error.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,8 +11,18 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use syncsim::sim::commands::compare::{self, Comparison, GridOptions, Partial, Shard};
 use syncsim::sim::commands::run::{RunOptions, RunOutput, TransportChoice};
-use syncsim::sim::commands::{output, run};
+use syncsim::sim::commands::{interrupt, output, run};
 use syncsim::sim::scenario::{self, Problem, Scenario};
+
+/// `println!` that cannot panic: see [`say_line`].
+macro_rules! say {
+    ($($arg:tt)*) => { say_line(format_args!($($arg)*)) };
+}
+
+/// `eprintln!` that cannot panic: see [`tell_line`].
+macro_rules! tell {
+    ($($arg:tt)*) => { tell_line(format_args!($($arg)*)) };
+}
 
 #[derive(Parser)]
 #[command(
@@ -73,9 +84,9 @@ enum Command {
         /// The first seed (default: the scenario's); the others follow it.
         #[arg(long)]
         first_seed: Option<u64>,
-        /// Worker threads (0: one per core). The results do not depend on it.
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
+        /// Worker threads (0: one per core; at most 256). The results do not depend on it.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
+        threads: u16,
         /// Run only shard i of n (from 0) of the policies x seeds grid and write
         /// <out>/partial-<i>-of-<n>.json; `syncsim merge` combines the shards.
         #[arg(long, value_name = "I/N")]
@@ -137,10 +148,19 @@ enum Command {
         /// The monitor to advise on (default: the first one a job pushes to).
         #[arg(long)]
         monitor: Option<String>,
-        /// The largest acceptable number of false alerts per 30 days.
-        #[arg(long, default_value_t = 1.0)]
+        /// The largest acceptable number of false alerts per 30 days (a finite number, 0 or more).
+        #[arg(long, default_value_t = 1.0, value_parser = finite_non_negative)]
         false_alerts_per_month: f64,
     },
+}
+
+/// A number of the kind a budget is: finite and not negative (`NaN`, `inf` and `-1` refused).
+fn finite_non_negative(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        Ok(v) => Err(format!("expected a finite number, 0 or more, found {v}")),
+        Err(e) => Err(format!("expected a number, found {text:?} ({e})")),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -170,14 +190,17 @@ enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = interrupt::install() {
+        tell!("warning: cannot handle SIGINT/SIGTERM ({e}); an interrupted run may leave .partial files");
+    }
     let worst = match cli.command {
         None => run_all(Path::new("scenarios"), Path::new("reports")),
         Some(Command::Run { files, seed, out, trace, transport }) => {
             if trace.is_some() && files.len() > 1 {
-                eprintln!("error: --trace takes one scenario at a time ({} given)", files.len());
+                tell!("error: --trace takes one scenario at a time ({} given)", files.len());
                 Outcome::Invalid
             } else {
-                files.iter().map(|f| run_one(f, seed, &out, trace.as_deref(), transport.into())).max().unwrap_or(Outcome::Passed)
+                run_files(&files, seed, &out, trace.as_deref(), transport.into())
             }
         }
         Some(Command::Check { files }) => check(&files),
@@ -185,12 +208,12 @@ fn main() -> ExitCode {
             match syncsim::import::import(&syncsim::import::Options { kuma, dolibarr, links, tz, output, start, duration, tick, no_advise })
             {
                 Ok(done) => {
-                    println!("{}", done.report);
+                    say!("{}", done.report);
                     Outcome::Passed
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
-                    eprintln!("nothing was written");
+                    tell!("error: {e}");
+                    tell!("nothing was written");
                     Outcome::Invalid
                 }
             }
@@ -202,23 +225,23 @@ fn main() -> ExitCode {
             }
             Ok(s) => match syncsim::sim::commands::advise::advise(&s, monitor.as_deref(), false_alerts_per_month) {
                 Ok(a) => {
-                    println!("{}", syncsim::import::audit_scenario(&s));
-                    println!("{}", syncsim::sim::commands::advise::render(&a, false_alerts_per_month));
+                    say!("{}", syncsim::import::audit_scenario(&s));
+                    say!("{}", syncsim::sim::commands::advise::render(&a, false_alerts_per_month));
                     Outcome::Passed
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    tell!("error: {e}");
                     Outcome::Invalid
                 }
             },
         },
         Some(Command::Compare { file, spreadings, backoffs, seeds, first_seed, threads, shard, out }) => {
-            let options = CompareArgs { spreadings, backoffs, seeds, first_seed, threads, shard, out };
+            let options = CompareArgs { spreadings, backoffs, seeds, first_seed, threads: threads.into(), shard, out };
             compare(&file, options)
         }
         Some(Command::Merge { partials, out }) => merge(&partials, out),
         Some(Command::Schema) => {
-            println!("{}", serde_json::to_string_pretty(&scenario::json_schema()).unwrap_or_default());
+            say!("{}", serde_json::to_string_pretty(&scenario::json_schema()).unwrap_or_default());
             Outcome::Passed
         }
     };
@@ -227,8 +250,29 @@ fn main() -> ExitCode {
 
 fn print_problems(problems: &[Problem]) {
     for p in problems {
-        eprintln!("{p}");
+        tell!("{p}");
     }
+}
+
+/// A line on stdout. A reader that went away (`syncsim schema | head -c1`) ends the command
+/// quietly with 141, as a shell reports a process stopped by SIGPIPE; any other write error (a
+/// full disk) is an error, exit 2. Never a panic (issue #17, item 5).
+fn say_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        tell_line(format_args!("error: cannot write to standard output: {e}"));
+        std::process::exit(2);
+    }
+}
+
+/// A line on stderr; if stderr itself cannot be written there is no one left to tell.
+fn tell_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 fn check(files: &[PathBuf]) -> Outcome {
@@ -237,7 +281,7 @@ fn check(files: &[PathBuf]) -> Outcome {
     for f in files {
         match scenario::load_file(f) {
             Ok(s) => {
-                println!("ok: {} ({}, {} connections, {} variants)", f.display(), s.file.name, s.connection_count(), s.variants().len())
+                say!("ok: {} ({}, {} connections, {} variants)", f.display(), s.file.name, s.connection_count(), s.variants().len())
             }
             Err(problems) => {
                 count += problems.len();
@@ -247,7 +291,7 @@ fn check(files: &[PathBuf]) -> Outcome {
         }
     }
     if count > 0 {
-        eprintln!("{count} problem(s) found");
+        tell!("{count} problem(s) found");
     }
     worst
 }
@@ -264,14 +308,14 @@ fn run_all(dir: &Path, out: &Path) -> Outcome {
     let files = match scenario_files(dir) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            tell!("error: {e}");
             return Outcome::Invalid;
         }
     };
-    println!("Running {} scenarios from {} into {}/", files.len(), dir.display(), out.display());
-    let worst = files.iter().map(|f| run_one(f, None, out, None, TransportChoice::Auto)).max().unwrap_or(Outcome::Passed);
+    say!("Running {} scenarios from {} into {}/", files.len(), dir.display(), out.display());
+    let worst = run_files(&files, None, out, None, TransportChoice::Auto);
     let worst = worst.max(bundled_comparison(dir, out));
-    println!(
+    say!(
         "{}",
         match worst {
             Outcome::Passed => "All expectations hold.",
@@ -307,45 +351,111 @@ impl Progress {
     }
 }
 
-fn run_one(file: &Path, seed: Option<u64>, out: &Path, trace: Option<&Path>, transport: TransportChoice) -> Outcome {
-    let scenario: Scenario = match scenario::load_file(file) {
-        Ok(s) => s,
-        Err(problems) => {
-            print_problems(&problems);
-            println!("INVALID {}  ({} problems)", file.display(), problems.len());
+/// Load every scenario before running any, and refuse what would lose data: a trace that
+/// would overwrite an input, two scenarios that would write the same report folder (issue #17,
+/// items 7 and 8). Each file is judged on its own; the valid ones run.
+fn run_files(files: &[PathBuf], seed: Option<u64>, out: &Path, trace: Option<&Path>, transport: TransportChoice) -> Outcome {
+    if let Some(trace) = trace {
+        if let Some(input) = files.iter().find(|f| same_file(f, trace)) {
+            tell!("error: --trace {} is the scenario file {}; it would be overwritten (nothing was run)", trace.display(), input.display());
             return Outcome::Invalid;
         }
-    };
-    let mut trace_file = match trace.map(std::fs::File::create).transpose() {
+    }
+    let mut worst = Outcome::Passed;
+    let mut folders: BTreeMap<String, &Path> = BTreeMap::new();
+    let mut runs: Vec<(&Path, Scenario)> = Vec::new();
+    for file in files {
+        match scenario::load_file(file) {
+            Ok(s) => match folders.get(&s.file.name) {
+                Some(first) => {
+                    let dir = out.join(&s.file.name);
+                    tell!(
+                        "error: {}: the scenario name {:?} is also {}'s; both would write {}/ (rename one)",
+                        file.display(),
+                        s.file.name,
+                        first.display(),
+                        dir.display()
+                    );
+                    say!("INVALID {}  (its report folder is another scenario's)", file.display());
+                    worst = Outcome::Invalid;
+                }
+                None => {
+                    folders.insert(s.file.name.clone(), file);
+                    runs.push((file, s));
+                }
+            },
+            Err(problems) => {
+                print_problems(&problems);
+                say!("INVALID {}  ({} problems)", file.display(), problems.len());
+                worst = Outcome::Invalid;
+            }
+        }
+    }
+    runs.into_iter().map(|(_, s)| simulate(&s, seed, out, trace, transport)).fold(worst, Outcome::max)
+}
+
+/// Whether two paths name the same existing file (after links and `..`).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Run one loaded scenario, write its report, and write the trace if asked. The trace goes to a
+/// temporary name and is renamed when whole; a trace that cannot be written (a full disk) is an
+/// error, but the finished simulation's reports are written all the same (issue #17, item 9).
+fn simulate(scenario: &Scenario, seed: Option<u64>, out: &Path, trace: Option<&Path>, transport: TransportChoice) -> Outcome {
+    let dir = out.join(&scenario.file.name);
+    let partial_trace = trace.map(output::partial_name);
+    let mut trace_file = match partial_trace.as_deref().map(std::fs::File::create).transpose() {
         Ok(f) => f.map(std::io::BufWriter::new),
         Err(e) => {
-            eprintln!("error: cannot create the trace file: {e}");
+            tell!(
+                "error: cannot create the trace file {}: {e} (nothing was run)",
+                trace.map(Path::display).map(|d| d.to_string()).unwrap_or_default()
+            );
             return Outcome::Invalid;
         }
     };
+    interrupt::simulating(Some(&dir));
+    interrupt::tracing(partial_trace.as_deref());
     let started = WallInstant::now();
     let mut progress = Progress::new(&scenario.file.name);
     let mut on_progress = |share: f64| progress.update(share);
     let (output, trace_result) = run::run(
-        &scenario,
+        scenario,
         RunOptions { seed, transport, trace: trace_file.as_mut().map(|w| w as &mut dyn std::io::Write), progress: &mut on_progress },
     );
     progress.bar.finish_and_clear();
-    if let Err(e) = trace_result {
-        eprintln!("error: {e}");
-        return Outcome::Invalid;
+    let flushed = trace_file.map(|mut w| std::io::Write::flush(&mut w).map_err(|e| e.to_string())).transpose();
+    let traced = trace_result.map_err(|e| e.to_string()).and(flushed).and_then(|_| match (&partial_trace, trace) {
+        (Some(partial), Some(trace)) => {
+            std::fs::rename(partial, trace).map_err(|e| format!("cannot rename {} to {}: {e}", partial.display(), trace.display()))
+        }
+        _ => Ok(()),
+    });
+    if traced.is_err() {
+        if let Some(partial) = &partial_trace {
+            let _ = std::fs::remove_file(partial);
+        }
     }
-    if let Some(Err(e)) = trace_file.map(|mut w| std::io::Write::flush(&mut w)) {
-        eprintln!("error: writing the trace failed: {e}");
-        return Outcome::Invalid;
+    interrupt::tracing(None);
+    let written = output::write(&dir, &output);
+    interrupt::simulating(None);
+    let mut outcome = if output.report.passed { Outcome::Passed } else { Outcome::Failed };
+    match written {
+        Ok(()) => say!("{}", summary(&output, started.elapsed().as_secs_f64(), &dir)),
+        Err(e) => {
+            tell!("error: {e}");
+            outcome = Outcome::Invalid;
+        }
     }
-    let dir = out.join(&output.report.scenario);
-    if let Err(e) = output::write(&dir, &output) {
-        eprintln!("error: {e}");
-        return Outcome::Invalid;
+    if let Err(e) = traced {
+        tell!("error: writing the trace failed: {e}; no trace was left, the reports were written");
+        outcome = Outcome::Invalid;
     }
-    println!("{}", summary(&output, started.elapsed().as_secs_f64(), &dir));
-    if output.report.passed { Outcome::Passed } else { Outcome::Failed }
+    outcome
 }
 
 fn summary(output: &RunOutput, seconds: f64, dir: &Path) -> String {
@@ -448,7 +558,7 @@ fn compare(file: &Path, args: CompareArgs) -> Outcome {
     let source = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", file.display());
+            tell!("error: cannot read {}: {e}", file.display());
             return Outcome::Invalid;
         }
     };
@@ -472,7 +582,7 @@ fn compare(file: &Path, args: CompareArgs) -> Outcome {
     let (grid, shard) = match planned {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            tell!("error: {e}");
             return Outcome::Invalid;
         }
     };
@@ -491,7 +601,7 @@ fn compare(file: &Path, args: CompareArgs) -> Outcome {
     let partial = match ran {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            tell!("error: {e}");
             return Outcome::Invalid;
         }
     };
@@ -500,10 +610,10 @@ fn compare(file: &Path, args: CompareArgs) -> Outcome {
         let path = dir.join(shard.file_name());
         let written = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, partial.to_json()));
         if let Err(e) = written {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            tell!("error: cannot write {}: {e}", path.display());
             return Outcome::Invalid;
         }
-        println!(
+        say!(
             "shard {}/{} of {}: {} of {} runs [{seconds:.2} s] -> {}",
             shard.index,
             shard.count,
@@ -521,16 +631,16 @@ fn finish_comparison(partials: &[Partial], dir: &Path, seconds: f64) -> Outcome 
     let comparison = match Comparison::from_partials(partials) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            tell!("error: {e}");
             return Outcome::Invalid;
         }
     };
     if let Err(e) = compare::write(dir, &comparison) {
-        eprintln!("error: {e}");
+        tell!("error: {e}");
         return Outcome::Invalid;
     }
     let keep: Vec<&str> = comparison.cells.iter().filter(|c| c.dominated_by.is_empty()).map(|c| c.name.as_str()).collect();
-    println!(
+    say!(
         "COMPARE {:<24} policies {}  seeds {}  worth considering: {}  [{seconds:.2} s] -> {}",
         comparison.scenario,
         comparison.cells.len(),
@@ -578,7 +688,7 @@ fn merge(paths: &[PathBuf], out: Option<PathBuf>) -> Outcome {
     let partials = match read() {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            tell!("error: {e}");
             return Outcome::Invalid;
         }
     };

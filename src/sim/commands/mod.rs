@@ -4,5 +4,6 @@
 
 pub mod advise;
 pub mod compare;
+pub mod interrupt;
 pub mod output;
 pub mod run;

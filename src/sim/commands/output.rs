@@ -1,8 +1,9 @@
 //! Writing a run's files: `report.json`, `report.md` and the SVG plots under one folder.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::sim::analysis::{markdown as render, plots};
+use crate::sim::commands::interrupt;
 use crate::sim::commands::run::RunOutput;
 
 /// The bytes of `report.json` (pretty, stable field order, trailing newline).
@@ -35,12 +36,40 @@ pub fn write(dir: &Path, output: &RunOutput) -> Result<(), String> {
     write_files(dir, files(output)?)
 }
 
-/// Write named files into `dir` (created if needed); also used by `syncsim compare`.
+/// Write named files into `dir` (created if needed); also used by `syncsim compare`. Each file
+/// is written whole to a temporary name first (`.report.md.partial`), and only when every one
+/// is written are they renamed into place: a full disk or an interruption leaves the previous
+/// files untouched, never a half-written one. A complete write removes a stale marker left by an
+/// interrupted run.
 pub fn write_files(dir: &Path, files: Vec<(String, String)>) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
     for (name, contents) in files {
         let path = dir.join(&name);
-        std::fs::write(&path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let partial = partial_name(&path);
+        if let Err(e) = std::fs::write(&partial, contents) {
+            let _ = std::fs::remove_file(&partial);
+            for (p, _) in &written {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(format!("cannot write {}: {e} (the folder's previous files are untouched)", path.display()));
+        }
+        written.push((partial, path));
+    }
+    let _whole = interrupt::writing();
+    for (partial, path) in &written {
+        std::fs::rename(partial, path).map_err(|e| format!("cannot rename {} to {}: {e}", partial.display(), path.display()))?;
+    }
+    let stale = dir.join(interrupt::STALE_MARKER);
+    if stale.exists() {
+        std::fs::remove_file(&stale).map_err(|e| format!("cannot remove {}: {e}", stale.display()))?;
     }
     Ok(())
+}
+
+/// The temporary name a file is written under before it is renamed into place: in the same
+/// folder (a rename across file systems is not atomic), hidden, and saying what it is.
+pub fn partial_name(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.partial"))
 }

@@ -8,7 +8,10 @@ use serde_json::Value;
 
 pub use super::finding::Finding;
 use super::model::*;
-use super::positions::{self, Pos, PositionIndex, join_index, join_key};
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::field_path::{FieldPath, Seg};
+use super::positions::{self, Pos, PositionIndex};
 use super::validate::{self, Scenario};
 
 /// Files larger than this are refused before parsing (a typo'd path to a log file, say).
@@ -16,41 +19,65 @@ pub const MAX_FILE_BYTES: usize = 64 << 20;
 
 /// One problem in one file.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {path}: expected {expected}, found {found}")]
 pub struct Problem {
     pub file: String,
+    /// 1-based; 0 when the problem is with the file as a whole (it cannot be read).
     pub line: u32,
     pub column: u32,
-    /// The field path, e.g. `sync.connectors[2].capacity` (`.` for the whole file).
+    /// The field path, e.g. `sync.connectors[2].capacity` (`.` for the whole file); keys that
+    /// are not plain names are printed quoted and escaped (see [`FieldPath`]).
     pub path: String,
     pub expected: String,
     pub found: String,
 }
 
-/// Read and check a scenario file.
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: expected {}, found {}", self.file, self.expected, self.found)
+        } else {
+            write!(f, "{}:{}:{}: {}: expected {}, found {}", self.file, self.line, self.column, self.path, self.expected, self.found)
+        }
+    }
+}
+
+/// A problem with the file itself (it cannot be read), with no position in it.
+fn unreadable(file: &str, expected: &str, found: String) -> Vec<Problem> {
+    vec![Problem { file: file.into(), line: 0, column: 0, path: ".".into(), expected: expected.into(), found }]
+}
+
+/// Read and check a scenario file. Only regular files are read (a FIFO without a writer would
+/// block, `/dev/zero` would never end), and never more than [`MAX_FILE_BYTES`].
 pub fn load_file(path: &Path) -> Result<Scenario, Vec<Problem>> {
+    use std::io::Read;
     let label = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        vec![Problem {
-            file: label.clone(),
-            line: 0,
-            column: 0,
-            path: ".".into(),
-            expected: "a readable scenario file".into(),
-            found: e.to_string(),
-        }]
-    })?;
+    let what = "a readable scenario file";
+    let meta = std::fs::metadata(path).map_err(|e| unreadable(&label, what, os_reason(&e)))?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() { "a directory" } else { "a special file (device, FIFO or socket)" };
+        return Err(unreadable(&label, "a regular file", kind.into()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| unreadable(&label, what, os_reason(&e)))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(unreadable(&label, "a file of at most 64 MiB", "a larger file".into()));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
-        vec![Problem {
-            file: label.clone(),
-            line: 0,
-            column: 0,
-            path: ".".into(),
-            expected: "UTF-8 text".into(),
-            found: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
-        }]
+        let at = e.utf8_error().valid_up_to();
+        unreadable(&label, "UTF-8 text", format!("invalid UTF-8 at byte {at}"))
     })?;
     load_str(&label, &text)
+}
+
+/// The OS's reason without Rust's " (os error N)" suffix: "No such file or directory".
+fn os_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
 }
 
 /// Check a scenario given as text; `file` names it in problems.
@@ -66,6 +93,8 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, Vec<Problem>> {
     if text.len() > MAX_FILE_BYTES {
         return Err(vec![whole("a file of at most 64 MiB", format!("{} bytes", text.len()))]);
     }
+    // Editors on Windows often start UTF-8 files with a byte order mark; it carries no meaning.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -80,64 +109,91 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, Vec<Problem>> {
             }]);
         }
     };
-    let index = positions::index(text);
-    let located = |findings: Vec<Finding>| -> Vec<Problem> { findings.into_iter().map(|f| locate(file, &index, f)).collect() };
-    let parsed: Result<ScenarioFile, _> = serde_path_to_error::deserialize(&value);
-    match parsed {
-        Ok(file) => validate::validate(file).map_err(located),
+    let scan = positions::scan(text);
+    let index = &scan.index;
+    // serde_json keeps the last of two equal keys silently; a second value is almost always a
+    // pasting mistake, and the first one is the one a reader sees.
+    let mut problems: Vec<(Pos, Problem)> = scan
+        .duplicate_keys
+        .iter()
+        .map(|(path, at)| {
+            let p = Problem {
+                file: file.into(),
+                line: at.line,
+                column: at.column,
+                path: path.to_string(),
+                expected: "each key once in its object".into(),
+                found: "the key a second time".into(),
+            };
+            (*at, p)
+        })
+        .collect();
+    let findings = match serde_path_to_error::deserialize::<_, ScenarioFile>(&value) {
+        Ok(parsed) => match validate::validate(parsed) {
+            Ok(scenario) if problems.is_empty() => return Ok(scenario),
+            Ok(_) => Vec::new(),
+            Err(findings) => findings,
+        },
         Err(first) => {
             let mut findings = Vec::new();
             collect_structure(&value, &mut findings);
             if findings.is_empty() {
-                findings.push(from_serde("", &first.path().to_string(), &first.inner().to_string()));
+                findings.push(from_serde(&FieldPath::root(), first.path(), &first.inner().to_string()));
             }
             // Report the semantic problems too: check a repaired copy (bad parts removed) and
             // keep what it finds outside the removed parts.
-            findings.extend(semantic_findings_despite(&value, &findings));
-            Err(located(findings))
+            let semantic = semantic_findings_despite(&value, &findings);
+            findings.extend(semantic);
+            findings
         }
-    }
+    };
+    problems.extend(findings.into_iter().map(|f| locate(file, index, f)));
+    // In file order, as an editor lists them (the sort is stable: problems at one place keep
+    // the order of the checks).
+    problems.sort_by_key(|(pos, _)| (pos.line, pos.column));
+    Err(problems.into_iter().map(|(_, p)| p).collect())
 }
 
 /// Remove what the structural findings point at (or put a placeholder in a required field),
 /// parse again, and validate. Findings come back with the original array indices, and none of
-/// them lies inside a removed part.
+/// them lies inside a removed part or repeats a structural finding.
 fn semantic_findings_despite(value: &Value, structural: &[Finding]) -> Vec<Finding> {
     let mut repaired = value.clone();
-    let mut removed: Vec<String> = Vec::new();
-    let mut pending: Vec<String> = structural.iter().map(|f| f.path.clone()).collect();
+    // Every removal, in the coordinates of the tree it was removed from, in order.
+    let mut removed: Vec<FieldPath> = Vec::new();
+    let mut removed_set: BTreeSet<FieldPath> = BTreeSet::new();
+    let mut pending: Vec<FieldPath> = structural.iter().map(|f| f.path.clone()).collect();
     for _round in 0..6 {
-        // Deepest paths first, so removing an array element never shifts another pending path.
+        // Deepest and highest index first, so removing an array element never shifts another
+        // pending path (segments compare indices as numbers: a[10] goes before a[9]).
         pending.sort_by(|a, b| b.cmp(a));
         pending.dedup();
+        remove_all(&mut repaired, &pending);
         for path in pending.drain(..) {
-            remove_at(&mut repaired, &path);
+            removed_set.insert(path.clone());
             removed.push(path);
         }
         match serde_path_to_error::deserialize::<_, ScenarioFile>(&repaired) {
             Ok(file) => {
                 let Err(semantic) = validate::validate(file) else { return Vec::new() };
+                let structural: BTreeSet<&FieldPath> = structural.iter().map(|f| &f.path).collect();
+                let back = IndexMapBack::new(&removed);
                 return semantic
                     .into_iter()
                     .map(|mut f| {
-                        f.path = original_path(&f.path, &removed);
+                        f.path = back.original(&f.path);
                         f
                     })
-                    .filter(|f| {
-                        !removed
-                            .iter()
-                            .any(|r| f.path == *r || f.path.starts_with(&format!("{r}.")) || f.path.starts_with(&format!("{r}[")))
-                    })
-                    .filter(|f| !structural.iter().any(|s| s.path == f.path))
+                    .filter(|f| !removed_set.iter().any(|r| f.path.within(r)) && !structural.contains(&f.path))
                     .collect();
             }
             Err(e) => {
                 let mut again = Vec::new();
                 collect_structure(&repaired, &mut again);
                 if again.is_empty() {
-                    again.push(from_serde("", &e.path().to_string(), &e.inner().to_string()));
+                    again.push(from_serde(&FieldPath::root(), e.path(), &e.inner().to_string()));
                 }
-                pending = again.into_iter().map(|f| f.path).filter(|p| !removed.contains(p)).collect();
+                pending = again.into_iter().map(|f| f.path).filter(|p| !removed_set.contains(p)).collect();
                 if pending.is_empty() {
                     break;
                 }
@@ -148,87 +204,98 @@ fn semantic_findings_despite(value: &Value, structural: &[Finding]) -> Vec<Findi
 }
 
 /// Placeholders for required top-level fields, so the rest of the file can still be checked.
-fn placeholder(path: &str) -> Option<Value> {
-    match path {
-        "name" => Some(Value::String("placeholder".into())),
-        "start" => Some(Value::String("2026-01-01T00:00:00Z".into())),
-        "duration" => Some(Value::String("1d".into())),
+fn placeholder(path: &FieldPath) -> Option<(&'static str, Value)> {
+    let [Seg::Key(key)] = path.segments() else { return None };
+    match key.as_str() {
+        "name" => Some(("name", Value::String("placeholder".into()))),
+        "start" => Some(("start", Value::String("2026-01-01T00:00:00Z".into()))),
+        "duration" => Some(("duration", Value::String("1d".into()))),
         _ => None,
     }
 }
 
-fn split_last(path: &str) -> (&str, Option<usize>, &str) {
-    // Returns (parent, Some(index)) for `a.b[3]`, or (parent, None, key) for `a.b.key`.
-    if path.ends_with(']') {
-        if let Some(open) = path.rfind('[') {
-            return (&path[..open], path[open + 1..path.len() - 1].parse().ok(), "");
-        }
-    }
-    match path.rfind('.') {
-        Some(dot) => (&path[..dot], None, &path[dot + 1..]),
-        None => ("", None, path),
-    }
+fn node_mut<'v>(value: &'v mut Value, path: &[Seg]) -> Option<&'v mut Value> {
+    path.iter().try_fold(value, |v, seg| match seg {
+        Seg::Key(k) => v.as_object_mut()?.get_mut(k),
+        Seg::Index(i) => v.as_array_mut()?.get_mut(*i),
+    })
 }
 
-fn node_mut<'v>(value: &'v mut Value, path: &str) -> Option<&'v mut Value> {
-    if path.is_empty() {
-        return Some(value);
-    }
-    let (parent, index, key) = split_last(path);
-    let p = node_mut(value, parent)?;
-    match index {
-        Some(i) => p.as_array_mut()?.get_mut(i),
-        None => p.as_object_mut()?.get_mut(key),
-    }
-}
-
-fn remove_at(value: &mut Value, path: &str) {
-    if let Some(v) = placeholder(path) {
-        if let Some(obj) = value.as_object_mut() {
-            obj.insert(path.to_string(), v);
+/// Remove every path (sorted deepest and highest index first), or put a placeholder in a
+/// required field. Elements of one array go in one pass, so removing thousands of bad elements
+/// costs one pass over the array, not one shift per element.
+fn remove_all(value: &mut Value, paths: &[FieldPath]) {
+    let mut by_array: BTreeMap<FieldPath, BTreeSet<usize>> = BTreeMap::new();
+    for path in paths {
+        if let Some((key, v)) = placeholder(path) {
+            if let Some(obj) = value.as_object_mut() {
+                obj.insert(key.into(), v);
+            }
+            continue;
         }
-        return;
-    }
-    let (parent, index, key) = split_last(path);
-    let Some(p) = node_mut(value, parent) else { return };
-    match (index, p) {
-        (Some(i), Value::Array(items)) if i < items.len() => {
-            items.remove(i);
-        }
-        (None, Value::Object(map)) => {
-            map.remove(key);
-        }
-        _ => {}
-    }
-}
-
-/// Map array indices of the repaired tree back to the file's: every removed element at or
-/// before an index shifts it by one.
-fn original_path(path: &str, removed: &[String]) -> String {
-    let mut out = String::new();
-    let mut rest = path;
-    while let Some(open) = rest.find('[') {
-        let close = rest[open..].find(']').map(|c| open + c).unwrap_or(rest.len() - 1);
-        out.push_str(&rest[..open]);
-        let array = out.clone();
-        let mut index: usize = rest[open + 1..close].parse().unwrap_or(0);
-        let mut gone: Vec<usize> = removed
-            .iter()
-            .filter_map(|r| {
-                r.strip_prefix(&array).and_then(|t| t.strip_prefix('[')).and_then(|t| t.strip_suffix(']')).and_then(|t| t.parse().ok())
-            })
-            .collect();
-        gone.sort_unstable();
-        for g in gone {
-            if g <= index {
-                index += 1;
+        let Some((parent, last)) = path.split_last() else { continue };
+        match last {
+            Seg::Index(i) => {
+                by_array.entry(parent).or_default().insert(*i);
+            }
+            Seg::Key(k) => {
+                if let Some(Value::Object(map)) = node_mut(value, parent.segments()) {
+                    map.remove(k);
+                }
             }
         }
-        out.push_str(&format!("[{index}]"));
-        rest = &rest[close + 1..];
     }
-    out.push_str(rest);
-    out
+    // Deepest arrays first: an element removed from an outer array cannot move an inner one.
+    for (parent, gone) in by_array.into_iter().rev() {
+        if let Some(Value::Array(items)) = node_mut(value, parent.segments()) {
+            let mut i = 0;
+            items.retain(|_| {
+                let keep = !gone.contains(&i);
+                i += 1;
+                keep
+            });
+        }
+    }
+}
+
+/// Maps array indices of the repaired tree back to the file's: an element removed at or before
+/// an index shifts it by one, round by round in reverse.
+struct IndexMapBack<'a> {
+    /// For each array (in the coordinates of its removal round), the removed indices, sorted.
+    gone: BTreeMap<&'a [Seg], Vec<usize>>,
+}
+
+impl<'a> IndexMapBack<'a> {
+    fn new(removed: &'a [FieldPath]) -> Self {
+        let mut gone: BTreeMap<&[Seg], Vec<usize>> = BTreeMap::new();
+        for r in removed {
+            if let Some((Seg::Index(i), parent)) = r.segments().split_last() {
+                gone.entry(parent).or_default().push(*i);
+            }
+        }
+        for v in gone.values_mut() {
+            v.sort_unstable();
+            v.dedup();
+        }
+        IndexMapBack { gone }
+    }
+
+    fn original(&self, path: &FieldPath) -> FieldPath {
+        let mut out = path.clone();
+        for (at, seg) in path.segments().iter().enumerate() {
+            let &Seg::Index(mut index) = seg else { continue };
+            let array = &out.segments()[..at];
+            if let Some(gone) = self.gone.get(array) {
+                for &g in gone {
+                    if g <= index {
+                        index += 1;
+                    }
+                }
+            }
+            out = out.with_index_at(at, index);
+        }
+        out
+    }
 }
 
 /// serde_json appends " at line L column C" to syntax errors; the Problem carries those apart.
@@ -239,46 +306,39 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
-fn locate(file: &str, index: &PositionIndex, f: Finding) -> Problem {
+fn locate(file: &str, index: &PositionIndex, f: Finding) -> (Pos, Problem) {
     // The deepest prefix of the path that exists in the text (a missing field points at its
     // parent object).
-    let mut probe = f.path.as_str();
-    let pos = loop {
-        if let Some(p) = index.get(probe) {
-            break *p;
-        }
-        match probe.rfind(['.', '[']) {
-            Some(i) => probe = &probe[..i],
-            None => break index.get("").copied().unwrap_or(Pos { line: 1, column: 1 }),
-        }
-    };
-    Problem {
+    let segments = f.path.segments().len();
+    let pos = (0..=segments).rev().find_map(|n| index.get(&f.path.prefix(n)).copied()).unwrap_or(Pos { line: 1, column: 1 });
+    let problem = Problem {
         file: file.into(),
         line: pos.line,
         column: pos.column,
-        path: if f.path.is_empty() { ".".into() } else { f.path },
-        expected: f.expected,
-        found: f.found,
+        path: f.path.to_string(),
+        expected: printable(&f.expected),
+        found: printable(&f.found),
+    };
+    (pos, problem)
+}
+
+/// Text from the file, safe to print: control characters (line breaks, ESC, DEL…) escaped, so
+/// that one problem stays on one line and a file cannot send escape codes to a terminal.
+fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
     }
+    text.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
 }
 
 /// Turn a serde message into expected/found, and extend the path with an unknown field's name.
-fn from_serde(base: &str, inner_path: &str, msg: &str) -> Finding {
-    let mut path = base.to_string();
-    if inner_path != "." && !inner_path.is_empty() {
-        path = if path.is_empty() {
-            inner_path.to_string()
-        } else if inner_path.starts_with('[') {
-            format!("{path}{inner_path}")
-        } else {
-            format!("{path}.{inner_path}")
-        };
-    }
+fn from_serde(base: &FieldPath, inner: &serde_path_to_error::Path, msg: &str) -> Finding {
+    let mut path = base.join_serde(inner);
     let between = |s: &str| s.split('`').nth(1).map(str::to_string);
     if let Some(rest) = msg.strip_prefix("unknown field ") {
         let name = between(rest).unwrap_or_default();
-        if !name.is_empty() && !path.ends_with(&name) {
-            path = join_key(&path, &name);
+        if !name.is_empty() && !path.ends_with_key(&name) {
+            path = path.key(&name);
         }
         let expected = match rest.split_once(", expected ") {
             Some((_, e)) => e.to_string(),
@@ -309,16 +369,16 @@ fn from_serde(base: &str, inner_path: &str, msg: &str) -> Finding {
     Finding::new(path, msg, "")
 }
 
-fn check<T: DeserializeOwned>(value: &Value, path: &str, out: &mut Vec<Finding>) {
+fn check<T: DeserializeOwned>(value: &Value, path: &FieldPath, out: &mut Vec<Finding>) {
     if let Err(e) = serde_path_to_error::deserialize::<_, T>(value) {
-        let mut f = from_serde(path, &e.path().to_string(), &e.inner().to_string());
+        let mut f = from_serde(path, e.path(), &e.inner().to_string());
         // Internally tagged enums (timeline events) lose the path inside the element: find the
         // member that holds the unknown value.
-        if f.path == path {
+        if f.path == *path {
             let quoted = |open: char, close: char| f.found.strip_prefix(open).and_then(|x| x.strip_suffix(close));
             if let (Some(obj), Some(bad)) = (value.as_object(), quoted('`', '`').or_else(|| quoted('"', '"'))) {
                 if let Some((key, _)) = obj.iter().find(|(_, v)| v.as_str() == Some(bad)) {
-                    f.path = join_key(path, key);
+                    f.path = path.key(key);
                 }
             }
         }
@@ -326,11 +386,11 @@ fn check<T: DeserializeOwned>(value: &Value, path: &str, out: &mut Vec<Finding>)
     }
 }
 
-fn check_each<T: DeserializeOwned>(value: &Value, path: &str, out: &mut Vec<Finding>) {
+fn check_each<T: DeserializeOwned>(value: &Value, path: &FieldPath, out: &mut Vec<Finding>) {
     match value.as_array() {
         Some(items) => {
             for (i, item) in items.iter().enumerate() {
-                check::<T>(item, &join_index(path, i), out);
+                check::<T>(item, &path.index(i), out);
             }
         }
         None => check::<Vec<T>>(value, path, out),
@@ -338,10 +398,10 @@ fn check_each<T: DeserializeOwned>(value: &Value, path: &str, out: &mut Vec<Find
 }
 
 /// Checks one member (key, value, path) and says whether the key is known.
-type MemberCheck<'a> = &'a dyn Fn(&str, &Value, &str, &mut Vec<Finding>) -> bool;
+type MemberCheck<'a> = &'a dyn Fn(&str, &Value, &FieldPath, &mut Vec<Finding>) -> bool;
 
 /// Check an object's members one by one so that every bad member is reported, not just the first.
-fn check_members(value: &Value, path: &str, required: &[&str], member: MemberCheck<'_>, out: &mut Vec<Finding>) {
+fn check_members(value: &Value, path: &FieldPath, required: &[&str], member: MemberCheck<'_>, out: &mut Vec<Finding>) {
     let Some(map) = value.as_object() else {
         out.push(Finding::new(path, "an object", kind_of(value)));
         return;
@@ -352,7 +412,7 @@ fn check_members(value: &Value, path: &str, required: &[&str], member: MemberChe
         }
     }
     for (key, v) in map {
-        let child = join_key(path, key);
+        let child = path.key(key);
         if !member(key, v, &child, out) {
             out.push(Finding::new(child, "a known field", format!("unknown field `{key}`")));
         }
@@ -374,7 +434,7 @@ fn kind_of(v: &Value) -> String {
 fn collect_structure(value: &Value, out: &mut Vec<Finding>) {
     check_members(
         value,
-        "",
+        &FieldPath::root(),
         &["name", "start", "duration"],
         &|key, v, path, out| {
             match key {
@@ -398,7 +458,7 @@ fn collect_structure(value: &Value, out: &mut Vec<Finding>) {
     );
 }
 
-fn collect_sync(value: &Value, path: &str, out: &mut Vec<Finding>) {
+fn collect_sync(value: &Value, path: &FieldPath, out: &mut Vec<Finding>) {
     check_members(
         value,
         path,
@@ -426,10 +486,65 @@ mod tests {
 
     #[test]
     fn serde_messages_split_into_expected_and_found() {
-        let f = from_serde("sync", "connectors[0].capacity", "invalid type: string \"ten\", expected u32");
-        assert_eq!(f, Finding::new("sync.connectors[0].capacity", "u32", "string \"ten\""));
-        let f = from_serde("timeline[2]", ".", "unknown field `conection`, expected one of `at`, `connection`");
-        assert_eq!(f.path, "timeline[2].conection");
-        assert_eq!(f.found, "unknown field `conection`");
+        let mut out = Vec::new();
+        let at = FieldPath::keys("sync.connectors").index(0);
+        check::<ConnectorSpec>(&serde_json::json!({"id": "a", "capacity": "ten"}), &at, &mut out);
+        assert_eq!(out, vec![Finding::new(at.key("capacity"), "u32", "string \"ten\"")]);
+        out.clear();
+        let at = FieldPath::keys("timeline").index(2);
+        check::<TimelineEvent>(&serde_json::json!({"at": "+1h", "event": "user_action", "conection": "c1"}), &at, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].path.to_string(), "timeline[2].conection");
+        assert_eq!(out[0].found, "unknown field `conection`");
+    }
+
+    #[test]
+    fn a_map_key_with_path_characters_and_another_error_is_reported_without_panic() {
+        // Issue #17 item 1: this file made the loader panic (exit 101).
+        let text = r#"{"name":"x","start":"2026-01-01T00:00:00Z","duration":"1d","seed":"x",
+            "sync":{"connectors":[{"id":"a"}],"populations":[{"name":"p","count":1,"connectors":{"[":1,"a.b[0]":2}}]}}"#;
+        let problems = load_str("f.json", text).unwrap_err();
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert!(paths.contains(&"seed"), "{paths:?}");
+        assert!(paths.contains(&"sync.populations[0].connectors[\"[\"]"), "{paths:?}");
+        assert!(problems.iter().all(|p| p.line >= 1), "{problems:?}");
+    }
+
+    #[test]
+    fn bad_elements_are_removed_highest_index_first_so_none_shifts_another() {
+        let mut v = serde_json::json!({"a": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]});
+        let a = FieldPath::keys("a");
+        let mut paths = vec![a.index(9), a.index(10), a.index(2)];
+        paths.sort_by(|x, y| y.cmp(x));
+        remove_all(&mut v, &paths);
+        assert_eq!(v, serde_json::json!({"a": [0, 1, 3, 4, 5, 6, 7, 8, 11]}));
+        let removed = paths;
+        let back = IndexMapBack::new(&removed);
+        assert_eq!(back.original(&a.index(2)), a.index(3));
+        assert_eq!(back.original(&a.index(8)), a.index(11));
+    }
+
+    #[test]
+    fn a_repeated_key_is_a_problem_at_its_second_place() {
+        let text = "{\"name\": \"x\", \"name\": \"y\", \"start\": \"2026-01-01T00:00:00Z\", \"duration\": \"1d\"}";
+        let problems = load_str("f.json", text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!((problems[0].line, problems[0].column, problems[0].path.as_str()), (1, 15, "name"));
+    }
+
+    #[test]
+    fn keys_with_line_breaks_or_escapes_print_escaped_on_one_line_at_their_place() {
+        let text = "{\"name\": \"x\", \"start\": \"2026-01-01T00:00:00Z\", \"duration\": \"1d\",\n \"a\\u001b[31m\\r\\nb\": 1}";
+        let problems = load_str("f.json", text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let line = problems[0].to_string();
+        assert!(!line.contains(['\n', '\r', '\u{1b}']), "{line}");
+        assert_eq!((problems[0].line, problems[0].column), (2, 2));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let text = "\u{feff}{\"name\": \"x\", \"start\": \"2026-01-01T00:00:00Z\", \"duration\": \"1d\"}";
+        assert!(load_str("f.json", text).is_ok());
     }
 }

@@ -2,6 +2,7 @@
 //! semantic checks and limits ([`validate`]), and deterministic expansion ([`expand`]).
 
 pub mod expand;
+pub mod field_path;
 pub mod finding;
 pub mod load;
 pub mod model;

@@ -1,9 +1,11 @@
-//! Where each value of a JSON text starts: a map from field path (`sync.connectors[2].capacity`,
-//! the notation of `serde_path_to_error`) to line and column, so that every problem found on the
+//! Where each value of a JSON text starts: a map from field path (`sync.connectors[2].capacity`)
+//! to line and column, so that every problem found on the
 //! typed scenario can point at the text. Object members point at their key, array elements and
 //! the root at their value. Runs only on text that `serde_json` already accepted.
 
 use std::collections::BTreeMap;
+
+use super::field_path::FieldPath;
 
 /// 1-based line and column (in characters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -12,30 +14,34 @@ pub struct Pos {
     pub column: u32,
 }
 
-pub type PositionIndex = BTreeMap<String, Pos>;
+pub type PositionIndex = BTreeMap<FieldPath, Pos>;
 
 struct Scanner<'a> {
     chars: std::iter::Peekable<std::str::Chars<'a>>,
     pos: Pos,
     index: PositionIndex,
+    duplicate_keys: Vec<(FieldPath, Pos)>,
+}
+
+/// What one pass over the text finds: where each value is, and every key that appears a second
+/// time in the same object (serde_json keeps the last silently; the loader refuses it).
+pub struct Scan {
+    pub index: PositionIndex,
+    pub duplicate_keys: Vec<(FieldPath, Pos)>,
+}
+
+pub fn scan(text: &str) -> Scan {
+    let mut s =
+        Scanner { chars: text.chars().peekable(), pos: Pos { line: 1, column: 1 }, index: BTreeMap::new(), duplicate_keys: Vec::new() };
+    s.skip_ws();
+    let root = s.pos;
+    s.index.insert(FieldPath::root(), root);
+    s.value(FieldPath::root());
+    Scan { index: s.index, duplicate_keys: s.duplicate_keys }
 }
 
 pub fn index(text: &str) -> PositionIndex {
-    let mut s = Scanner { chars: text.chars().peekable(), pos: Pos { line: 1, column: 1 }, index: BTreeMap::new() };
-    s.skip_ws();
-    let root = s.pos;
-    s.index.insert(String::new(), root);
-    s.value(String::new());
-    s.index
-}
-
-/// Join a parent path and an object key the way `serde_path_to_error` prints paths.
-pub fn join_key(parent: &str, key: &str) -> String {
-    if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
-}
-
-pub fn join_index(parent: &str, i: usize) -> String {
-    format!("{parent}[{i}]")
+    scan(text).index
 }
 
 impl Scanner<'_> {
@@ -54,28 +60,28 @@ impl Scanner<'_> {
             self.bump();
         }
     }
+    /// A string's decoded value, with every JSON escape (`\u001b`, `\r`, `\"`…) decoded the way
+    /// serde_json decodes it, so that keys here and keys in the parsed value are equal.
     fn string(&mut self) -> String {
-        let mut out = String::new();
+        let mut raw = String::from('"');
         self.bump(); // opening quote
         while let Some(c) = self.bump() {
             match c {
                 '"' => break,
                 '\\' => {
+                    raw.push(c);
                     if let Some(e) = self.bump() {
-                        out.push(match e {
-                            'n' => '\n',
-                            't' => '\t',
-                            other => other,
-                        });
+                        raw.push(e);
                     }
                 }
-                c => out.push(c),
+                c => raw.push(c),
             }
         }
-        out
+        raw.push('"');
+        serde_json::from_str(&raw).unwrap_or_default()
     }
     /// Recursion depth is bounded by serde_json's own limit (128), which accepted this text.
-    fn value(&mut self, path: String) {
+    fn value(&mut self, path: FieldPath) {
         self.skip_ws();
         match self.chars.peek() {
             Some('{') => {
@@ -93,8 +99,12 @@ impl Scanner<'_> {
                         Some('"') => {
                             let at = self.pos;
                             let key = self.string();
-                            let child = join_key(&path, &key);
-                            self.index.entry(child.clone()).or_insert(at);
+                            let child = path.key(&key);
+                            if self.index.contains_key(&child) {
+                                self.duplicate_keys.push((child.clone(), at));
+                            } else {
+                                self.index.insert(child.clone(), at);
+                            }
                             self.skip_ws();
                             self.bump(); // ':'
                             self.value(child);
@@ -117,7 +127,7 @@ impl Scanner<'_> {
                             self.bump();
                         }
                         Some(_) => {
-                            let child = join_index(&path, i);
+                            let child = path.index(i);
                             let at = self.pos;
                             self.index.entry(child.clone()).or_insert(at);
                             self.value(child);
@@ -148,10 +158,26 @@ mod tests {
     fn members_point_at_their_key_and_elements_at_their_value() {
         let text = "{\n  \"a\": 1,\n  \"b\": [ {\"c\": \"x\\\"y\"}, 2 ]\n}";
         let idx = index(text);
-        assert_eq!(idx["a"], Pos { line: 2, column: 3 });
-        assert_eq!(idx["b"], Pos { line: 3, column: 3 });
-        assert_eq!(idx["b[0]"], Pos { line: 3, column: 10 });
-        assert_eq!(idx["b[0].c"], Pos { line: 3, column: 11 });
-        assert_eq!(idx["b[1]"], Pos { line: 3, column: 25 });
+        let b = FieldPath::keys("b");
+        assert_eq!(idx[&FieldPath::keys("a")], Pos { line: 2, column: 3 });
+        assert_eq!(idx[&b], Pos { line: 3, column: 3 });
+        assert_eq!(idx[&b.index(0)], Pos { line: 3, column: 10 });
+        assert_eq!(idx[&b.index(0).key("c")], Pos { line: 3, column: 11 });
+        assert_eq!(idx[&b.index(1)], Pos { line: 3, column: 25 });
+    }
+
+    #[test]
+    fn escaped_keys_are_indexed_by_their_decoded_text() {
+        let text = "{\"a\\u001b\\r\\\"b\": 1, \"[\": 2}";
+        let idx = index(text);
+        assert_eq!(idx[&FieldPath::root().key("a\u{1b}\r\"b")], Pos { line: 1, column: 2 });
+        assert_eq!(idx[&FieldPath::root().key("[")], Pos { line: 1, column: 21 });
+    }
+
+    #[test]
+    fn a_key_repeated_in_one_object_is_a_duplicate_and_the_first_keeps_its_position() {
+        let found = scan("{\"a\": {\"x\": 1, \"x\": 2}, \"b\": [{\"x\": 1}, {\"x\": 1}]}");
+        assert_eq!(found.duplicate_keys, vec![(FieldPath::keys("a.x"), Pos { line: 1, column: 16 })]);
+        assert_eq!(found.index[&FieldPath::keys("a.x")], Pos { line: 1, column: 8 });
     }
 }

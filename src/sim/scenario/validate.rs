@@ -3,10 +3,10 @@
 
 use std::collections::BTreeSet;
 
+use super::field_path::FieldPath;
 use super::finding::Finding;
 use super::model::*;
 use super::payments::PaymentsSection;
-use super::positions::{join_index, join_key};
 use crate::logic::sync::{ConnectionState, SpreadingSettings};
 use crate::time::{At, Duration, Instant, Zone};
 
@@ -59,13 +59,16 @@ impl Scenario {
     }
 }
 
+/// The latest end of a run: 9999-01-01T00:00:00Z.
+const LATEST_END: Instant = Instant::from_ms(253_370_764_800_000);
+
 fn is_file_name(s: &str) -> bool {
     !s.is_empty() && s.len() <= 100 && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) && !s.starts_with('.')
 }
 
 const NAME_EXPECTED: &str = "a name of letters, digits, '-', '_' or '.' (1 to 100 characters)";
 
-fn rate(v: f64, path: String, out: &mut Vec<Finding>) {
+fn rate(v: f64, path: FieldPath, out: &mut Vec<Finding>) {
     if !(0.0..=1.0).contains(&v) || v.is_nan() {
         out.push(Finding::new(path, "a probability between 0 and 1", v.to_string()));
     }
@@ -92,7 +95,16 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
         out.push(Finding::new("duration", "a duration above 0 and at most 400d", f.duration.to_string()));
     }
     let end = start + f.duration.clamp(Duration::ZERO, MAX_DURATION);
-    let in_run = |at: At, path: String, out: &mut Vec<Finding>| {
+    // Reports and traces write instants in RFC 3339, whose years stop at 9999; the run also looks
+    // ahead of its end (link expiries, retries, the next slot), so it must end a year before.
+    if end > LATEST_END {
+        out.push(Finding::new(
+            "start",
+            "a run that ends before 9999-01-01 (RFC 3339 years stop at 9999)",
+            format!("an end at {}", end.to_rfc3339()),
+        ));
+    }
+    let in_run = |at: At, path: FieldPath, out: &mut Vec<Finding>| {
         let t = at.resolve(start);
         if t < start {
             out.push(Finding::new(path, "an instant at or after the start", t.to_rfc3339()));
@@ -101,59 +113,55 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
 
     // sync: settings
     let s = &f.sync;
-    let sp = "sync";
+    let sp = &FieldPath::keys("sync");
     if s.retry_wrongpass > 1 {
-        out.push(Finding::new(join_key(sp, "retry_wrongpass"), "0 or 1", s.retry_wrongpass.to_string()));
+        out.push(Finding::new(sp.key("retry_wrongpass"), "0 or 1", s.retry_wrongpass.to_string()));
     }
     if s.autosync_frequency < Duration::MINUTE {
-        out.push(Finding::new(join_key(sp, "autosync_frequency"), "at least 1m", s.autosync_frequency.to_string()));
+        out.push(Finding::new(sp.key("autosync_frequency"), "at least 1m", s.autosync_frequency.to_string()));
     }
-    check_spreading(&s.spreading, &join_key(sp, "spreading"), &mut out);
+    check_spreading(&s.spreading, &sp.key("spreading"), &mut out);
 
     // connectors
     if s.connectors.len() > MAX_CONNECTORS {
-        out.push(Finding::new(join_key(sp, "connectors"), format!("at most {MAX_CONNECTORS} connectors"), s.connectors.len().to_string()));
+        out.push(Finding::new(sp.key("connectors"), format!("at most {MAX_CONNECTORS} connectors"), s.connectors.len().to_string()));
     }
     let mut connector_ids = BTreeSet::new();
     for (i, c) in s.connectors.iter().enumerate() {
-        let p = join_index(&join_key(sp, "connectors"), i);
+        let p = sp.key("connectors").index(i);
         if c.id.is_empty() || !connector_ids.insert(c.id.as_str()) {
-            out.push(Finding::new(join_key(&p, "id"), "a unique, non-empty connector id", format!("{:?}", c.id)));
+            out.push(Finding::new(p.key("id"), "a unique, non-empty connector id", format!("{:?}", c.id)));
         }
         match (c.sync_frequency, c.sync_periodicity) {
-            (Some(_), Some(_)) => out.push(Finding::new(
-                join_key(&p, "sync_periodicity"),
-                "either sync_frequency or its alias sync_periodicity, not both",
-                "both",
-            )),
-            (Some(d), None) if d < Duration::MINUTE => out.push(Finding::new(join_key(&p, "sync_frequency"), "at least 1m", d.to_string())),
-            (None, Some(days)) if !(days.is_finite() && days * 1440.0 >= 1.0 && days <= 365.0) => out.push(Finding::new(
-                join_key(&p, "sync_periodicity"),
-                "a number of days between 1 minute (0.000695) and 365",
-                days.to_string(),
-            )),
+            (Some(_), Some(_)) => {
+                out.push(Finding::new(p.key("sync_periodicity"), "either sync_frequency or its alias sync_periodicity, not both", "both"))
+            }
+            (Some(d), None) if d < Duration::MINUTE => out.push(Finding::new(p.key("sync_frequency"), "at least 1m", d.to_string())),
+            (None, Some(days)) if !(days.is_finite() && days * 1440.0 >= 1.0 && days <= 365.0) => {
+                out.push(Finding::new(p.key("sync_periodicity"), "a number of days between 1 minute (0.000695) and 365", days.to_string()))
+            }
             _ => {}
         }
         if c.capacity == Some(0) {
-            out.push(Finding::new(join_key(&p, "capacity"), "at least 1 per minute (omit it for no limit)", "0"));
+            out.push(Finding::new(p.key("capacity"), "at least 1 per minute (omit it for no limit)", "0"));
         }
         if c.weight > 1_000_000 {
-            out.push(Finding::new(join_key(&p, "weight"), "a weight of at most 1000000", c.weight.to_string()));
+            out.push(Finding::new(p.key("weight"), "a weight of at most 1000000", c.weight.to_string()));
         }
     }
 
     // connections
     let mut connection_ids = BTreeSet::new();
     for (i, c) in s.connections.iter().enumerate() {
-        let p = join_index(&join_key(sp, "connections"), i);
+        let p = sp.key("connections").index(i);
         if c.id.is_empty() || c.id.contains('#') || !connection_ids.insert(c.id.as_str()) {
-            out.push(Finding::new(join_key(&p, "id"), "a unique, non-empty connection id without '#'", format!("{:?}", c.id)));
+            out.push(Finding::new(p.key("id"), "a unique, non-empty connection id without '#'", format!("{:?}", c.id)));
         }
         if !connector_ids.contains(c.connector.as_str()) {
-            out.push(Finding::new(join_key(&p, "connector"), known("connector", &connector_ids), format!("{:?}", c.connector)));
+            out.push(Finding::new(p.key("connector"), known("connector", &connector_ids), format!("{:?}", c.connector)));
         }
-        in_run(c.created, join_key(&p, "created"), &mut out);
-        rate(c.transient_error_rate, join_key(&p, "transient_error_rate"), &mut out);
+        in_run(c.created, p.key("created"), &mut out);
+        rate(c.transient_error_rate, p.key("transient_error_rate"), &mut out);
     }
 
     // populations
@@ -162,24 +170,20 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
     let mut generated = 0.0;
     let mut population_names = BTreeSet::new();
     for (i, pop) in s.populations.iter().enumerate() {
-        let p = join_index(&join_key(sp, "populations"), i);
+        let p = sp.key("populations").index(i);
         if !is_file_name(&pop.name) || !population_names.insert(pop.name.as_str()) {
-            out.push(Finding::new(join_key(&p, "name"), format!("a unique {NAME_EXPECTED}"), format!("{:?}", pop.name)));
+            out.push(Finding::new(p.key("name"), format!("a unique {NAME_EXPECTED}"), format!("{:?}", pop.name)));
         }
         if pop.count == 0 {
-            out.push(Finding::new(join_key(&p, "count"), "at least 1", "0"));
+            out.push(Finding::new(p.key("count"), "at least 1", "0"));
         }
         total = total.saturating_add(pop.count);
         for (name, w) in &pop.connectors {
             if !connector_ids.contains(name.as_str()) {
-                out.push(Finding::new(
-                    join_key(&join_key(&p, "connectors"), name),
-                    known("connector", &connector_ids),
-                    format!("{name:?}"),
-                ));
+                out.push(Finding::new(p.key("connectors").key(name), known("connector", &connector_ids), format!("{name:?}")));
             }
             if *w > 1_000_000 {
-                out.push(Finding::new(join_key(&join_key(&p, "connectors"), name), "a weight of at most 1000000", w.to_string()));
+                out.push(Finding::new(p.key("connectors").key(name), "a weight of at most 1000000", w.to_string()));
             }
         }
         let weight_sum: u64 = if pop.connectors.is_empty() {
@@ -188,72 +192,72 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
             pop.connectors.values().map(|&w| w as u64).sum()
         };
         if weight_sum == 0 {
-            out.push(Finding::new(join_key(&p, "connectors"), "at least one connector with a weight above 0", "none"));
+            out.push(Finding::new(p.key("connectors"), "at least one connector with a weight above 0", "none"));
         }
         match pop.created {
-            Creation::At(at) => in_run(at, join_key(&join_key(&p, "created"), "at"), &mut out),
+            Creation::At(at) => in_run(at, p.key("created").key("at"), &mut out),
             Creation::Between([a, b]) => {
-                in_run(a, join_key(&join_key(&p, "created"), "between"), &mut out);
+                in_run(a, p.key("created").key("between"), &mut out);
                 if b.resolve(start) < a.resolve(start) {
-                    out.push(Finding::new(join_key(&join_key(&p, "created"), "between"), "[earlier, later]", "the later instant first"));
+                    out.push(Finding::new(p.key("created").key("between"), "[earlier, later]", "the later instant first"));
                 }
             }
         }
-        rate(pop.transient_error_rate, join_key(&p, "transient_error_rate"), &mut out);
+        rate(pop.transient_error_rate, p.key("transient_error_rate"), &mut out);
         for (k, inc) in pop.incidents.iter().enumerate() {
-            let ip = join_index(&join_key(&p, "incidents"), k);
+            let ip = p.key("incidents").index(k);
             if inc.state == ConnectionState::Ok || inc.state.class() == crate::logic::sync::StateClass::Transient {
                 out.push(Finding::new(
-                    join_key(&ip, "state"),
+                    ip.key("state"),
                     "wrongpass or a user-action state (SCARequired, webauthRequired, ...)",
                     inc.state.as_str(),
                 ));
             }
-            rate(inc.per_day, join_key(&ip, "per_day"), &mut out);
+            rate(inc.per_day, ip.key("per_day"), &mut out);
             if let Some(DurationDist::Uniform([a, b])) = inc.user_fixes_after {
                 if b < a {
-                    out.push(Finding::new(join_key(&ip, "user_fixes_after"), "[shorter, longer]", format!("[{a}, {b}]")));
+                    out.push(Finding::new(ip.key("user_fixes_after"), "[shorter, longer]", format!("[{a}, {b}]")));
                 }
             }
             generated += pop.count as f64 * inc.per_day.clamp(0.0, 1.0) * days;
         }
     }
     if total > MAX_CONNECTIONS {
-        out.push(Finding::new(join_key(sp, "populations"), format!("at most {MAX_CONNECTIONS} connections in all"), total.to_string()));
+        out.push(Finding::new(sp.key("populations"), format!("at most {MAX_CONNECTIONS} connections in all"), total.to_string()));
     }
     if generated > MAX_GENERATED_EVENTS {
         out.push(Finding::new(
-            join_key(sp, "populations"),
+            sp.key("populations"),
             format!("at most {MAX_GENERATED_EVENTS} generated incidents (count × per_day × days)"),
             format!("about {}", generated.round()),
         ));
     }
     if total > 0 && s.connectors.is_empty() {
-        out.push(Finding::new(join_key(sp, "connectors"), "at least one connector", "none"));
+        out.push(Finding::new(sp.key("connectors"), "at least one connector", "none"));
     }
 
     // kuma
     let mut monitor_ids = BTreeSet::new();
     let mut tokens = BTreeSet::new();
     for (i, m) in f.kuma.monitors.iter().enumerate() {
-        let p = join_index("kuma.monitors", i);
+        let p = FieldPath::keys("kuma.monitors").index(i);
         if m.id.is_empty() || !monitor_ids.insert(m.id.as_str()) {
-            out.push(Finding::new(join_key(&p, "id"), "a unique, non-empty monitor id", format!("{:?}", m.id)));
+            out.push(Finding::new(p.key("id"), "a unique, non-empty monitor id", format!("{:?}", m.id)));
         }
         let token = m.token.clone().unwrap_or_else(|| m.id.clone());
         if token.is_empty() || token.contains(['/', '?', '#', ' ']) || !tokens.insert(token.clone()) {
-            out.push(Finding::new(join_key(&p, "token"), "a unique push token without '/', '?', '#' or spaces", format!("{token:?}")));
+            out.push(Finding::new(p.key("token"), "a unique push token without '/', '?', '#' or spaces", format!("{token:?}")));
         }
         if m.interval_s == 0 || m.interval_s > MAX_MONITOR_INTERVAL_S {
             let expected = format!("between 1 and {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
-            out.push(Finding::new(join_key(&p, "interval_s"), expected, m.interval_s.to_string()));
+            out.push(Finding::new(p.key("interval_s"), expected, m.interval_s.to_string()));
         }
         if m.retry_interval_s > MAX_MONITOR_INTERVAL_S {
             let expected = format!("at most {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
-            out.push(Finding::new(join_key(&p, "retry_interval_s"), expected, m.retry_interval_s.to_string()));
+            out.push(Finding::new(p.key("retry_interval_s"), expected, m.retry_interval_s.to_string()));
         }
         if !(0..=60_000).contains(&m.timer_lateness_ms) {
-            out.push(Finding::new(join_key(&p, "timer_lateness_ms"), "between 0 and 60000", m.timer_lateness_ms.to_string()));
+            out.push(Finding::new(p.key("timer_lateness_ms"), "between 0 and 60000", m.timer_lateness_ms.to_string()));
         }
     }
     if let Some(at) = f.kuma.started {
@@ -270,30 +274,30 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
     }
     let mut job_ids = BTreeSet::new();
     for (i, j) in c.jobs.iter().enumerate() {
-        let p = join_index("cron.jobs", i);
+        let p = FieldPath::keys("cron.jobs").index(i);
         if !job_ids.insert(j.id) {
-            out.push(Finding::new(join_key(&p, "id"), "a unique job id", j.id.to_string()));
+            out.push(Finding::new(p.key("id"), "a unique job id", j.id.to_string()));
         }
         if j.frequency.nominal() < Duration::SECOND {
-            out.push(Finding::new(join_key(&p, "frequency"), "at least 1s", j.frequency.to_string()));
+            out.push(Finding::new(p.key("frequency"), "at least 1s", j.frequency.to_string()));
         }
         for (name, at) in [("first_run", j.first_run), ("datestart", j.datestart), ("dateend", j.dateend)] {
             if let Some(at) = at {
-                in_run(at, join_key(&p, name), &mut out);
+                in_run(at, p.key(name), &mut out);
             }
         }
         if let DurationDist::Uniform([a, b]) = j.duration {
             if b < a {
-                out.push(Finding::new(join_key(&p, "duration"), "[shorter, longer]", format!("[{a}, {b}]")));
+                out.push(Finding::new(p.key("duration"), "[shorter, longer]", format!("[{a}, {b}]")));
             }
         }
-        rate(j.error_rate, join_key(&p, "error_rate"), &mut out);
+        rate(j.error_rate, p.key("error_rate"), &mut out);
         if let Some(h) = &j.heartbeat {
-            let hp = join_key(&p, "heartbeat");
+            let hp = p.key("heartbeat");
             if !monitor_ids.contains(h.monitor.as_str()) {
-                out.push(Finding::new(join_key(&hp, "monitor"), known("monitor", &monitor_ids), format!("{:?}", h.monitor)));
+                out.push(Finding::new(hp.key("monitor"), known("monitor", &monitor_ids), format!("{:?}", h.monitor)));
             }
-            check_retry(&h.retry, &join_key(&hp, "retry"), &mut out);
+            check_retry(&h.retry, &hp.key("retry"), &mut out);
         }
     }
 
@@ -304,51 +308,51 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
 
     // faults
     for (link, spec) in f.faults.links() {
-        let p = join_key("faults", link.name());
+        let p = FieldPath::keys("faults").key(link.name());
         for (i, o) in spec.outages.iter().enumerate() {
-            let op = join_index(&join_key(&p, "outages"), i);
-            in_run(o.at, join_key(&op, "at"), &mut out);
+            let op = p.key("outages").index(i);
+            in_run(o.at, op.key("at"), &mut out);
             if o.duration <= Duration::ZERO {
-                out.push(Finding::new(join_key(&op, "duration"), "a duration above 0", o.duration.to_string()));
+                out.push(Finding::new(op.key("duration"), "a duration above 0", o.duration.to_string()));
             }
             if let crate::world::network::faults::OutageKind::Status(code) = o.kind {
                 if !(100..=599).contains(&code) {
-                    out.push(Finding::new(join_key(&op, "kind.status"), "an HTTP status between 100 and 599", code.to_string()));
+                    out.push(Finding::new(op.key("kind").key("status"), "an HTTP status between 100 and 599", code.to_string()));
                 }
             }
         }
         if let Some(DurationDist::Uniform([a, b])) = spec.latency {
             if b < a {
-                out.push(Finding::new(join_key(&p, "latency"), "[shorter, longer]", format!("[{a}, {b}]")));
+                out.push(Finding::new(p.key("latency"), "[shorter, longer]", format!("[{a}, {b}]")));
             }
         }
         for (i, e) in spec.errors.iter().enumerate() {
-            let ep = join_index(&join_key(&p, "errors"), i);
-            rate(e.probability, join_key(&ep, "probability"), &mut out);
+            let ep = p.key("errors").index(i);
+            rate(e.probability, ep.key("probability"), &mut out);
             if !(100..=599).contains(&e.status) {
-                out.push(Finding::new(join_key(&ep, "status"), "an HTTP status between 100 and 599", e.status.to_string()));
+                out.push(Finding::new(ep.key("status"), "an HTTP status between 100 and 599", e.status.to_string()));
             }
         }
     }
 
     for (id, b) in &f.faults.banks {
-        let p = join_key("faults.banks", id);
+        let p = FieldPath::keys("faults.banks").key(id);
         if !connector_ids.contains(id.as_str()) {
             out.push(Finding::new(p.clone(), known("connector", &connector_ids), format!("{id:?}")));
         }
         for (i, o) in b.outages.iter().enumerate() {
-            let op = join_index(&join_key(&p, "outages"), i);
-            in_run(o.at, join_key(&op, "at"), &mut out);
+            let op = p.key("outages").index(i);
+            in_run(o.at, op.key("at"), &mut out);
             if o.duration <= Duration::ZERO {
-                out.push(Finding::new(join_key(&op, "duration"), "a duration above 0", o.duration.to_string()));
+                out.push(Finding::new(op.key("duration"), "a duration above 0", o.duration.to_string()));
             }
         }
         for (i, e) in b.errors.iter().enumerate() {
-            let ep = join_index(&join_key(&p, "errors"), i);
-            rate(e.probability, join_key(&ep, "probability"), &mut out);
+            let ep = p.key("errors").index(i);
+            rate(e.probability, ep.key("probability"), &mut out);
             if e.state.class() != crate::logic::sync::StateClass::Transient {
                 out.push(Finding::new(
-                    join_key(&ep, "state"),
+                    ep.key("state"),
                     "a transient state: websiteUnavailable, rateLimiting, bug or validating",
                     e.state.as_str(),
                 ));
@@ -373,76 +377,68 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
         }
     };
     for (i, ev) in f.timeline.iter().enumerate() {
-        let p = join_index("timeline", i);
-        in_run(ev.at(), join_key(&p, "at"), &mut out);
+        let p = FieldPath::keys("timeline").index(i);
+        in_run(ev.at(), p.key("at"), &mut out);
         match ev {
             TimelineEvent::BankState { connection, .. } | TimelineEvent::UserAction { connection, .. } => {
                 if !connection_exists(connection) {
-                    out.push(Finding::new(
-                        join_key(&p, "connection"),
-                        "a connection id or <population>#<index>",
-                        format!("{connection:?}"),
-                    ));
+                    out.push(Finding::new(p.key("connection"), "a connection id or <population>#<index>", format!("{connection:?}")));
                 }
             }
             TimelineEvent::ConnectionUnavailable { connection, duration, .. } => {
                 if !connection_exists(connection) {
-                    out.push(Finding::new(
-                        join_key(&p, "connection"),
-                        "a connection id or <population>#<index>",
-                        format!("{connection:?}"),
-                    ));
+                    out.push(Finding::new(p.key("connection"), "a connection id or <population>#<index>", format!("{connection:?}")));
                 }
                 if *duration <= Duration::ZERO {
-                    out.push(Finding::new(join_key(&p, "duration"), "a duration above 0", duration.to_string()));
+                    out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
                 }
             }
             TimelineEvent::ConnectorOutage { connector, duration, .. } => {
                 if !connector_ids.contains(connector.as_str()) {
-                    out.push(Finding::new(join_key(&p, "connector"), known("connector", &connector_ids), format!("{connector:?}")));
+                    out.push(Finding::new(p.key("connector"), known("connector", &connector_ids), format!("{connector:?}")));
                 }
                 if *duration <= Duration::ZERO {
-                    out.push(Finding::new(join_key(&p, "duration"), "a duration above 0", duration.to_string()));
+                    out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
                 }
             }
             TimelineEvent::JobCrash { job, .. } | TimelineEvent::JobError { job, .. } | TimelineEvent::RunNow { job, .. } => {
                 if !job_ids.contains(job) {
-                    out.push(Finding::new(join_key(&p, "job"), known_jobs(&job_ids), job.to_string()));
+                    out.push(Finding::new(p.key("job"), known_jobs(&job_ids), job.to_string()));
                 }
             }
             TimelineEvent::JobHang { job, duration, .. } => {
                 if !job_ids.contains(job) {
-                    out.push(Finding::new(join_key(&p, "job"), known_jobs(&job_ids), job.to_string()));
+                    out.push(Finding::new(p.key("job"), known_jobs(&job_ids), job.to_string()));
                 }
                 if *duration <= Duration::ZERO {
-                    out.push(Finding::new(join_key(&p, "duration"), "a duration above 0", duration.to_string()));
+                    out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
                 }
             }
             TimelineEvent::KumaRestart { duration, .. } => {
                 if *duration < Duration::ZERO {
-                    out.push(Finding::new(join_key(&p, "duration"), "a duration of 0 or more", duration.to_string()));
+                    out.push(Finding::new(p.key("duration"), "a duration of 0 or more", duration.to_string()));
                 }
             }
             TimelineEvent::KumaMaintenance { monitor, duration, .. } => {
                 if !monitor_ids.contains(monitor.as_str()) {
-                    out.push(Finding::new(join_key(&p, "monitor"), known("monitor", &monitor_ids), format!("{monitor:?}")));
+                    out.push(Finding::new(p.key("monitor"), known("monitor", &monitor_ids), format!("{monitor:?}")));
                 }
                 if *duration <= Duration::ZERO {
-                    out.push(Finding::new(join_key(&p, "duration"), "a duration above 0", duration.to_string()));
+                    out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
                 }
             }
             TimelineEvent::WebhookForged { .. } | TimelineEvent::WebhookReplay { .. } => {
                 if f.payments.is_none() {
-                    out.push(Finding::new(join_key(&p, "event"), "a `payments` section for webhook events", "none"));
+                    out.push(Finding::new(p.key("event"), "a `payments` section for webhook events", "none"));
                 }
             }
             TimelineEvent::WebhookSecretRotation { overlap, erp_updates_after, .. } => {
                 if f.payments.is_none() {
-                    out.push(Finding::new(join_key(&p, "event"), "a `payments` section for webhook events", "none"));
+                    out.push(Finding::new(p.key("event"), "a `payments` section for webhook events", "none"));
                 }
                 for (name, d) in [("overlap", overlap), ("erp_updates_after", erp_updates_after)] {
                     if *d < Duration::ZERO {
-                        out.push(Finding::new(join_key(&p, name), "a duration of 0 or more", d.to_string()));
+                        out.push(Finding::new(p.key(name), "a duration of 0 or more", d.to_string()));
                     }
                 }
             }
@@ -456,9 +452,9 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
     }
     let mut variant_names = BTreeSet::new();
     for (i, v) in f.variants.iter().enumerate() {
-        let p = join_index("variants", i);
+        let p = FieldPath::keys("variants").index(i);
         for (job, freq) in &v.job_frequency {
-            let jp = join_key(&join_key(&p, "job_frequency"), job);
+            let jp = p.key("job_frequency").key(job);
             if !job.parse::<u32>().is_ok_and(|id| job_ids.contains(&id)) {
                 out.push(Finding::new(jp.clone(), known_jobs(&job_ids), format!("{job:?}")));
             }
@@ -467,16 +463,16 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
             }
         }
         if !is_file_name(&v.name) || !variant_names.insert(v.name.as_str()) {
-            out.push(Finding::new(join_key(&p, "name"), format!("a unique {NAME_EXPECTED}"), format!("{:?}", v.name)));
+            out.push(Finding::new(p.key("name"), format!("a unique {NAME_EXPECTED}"), format!("{:?}", v.name)));
         }
         if let Some(sp) = &v.spreading {
-            check_spreading(sp, &join_key(&p, "spreading"), &mut out);
+            check_spreading(sp, &p.key("spreading"), &mut out);
         }
         if v.retry_wrongpass.is_some_and(|r| r > 1) {
-            out.push(Finding::new(join_key(&p, "retry_wrongpass"), "0 or 1", format!("{:?}", v.retry_wrongpass.unwrap_or(0))));
+            out.push(Finding::new(p.key("retry_wrongpass"), "0 or 1", format!("{:?}", v.retry_wrongpass.unwrap_or(0))));
         }
         if v.autosync_frequency.is_some_and(|d| d < Duration::MINUTE) {
-            out.push(Finding::new(join_key(&p, "autosync_frequency"), "at least 1m", "less"));
+            out.push(Finding::new(p.key("autosync_frequency"), "at least 1m", "less"));
         }
     }
 
@@ -501,11 +497,11 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
         f.payments.is_some(),
     );
     for (i, e) in f.expect.iter().enumerate() {
-        let p = join_index("expect", i);
+        let p = FieldPath::keys("expect").index(i);
         if !metrics.contains(&e.metric) {
             let near: Vec<&String> = metrics.iter().filter(|m| m.starts_with(e.metric.split('.').next().unwrap_or(""))).take(6).collect();
             out.push(Finding::new(
-                join_key(&p, "metric"),
+                p.key("metric"),
                 format!("a report figure such as {}", near.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
                 format!("{:?}", e.metric),
             ));
@@ -514,30 +510,30 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
             let names: BTreeSet<&str> =
                 if f.variants.is_empty() { ["baseline"].into() } else { f.variants.iter().map(|v| v.name.as_str()).collect() };
             if !names.contains(v.as_str()) {
-                out.push(Finding::new(join_key(&p, "variant"), known("variant", &names), format!("{v:?}")));
+                out.push(Finding::new(p.key("variant"), known("variant", &names), format!("{v:?}")));
             }
         }
         if !e.value.is_finite() {
-            out.push(Finding::new(join_key(&p, "value"), "a finite number", e.value.to_string()));
+            out.push(Finding::new(p.key("value"), "a finite number", e.value.to_string()));
         }
     }
 
     if out.is_empty() { Ok(Scenario { file, start, end, zone }) } else { Err(out) }
 }
 
-fn check_retry(r: &crate::sim::scenario::model::RetrySpec, p: &str, out: &mut Vec<Finding>) {
+fn check_retry(r: &crate::sim::scenario::model::RetrySpec, p: &FieldPath, out: &mut Vec<Finding>) {
     if r.max_attempts == 0 || r.max_attempts > 100 {
-        out.push(Finding::new(join_key(p, "max_attempts"), "between 1 and 100", r.max_attempts.to_string()));
+        out.push(Finding::new(p.key("max_attempts"), "between 1 and 100", r.max_attempts.to_string()));
     }
     if r.attempt_timeout <= Duration::ZERO {
-        out.push(Finding::new(join_key(p, "attempt_timeout"), "a duration above 0", r.attempt_timeout.to_string()));
+        out.push(Finding::new(p.key("attempt_timeout"), "a duration above 0", r.attempt_timeout.to_string()));
     }
     if r.cap < r.base {
-        out.push(Finding::new(join_key(p, "cap"), "a cap at least as long as base", r.cap.to_string()));
+        out.push(Finding::new(p.key("cap"), "a cap at least as long as base", r.cap.to_string()));
     }
 }
 
-fn check_dist(d: DurationDist, p: &str, out: &mut Vec<Finding>) {
+fn check_dist(d: DurationDist, p: &FieldPath, out: &mut Vec<Finding>) {
     match d {
         DurationDist::Uniform([a, b]) if b < a => out.push(Finding::new(p, "[shorter, longer]", format!("[{a}, {b}]"))),
         DurationDist::Uniform([a, _]) | DurationDist::Fixed(a) if a < Duration::ZERO => {
@@ -551,38 +547,38 @@ fn check_dist(d: DurationDist, p: &str, out: &mut Vec<Finding>) {
 pub const MAX_INVOICES: f64 = 500_000.0;
 
 fn check_payments(pay: &PaymentsSection, job_ids: &BTreeSet<u32>, days: f64, out: &mut Vec<Finding>) {
-    let p = "payments";
+    let p = &FieldPath::keys("payments");
     if !job_ids.contains(&pay.recovery_job) {
-        out.push(Finding::new(join_key(p, "recovery_job"), known_jobs(job_ids), pay.recovery_job.to_string()));
+        out.push(Finding::new(p.key("recovery_job"), known_jobs(job_ids), pay.recovery_job.to_string()));
     }
     if !(pay.invoices_per_day >= 0.0 && pay.invoices_per_day * days <= MAX_INVOICES) {
         out.push(Finding::new(
-            join_key(p, "invoices_per_day"),
+            p.key("invoices_per_day"),
             format!("0 or more, at most {MAX_INVOICES} invoices over the run"),
             pay.invoices_per_day.to_string(),
         ));
     }
     let [lo, hi] = pay.amount_eur;
     if !(lo > 0.0 && lo <= hi && hi <= 1_000_000.0) {
-        out.push(Finding::new(join_key(p, "amount_eur"), "[lowest, highest] euros, above 0 and at most 1000000", format!("[{lo}, {hi}]")));
+        out.push(Finding::new(p.key("amount_eur"), "[lowest, highest] euros, above 0 and at most 1000000", format!("[{lo}, {hi}]")));
     }
     // SPEC 4.1: Bridge refuses an expiry more than 90 days ahead.
     if pay.link_validity <= Duration::ZERO || pay.link_validity > Duration::from_days(90) {
-        out.push(Finding::new(join_key(p, "link_validity"), "a duration above 0 and at most 90d", pay.link_validity.to_string()));
+        out.push(Finding::new(p.key("link_validity"), "a duration above 0 and at most 90d", pay.link_validity.to_string()));
     }
     for (name, d) in [("revoke_after", pay.revoke_after), ("archive_after", pay.archive_after), ("rate_window", pay.rate_window)] {
         if d <= Duration::ZERO {
-            out.push(Finding::new(join_key(p, name), "a duration above 0", d.to_string()));
+            out.push(Finding::new(p.key(name), "a duration above 0", d.to_string()));
         }
     }
     if !(1..=500).contains(&pay.page_size) {
-        out.push(Finding::new(join_key(p, "page_size"), "between 1 and 500", pay.page_size.to_string()));
+        out.push(Finding::new(p.key("page_size"), "between 1 and 500", pay.page_size.to_string()));
     }
     if pay.rate_limit == 0 {
-        out.push(Finding::new(join_key(p, "rate_limit"), "at least 1", "0"));
+        out.push(Finding::new(p.key("rate_limit"), "at least 1", "0"));
     }
-    check_retry(&pay.api_retry, &join_key(p, "api_retry"), out);
-    let pp = join_key(p, "payers");
+    check_retry(&pay.api_retry, &p.key("api_retry"), out);
+    let pp = p.key("payers");
     let y = &pay.payers;
     for (name, v) in [
         ("pay_share", y.pay_share),
@@ -591,22 +587,22 @@ fn check_payments(pay: &PaymentsSection, job_ids: &BTreeSet<u32>, days: f64, out
         ("retry_share", y.retry_share),
         ("late_share", y.late_share),
     ] {
-        rate(v, join_key(&pp, name), out);
+        rate(v, pp.key(name), out);
     }
     for (name, d) in
         [("pay_delay", y.pay_delay), ("settle_delay", y.settle_delay), ("pending_delay", y.pending_delay), ("retry_delay", y.retry_delay)]
     {
-        check_dist(d, &join_key(&pp, name), out);
+        check_dist(d, &pp.key(name), out);
     }
-    let wp = join_key(p, "webhooks");
+    let wp = p.key("webhooks");
     let w = &pay.webhooks;
-    rate(w.loss, join_key(&wp, "loss"), out);
-    rate(w.duplicate, join_key(&wp, "duplicate"), out);
-    check_dist(w.delay, &join_key(&wp, "delay"), out);
-    check_dist(w.duplicate_after, &join_key(&wp, "duplicate_after"), out);
-    check_retry(&w.retry, &join_key(&wp, "retry"), out);
+    rate(w.loss, wp.key("loss"), out);
+    rate(w.duplicate, wp.key("duplicate"), out);
+    check_dist(w.delay, &wp.key("delay"), out);
+    check_dist(w.duplicate_after, &wp.key("duplicate_after"), out);
+    check_retry(&w.retry, &wp.key("retry"), out);
     if w.secret.is_empty() {
-        out.push(Finding::new(join_key(&wp, "secret"), "a non-empty secret", "\"\""));
+        out.push(Finding::new(wp.key("secret"), "a non-empty secret", "\"\""));
     }
 }
 
@@ -627,20 +623,20 @@ fn known(what: &str, ids: &BTreeSet<&str>) -> String {
     }
 }
 
-fn check_spreading(s: &SpreadingSettings, path: &str, out: &mut Vec<Finding>) {
+fn check_spreading(s: &SpreadingSettings, path: &FieldPath, out: &mut Vec<Finding>) {
     match *s {
         SpreadingSettings::RandomHours { max_hours } if max_hours > 24 * 30 => {
-            out.push(Finding::new(join_key(path, "max_hours"), "at most 720 hours", max_hours.to_string()))
+            out.push(Finding::new(path.key("max_hours"), "at most 720 hours", max_hours.to_string()))
         }
         SpreadingSettings::UniformJitter { max } if max > Duration::from_days(30) => {
-            out.push(Finding::new(join_key(path, "max"), "at most 30d", max.to_string()))
+            out.push(Finding::new(path.key("max"), "at most 30d", max.to_string()))
         }
         SpreadingSettings::LoadAware { max, slot } => {
             if slot < Duration::SECOND || max.as_ms() / slot.as_ms().max(1) > 10_000 {
-                out.push(Finding::new(join_key(path, "slot"), "at least 1s and at most 10000 slots in max", slot.to_string()));
+                out.push(Finding::new(path.key("slot"), "at least 1s and at most 10000 slots in max", slot.to_string()));
             }
             if max > Duration::from_days(30) {
-                out.push(Finding::new(join_key(path, "max"), "at most 30d", max.to_string()));
+                out.push(Finding::new(path.key("max"), "at most 30d", max.to_string()));
             }
         }
         _ => {}
