@@ -302,3 +302,41 @@ fn a_monitor_interval_above_kumas_24_day_maximum_is_refused_with_its_location() 
     v["kuma"]["monitors"][0]["retry_interval_s"] = serde_json::json!(60);
     assert!(scenario::load_str("ok.json", &serde_json::to_string_pretty(&v).expect("json")).is_ok());
 }
+
+/// The bundled Bridge scenario with one structural fault in its job: `priority` is a string.
+fn bridge_with_a_bad_job() -> String {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/bridge-api-down-2h.json")).unwrap();
+    text.replacen("\"priority\": 55", "\"priority\": \"high\"", 1)
+}
+
+#[test]
+fn one_bad_value_is_one_problem_not_a_cascade_through_the_sections_that_refer_to_it() {
+    let text = bridge_with_a_bad_job();
+    assert!(text.contains("\"priority\": \"high\""));
+    let ps = problems(&text);
+    assert_eq!(ps.len(), 1, "only the root problem: {ps:#?}");
+    assert_eq!(ps[0].path, "cron.jobs[0].priority");
+}
+
+#[test]
+fn a_misspelt_name_gets_the_nearest_valid_one() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/bridge-api-down-2h.json")).unwrap();
+    let text =
+        text.replacen("monitors.bridge-recovery.detected", "monitors.bridge-recovery.ttd_max", 1).replacen("\"seed\"", "\"sede\"", 1);
+    let ps = problems(&text);
+    let metric = ps.iter().find(|p| p.path.ends_with(".metric")).expect("the metric");
+    assert_eq!(metric.expected, "a report figure: did you mean `monitors.bridge-recovery.ttd_down_max_s`?");
+    assert_eq!(find(&ps, "sede").expected, "a known field: did you mean `seed`?");
+    let text = bridge_with_a_bad_job().replacen("\"monitor\": \"bridge-recovery\"", "\"monitor\": \"bridge-recovry\"", 1);
+    let ps = problems(&text);
+    assert_eq!(find(&ps, "cron.jobs[0].priority").found, "string \"high\"");
+}
+
+#[test]
+fn problems_are_listed_in_file_order() {
+    let ps = problems(BROKEN);
+    let places: Vec<(u32, u32)> = ps.iter().map(|p| (p.line, p.column)).collect();
+    let mut sorted = places.clone();
+    sorted.sort();
+    assert_eq!(places, sorted);
+}

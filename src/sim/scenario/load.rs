@@ -11,6 +11,7 @@ use super::model::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::field_path::{FieldPath, Seg};
+use super::nearest::nearest;
 use super::positions::{self, Pos, PositionIndex};
 use super::validate::{self, Scenario};
 
@@ -163,6 +164,8 @@ fn semantic_findings_despite(value: &Value, structural: &[Finding]) -> Vec<Findi
     let mut removed: Vec<FieldPath> = Vec::new();
     let mut removed_set: BTreeSet<FieldPath> = BTreeSet::new();
     let mut pending: Vec<FieldPath> = structural.iter().map(|f| f.path.clone()).collect();
+    // The first round's paths are in the file's own coordinates.
+    let structural_paths: Vec<&FieldPath> = structural.iter().map(|f| &f.path).collect();
     for _round in 0..6 {
         // Deepest and highest index first, so removing an array element never shifts another
         // pending path (segments compare indices as numbers: a[10] goes before a[9]).
@@ -185,6 +188,7 @@ fn semantic_findings_despite(value: &Value, structural: &[Finding]) -> Vec<Findi
                         f
                     })
                     .filter(|f| !removed_set.iter().any(|r| f.path.within(r)) && !structural.contains(&f.path))
+                    .filter(|f| !follows_from_removal(f, value, &structural_paths))
                     .collect();
             }
             Err(e) => {
@@ -201,6 +205,40 @@ fn semantic_findings_despite(value: &Value, structural: &[Finding]) -> Vec<Findi
         }
     }
     Vec::new()
+}
+
+/// Whether a semantic finding on the repaired copy only says that something removed for a
+/// structural problem is missing: a reference to a job, monitor, connector or variant whose
+/// declaration was removed (or could not be read), or a metric of such a part. The root problem
+/// is already reported; this would be a second, misleading one (issue #16, item 6). A reference
+/// to a name that was never declared is still reported.
+fn follows_from_removal(f: &Finding, original: &Value, structural: &[&FieldPath]) -> bool {
+    let referred = f.found.trim_matches('"');
+    validate::sections_behind(&f.expected).iter().any(|(section, id_key)| {
+        let section = FieldPath::keys(section);
+        structural.iter().any(|p| {
+            if section.within(p) {
+                return true; // the whole section (or what holds it) is gone
+            }
+            if !p.within(&section) {
+                return false;
+            }
+            let Some(Seg::Index(i)) = p.segments().get(section.segments().len()) else { return true };
+            let element = node(original, section.segments()).and_then(|a| a.get(i));
+            match element.and_then(|e| e.get(*id_key)) {
+                Some(Value::String(id)) => id == referred || id_key.is_empty(),
+                Some(Value::Number(id)) => id.to_string() == referred || id_key.is_empty(),
+                _ => true, // the declaration's id itself is unreadable
+            }
+        })
+    })
+}
+
+fn node<'v>(value: &'v Value, path: &[Seg]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |v, seg| match seg {
+        Seg::Key(k) => v.get(k),
+        Seg::Index(i) => v.get(i),
+    })
 }
 
 /// Placeholders for required top-level fields, so the rest of the file can still be checked.
@@ -341,7 +379,13 @@ fn from_serde(base: &FieldPath, inner: &serde_path_to_error::Path, msg: &str) ->
             path = path.key(&name);
         }
         let expected = match rest.split_once(", expected ") {
-            Some((_, e)) => e.to_string(),
+            Some((_, e)) => {
+                let names = e.split('`').skip(1).step_by(2);
+                match nearest(&name, names) {
+                    Some(near) => format!("a known field: did you mean `{near}`?"),
+                    None => e.to_string(),
+                }
+            }
             None => "no such field".into(),
         };
         return Finding::new(path, expected, format!("unknown field `{name}`"));
@@ -401,7 +445,8 @@ fn check_each<T: DeserializeOwned>(value: &Value, path: &FieldPath, out: &mut Ve
 type MemberCheck<'a> = &'a dyn Fn(&str, &Value, &FieldPath, &mut Vec<Finding>) -> bool;
 
 /// Check an object's members one by one so that every bad member is reported, not just the first.
-fn check_members(value: &Value, path: &FieldPath, required: &[&str], member: MemberCheck<'_>, out: &mut Vec<Finding>) {
+/// `known` lists every field `member` accepts, for "did you mean".
+fn check_members(value: &Value, path: &FieldPath, required: &[&str], known: &[&str], member: MemberCheck<'_>, out: &mut Vec<Finding>) {
     let Some(map) = value.as_object() else {
         out.push(Finding::new(path, "an object", kind_of(value)));
         return;
@@ -414,7 +459,11 @@ fn check_members(value: &Value, path: &FieldPath, required: &[&str], member: Mem
     for (key, v) in map {
         let child = path.key(key);
         if !member(key, v, &child, out) {
-            out.push(Finding::new(child, "a known field", format!("unknown field `{key}`")));
+            let expected = match nearest(key, known.iter().copied()) {
+                Some(near) => format!("a known field: did you mean `{near}`?"),
+                None => format!("one of {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+            };
+            out.push(Finding::new(child, expected, format!("unknown field `{key}`")));
         }
     }
 }
@@ -436,6 +485,24 @@ fn collect_structure(value: &Value, out: &mut Vec<Finding>) {
         value,
         &FieldPath::root(),
         &["name", "start", "duration"],
+        &[
+            "$schema",
+            "name",
+            "description",
+            "seed",
+            "start",
+            "duration",
+            "time_zone",
+            "sync",
+            "cron",
+            "kuma",
+            "payments",
+            "faults",
+            "timeline",
+            "variants",
+            "report",
+            "expect",
+        ],
         &|key, v, path, out| {
             match key {
                 "name" | "description" | "time_zone" | "$schema" => check::<String>(v, path, out),
@@ -445,6 +512,7 @@ fn collect_structure(value: &Value, out: &mut Vec<Finding>) {
                 "sync" => collect_sync(v, path, out),
                 "cron" => check::<CronSection>(v, path, out),
                 "kuma" => check::<KumaSection>(v, path, out),
+                "payments" => check::<super::payments::PaymentsSection>(v, path, out),
                 "faults" => check::<crate::world::network::faults::FaultsSpec>(v, path, out),
                 "timeline" => check_each::<TimelineEvent>(v, path, out),
                 "variants" => check_each::<Variant>(v, path, out),
@@ -463,6 +531,7 @@ fn collect_sync(value: &Value, path: &FieldPath, out: &mut Vec<Finding>) {
         value,
         path,
         &[],
+        &["autosync_frequency", "retry_wrongpass", "spreading", "backoff", "connectors", "connections", "populations"],
         &|key, v, path, out| {
             match key {
                 "autosync_frequency" => check::<crate::time::Duration>(v, path, out),

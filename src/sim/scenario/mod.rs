@@ -6,6 +6,7 @@ pub mod field_path;
 pub mod finding;
 pub mod load;
 pub mod model;
+pub mod nearest;
 pub mod payments;
 pub mod positions;
 pub mod validate;

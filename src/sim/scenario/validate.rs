@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use super::field_path::FieldPath;
 use super::finding::Finding;
 use super::model::*;
+use super::nearest::nearest;
 use super::payments::PaymentsSection;
 use crate::logic::sync::{ConnectionState, SpreadingSettings};
 use crate::time::{At, Duration, Instant, Zone};
@@ -158,7 +159,7 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
             out.push(Finding::new(p.key("id"), "a unique, non-empty connection id without '#'", format!("{:?}", c.id)));
         }
         if !connector_ids.contains(c.connector.as_str()) {
-            out.push(Finding::new(p.key("connector"), known("connector", &connector_ids), format!("{:?}", c.connector)));
+            out.push(Finding::new(p.key("connector"), known("connector", &connector_ids, &c.connector), format!("{:?}", c.connector)));
         }
         in_run(c.created, p.key("created"), &mut out);
         rate(c.transient_error_rate, p.key("transient_error_rate"), &mut out);
@@ -180,7 +181,7 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
         total = total.saturating_add(pop.count);
         for (name, w) in &pop.connectors {
             if !connector_ids.contains(name.as_str()) {
-                out.push(Finding::new(p.key("connectors").key(name), known("connector", &connector_ids), format!("{name:?}")));
+                out.push(Finding::new(p.key("connectors").key(name), known("connector", &connector_ids, name), format!("{name:?}")));
             }
             if *w > 1_000_000 {
                 out.push(Finding::new(p.key("connectors").key(name), "a weight of at most 1000000", w.to_string()));
@@ -295,7 +296,7 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
         if let Some(h) = &j.heartbeat {
             let hp = p.key("heartbeat");
             if !monitor_ids.contains(h.monitor.as_str()) {
-                out.push(Finding::new(hp.key("monitor"), known("monitor", &monitor_ids), format!("{:?}", h.monitor)));
+                out.push(Finding::new(hp.key("monitor"), known("monitor", &monitor_ids, &h.monitor), format!("{:?}", h.monitor)));
             }
             check_retry(&h.retry, &hp.key("retry"), &mut out);
         }
@@ -338,7 +339,7 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
     for (id, b) in &f.faults.banks {
         let p = FieldPath::keys("faults.banks").key(id);
         if !connector_ids.contains(id.as_str()) {
-            out.push(Finding::new(p.clone(), known("connector", &connector_ids), format!("{id:?}")));
+            out.push(Finding::new(p.clone(), known("connector", &connector_ids, id), format!("{id:?}")));
         }
         for (i, o) in b.outages.iter().enumerate() {
             let op = p.key("outages").index(i);
@@ -395,7 +396,7 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
             }
             TimelineEvent::ConnectorOutage { connector, duration, .. } => {
                 if !connector_ids.contains(connector.as_str()) {
-                    out.push(Finding::new(p.key("connector"), known("connector", &connector_ids), format!("{connector:?}")));
+                    out.push(Finding::new(p.key("connector"), known("connector", &connector_ids, connector), format!("{connector:?}")));
                 }
                 if *duration <= Duration::ZERO {
                     out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
@@ -421,7 +422,7 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
             }
             TimelineEvent::KumaMaintenance { monitor, duration, .. } => {
                 if !monitor_ids.contains(monitor.as_str()) {
-                    out.push(Finding::new(p.key("monitor"), known("monitor", &monitor_ids), format!("{monitor:?}")));
+                    out.push(Finding::new(p.key("monitor"), known("monitor", &monitor_ids, monitor), format!("{monitor:?}")));
                 }
                 if *duration <= Duration::ZERO {
                     out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
@@ -499,18 +500,25 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
     for (i, e) in f.expect.iter().enumerate() {
         let p = FieldPath::keys("expect").index(i);
         if !metrics.contains(&e.metric) {
-            let near: Vec<&String> = metrics.iter().filter(|m| m.starts_with(e.metric.split('.').next().unwrap_or(""))).take(6).collect();
-            out.push(Finding::new(
-                p.key("metric"),
-                format!("a report figure such as {}", near.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
-                format!("{:?}", e.metric),
-            ));
+            let expected = match nearest(&e.metric, metrics.iter().map(String::as_str)) {
+                Some(near) => format!("a report figure: did you mean `{near}`?"),
+                None => {
+                    let section = e.metric.split('.').next().unwrap_or("");
+                    let some: Vec<String> = metrics.iter().filter(|m| m.starts_with(section)).take(6).map(|m| format!("`{m}`")).collect();
+                    if some.is_empty() {
+                        "a report figure (`syncsim run` writes them all in report.json)".to_string()
+                    } else {
+                        format!("a report figure such as {}", some.join(", "))
+                    }
+                }
+            };
+            out.push(Finding::new(p.key("metric"), expected, format!("{:?}", e.metric)));
         }
         if let Some(v) = &e.variant {
             let names: BTreeSet<&str> =
                 if f.variants.is_empty() { ["baseline"].into() } else { f.variants.iter().map(|v| v.name.as_str()).collect() };
             if !names.contains(v.as_str()) {
-                out.push(Finding::new(p.key("variant"), known("variant", &names), format!("{v:?}")));
+                out.push(Finding::new(p.key("variant"), known("variant", &names, v), format!("{v:?}")));
             }
         }
         if !e.value.is_finite() {
@@ -606,6 +614,31 @@ fn check_payments(pay: &PaymentsSection, job_ids: &BTreeSet<u32>, days: f64, out
     }
 }
 
+/// The sections that declare what a problem's `expected` refers to (see [`known`],
+/// [`known_jobs`] and the metric check), each with the key that names its elements ("" when any
+/// lost element may be the one): when such a declaration was removed for a structural problem,
+/// the loader drops this problem as a consequence of that one.
+pub fn sections_behind(expected: &str) -> &'static [(&'static str, &'static str)] {
+    let Some(what) = expected.strip_prefix("a declared ") else {
+        return if expected.starts_with("a report figure") {
+            &[("sync.connectors", ""), ("cron", ""), ("kuma", ""), ("payments", "")]
+        } else if expected.starts_with("a connection id") {
+            &[("sync.connections", "id"), ("sync.populations", "")]
+        } else if expected.starts_with("a `payments` section") {
+            &[("payments", "")]
+        } else {
+            &[]
+        };
+    };
+    match what.split([' ', ':']).next().unwrap_or("") {
+        "connector" => &[("sync.connectors", "id")],
+        "monitor" => &[("kuma.monitors", "id")],
+        "job" => &[("cron.jobs", "id")],
+        "variant" => &[("variants", "name")],
+        _ => &[],
+    }
+}
+
 fn known_jobs(ids: &BTreeSet<u32>) -> String {
     if ids.is_empty() {
         "a declared job id (none is declared)".into()
@@ -614,7 +647,10 @@ fn known_jobs(ids: &BTreeSet<u32>) -> String {
     }
 }
 
-fn known(what: &str, ids: &BTreeSet<&str>) -> String {
+fn known(what: &str, ids: &BTreeSet<&str>, found: &str) -> String {
+    if let Some(near) = nearest(found, ids.iter().copied()) {
+        return format!("a declared {what}: did you mean {near:?}?");
+    }
     let list: Vec<String> = ids.iter().take(8).map(|s| format!("{s:?}")).collect();
     if list.is_empty() {
         format!("a declared {what} (none is declared)")
