@@ -39,6 +39,16 @@ impl FieldPath {
         p
     }
 
+    /// Step down (for a scanner that walks a tree with one path).
+    pub fn push(&mut self, seg: Seg) {
+        self.0.push(seg);
+    }
+
+    /// Step back up.
+    pub fn pop(&mut self) -> Option<Seg> {
+        self.0.pop()
+    }
+
     pub fn segments(&self) -> &[Seg] {
         &self.0
     }

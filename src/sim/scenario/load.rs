@@ -96,6 +96,12 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, Vec<Problem>> {
     }
     // Editors on Windows often start UTF-8 files with a byte order mark; it carries no meaning.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // The common case first: a valid file is read straight into its types, with no tree and
+    // no position index (1 000 000 timeline events: see benches/README.md). Anything wrong
+    // takes the slow path below, which locates every problem.
+    if let Some(scenario) = valid_fast(text) {
+        return Ok(scenario);
+    }
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -153,6 +159,17 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, Vec<Problem>> {
     // the order of the checks).
     problems.sort_by_key(|(pos, _)| (pos.line, pos.column));
     Err(problems.into_iter().map(|(_, p)| p).collect())
+}
+
+/// The scenario, if the file is valid: no key repeated, the types read, the meaning checked.
+fn valid_fast(text: &str) -> Option<Scenario> {
+    if !positions::duplicate_keys(text).is_empty() {
+        return None;
+    }
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let file: ScenarioFile = serde::Deserialize::deserialize(&mut reader).ok()?;
+    reader.end().ok()?;
+    validate::validate(file).ok()
 }
 
 /// Remove what the structural findings point at (or put a placeholder in a required field),

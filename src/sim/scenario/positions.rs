@@ -3,9 +3,9 @@
 //! typed scenario can point at the text. Object members point at their key, array elements and
 //! the root at their value. Runs only on text that `serde_json` already accepted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::field_path::FieldPath;
+use super::field_path::{FieldPath, Seg};
 
 /// 1-based line and column (in characters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -19,7 +19,9 @@ pub type PositionIndex = BTreeMap<FieldPath, Pos>;
 struct Scanner<'a> {
     chars: std::iter::Peekable<std::str::Chars<'a>>,
     pos: Pos,
-    index: PositionIndex,
+    /// Built only when asked: a path and a position for every value is the costly part.
+    index: Option<PositionIndex>,
+    path: FieldPath,
     duplicate_keys: Vec<(FieldPath, Pos)>,
 }
 
@@ -31,13 +33,31 @@ pub struct Scan {
 }
 
 pub fn scan(text: &str) -> Scan {
-    let mut s =
-        Scanner { chars: text.chars().peekable(), pos: Pos { line: 1, column: 1 }, index: BTreeMap::new(), duplicate_keys: Vec::new() };
+    let (index, duplicate_keys) = pass(text, true);
+    Scan { index: index.unwrap_or_default(), duplicate_keys }
+}
+
+/// Only the keys given twice in one object: what a valid file needs, at a fraction of the cost
+/// of [`scan`] (no path is kept for any other value).
+pub fn duplicate_keys(text: &str) -> Vec<(FieldPath, Pos)> {
+    pass(text, false).1
+}
+
+fn pass(text: &str, indexing: bool) -> (Option<PositionIndex>, Vec<(FieldPath, Pos)>) {
+    let mut s = Scanner {
+        chars: text.chars().peekable(),
+        pos: Pos { line: 1, column: 1 },
+        index: indexing.then(BTreeMap::new),
+        path: FieldPath::root(),
+        duplicate_keys: Vec::new(),
+    };
     s.skip_ws();
     let root = s.pos;
-    s.index.insert(FieldPath::root(), root);
-    s.value(FieldPath::root());
-    Scan { index: s.index, duplicate_keys: s.duplicate_keys }
+    if let Some(index) = &mut s.index {
+        index.insert(FieldPath::root(), root);
+    }
+    s.value();
+    (s.index, s.duplicate_keys)
 }
 
 pub fn index(text: &str) -> PositionIndex {
@@ -80,12 +100,28 @@ impl Scanner<'_> {
         raw.push('"');
         serde_json::from_str(&raw).unwrap_or_default()
     }
+    /// A string value, skipped without decoding it.
+    fn skip_string(&mut self) {
+        self.bump(); // opening quote
+        while let Some(c) = self.bump() {
+            match c {
+                '"' => break,
+                '\\' => {
+                    self.bump();
+                }
+                _ => {}
+            }
+        }
+    }
     /// Recursion depth is bounded by serde_json's own limit (128), which accepted this text.
-    fn value(&mut self, path: FieldPath) {
+    /// `self.path` is the value's path on entry and on return.
+    fn value(&mut self) {
         self.skip_ws();
         match self.chars.peek() {
             Some('{') => {
                 self.bump();
+                // Without an index, the keys of this object alone tell a repeated key.
+                let mut seen: BTreeSet<String> = BTreeSet::new();
                 loop {
                     self.skip_ws();
                     match self.chars.peek() {
@@ -99,15 +135,27 @@ impl Scanner<'_> {
                         Some('"') => {
                             let at = self.pos;
                             let key = self.string();
-                            let child = path.key(&key);
-                            if self.index.contains_key(&child) {
-                                self.duplicate_keys.push((child.clone(), at));
-                            } else {
-                                self.index.insert(child.clone(), at);
+                            self.path.push(Seg::Key(key));
+                            let repeated = match &mut self.index {
+                                Some(index) => {
+                                    let fresh = !index.contains_key(&self.path);
+                                    if fresh {
+                                        index.insert(self.path.clone(), at);
+                                    }
+                                    !fresh
+                                }
+                                None => match self.path.segments().last() {
+                                    Some(Seg::Key(k)) => !seen.insert(k.clone()),
+                                    _ => false,
+                                },
+                            };
+                            if repeated {
+                                self.duplicate_keys.push((self.path.clone(), at));
                             }
                             self.skip_ws();
                             self.bump(); // ':'
-                            self.value(child);
+                            self.value();
+                            self.path.pop();
                         }
                         _ => break,
                     }
@@ -127,19 +175,19 @@ impl Scanner<'_> {
                             self.bump();
                         }
                         Some(_) => {
-                            let child = path.index(i);
-                            let at = self.pos;
-                            self.index.entry(child.clone()).or_insert(at);
-                            self.value(child);
+                            self.path.push(Seg::Index(i));
+                            if let Some(index) = &mut self.index {
+                                index.entry(self.path.clone()).or_insert(self.pos);
+                            }
+                            self.value();
+                            self.path.pop();
                             i += 1;
                         }
                         None => break,
                     }
                 }
             }
-            Some('"') => {
-                self.string();
-            }
+            Some('"') => self.skip_string(),
             Some(_) => {
                 while matches!(self.chars.peek(), Some(c) if !matches!(c, ',' | '}' | ']') && !c.is_whitespace()) {
                     self.bump();
@@ -179,5 +227,6 @@ mod tests {
         let found = scan("{\"a\": {\"x\": 1, \"x\": 2}, \"b\": [{\"x\": 1}, {\"x\": 1}]}");
         assert_eq!(found.duplicate_keys, vec![(FieldPath::keys("a.x"), Pos { line: 1, column: 16 })]);
         assert_eq!(found.index[&FieldPath::keys("a.x")], Pos { line: 1, column: 8 });
+        assert_eq!(duplicate_keys("{\"a\": {\"x\": 1, \"x\": 2}, \"b\": [{\"x\": 1}, {\"x\": 1}]}"), found.duplicate_keys);
     }
 }
