@@ -294,6 +294,11 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
                 out.push(Finding::new(join_key(&hp, "monitor"), known("monitor", &monitor_ids), format!("{:?}", h.monitor)));
             }
             check_retry(&h.retry, &join_key(&hp, "retry"), &mut out);
+            if let Some(tz) = &h.healthchecks.tz {
+                if let Err(e) = Zone::parse(tz) {
+                    out.push(Finding::new(join_key(&join_key(&hp, "healthchecks"), "tz"), e.expected, format!("{:?}", e.found)));
+                }
+            }
         }
     }
 
