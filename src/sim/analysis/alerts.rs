@@ -270,7 +270,7 @@ pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
             }
         }
         // The same runs judged by Healthchecks checks (`sim::analysis::healthchecks`).
-        let hc = healthchecks::baselines(scenario, job, &runs, &found);
+        let hc = healthchecks::baselines(scenario, &spec.id, job, &runs, &found);
         fig.healthchecks_simple = hc.simple;
         fig.healthchecks_cron = hc.cron;
         fig.healthchecks_simple_defaults = hc.simple_defaults;

@@ -6,6 +6,8 @@
 //! (`/fail`); and, when the job's `heartbeat.healthchecks.start` is on, a `/start` at the run's
 //! start *(model choice: the start ping is not simulated on the wire, it arrives when the run
 //! starts)*. The check is created with the scenario ("new": it cannot alert before its first ping).
+//! A Kuma maintenance window on the monitor is, for the Healthchecks check, a pause when it opens
+//! and a resume when it closes (Healthchecks has no maintenance windows; its users pause).
 //!
 //! Settings, and why (written into the report):
 //! - simple: timeout = the longest interval between two slots of the job's grid (its period);
@@ -21,7 +23,7 @@ use crate::sim::analysis::alerts::{Incident, median, seconds};
 use crate::sim::analysis::report::BaselineFigures;
 use crate::sim::loops::jobs::RunRecord;
 use crate::sim::scenario::Scenario;
-use crate::sim::scenario::model::{DurationDist, JobFileSpec, JobFrequency};
+use crate::sim::scenario::model::{DurationDist, JobFileSpec, JobFrequency, TimelineEvent};
 use crate::time::{Duration, Instant, Zone};
 use crate::world::healthchecks::{
     AlertLoop, Check, CheckKind, CheckSettings, DEFAULT_GRACE, DEFAULT_TIMEOUT, MAX_PERIOD, MIN_PERIOD, NotACron, PingKind, Status,
@@ -48,9 +50,23 @@ pub fn pings(runs: &[&RunRecord], start_signal: bool, fail_signal: bool) -> Vec<
 }
 
 /// The instants `sendalerts` sends a DOWN notification for a check with `settings` receiving
-/// `pings`, before `end`. A ping and a pass at the same instant: the ping first (arrivals before
-/// timers, as in the engine).
-pub fn down_alerts(settings: &CheckSettings, pings: &[(Instant, PingKind)], end: Instant) -> Vec<Instant> {
+/// `pings`, paused over each of `paused` (from, until), before `end`. At one instant: a pause or
+/// resume first (scenario events), then a ping, then a pass (arrivals before timers, as in the
+/// engine).
+pub fn down_alerts(settings: &CheckSettings, pings: &[(Instant, PingKind)], paused: &[(Instant, Instant)], end: Instant) -> Vec<Instant> {
+    #[derive(Clone, Copy)]
+    enum Ev {
+        Pause,
+        Resume,
+        Ping(PingKind),
+    }
+    let mut events: Vec<(Instant, u8, Ev)> = pings.iter().map(|&(t, k)| (t, 1, Ev::Ping(k))).collect();
+    for &(from, until) in paused {
+        events.push((from, 0, Ev::Pause));
+        events.push((until, 0, Ev::Resume));
+    }
+    // Stable: pings keep their order at one instant.
+    events.sort_by_key(|e| (e.0, e.1));
     let mut check = Check::new(settings.clone(), AlertLoop::default());
     let mut out = Vec::new();
     // Every pass strictly before `until`.
@@ -67,14 +83,48 @@ pub fn down_alerts(settings: &CheckSettings, pings: &[(Instant, PingKind)], end:
             }
         }
     };
-    for &(t, kind) in pings {
+    for &(t, _, ev) in &events {
         if t >= end {
             break;
         }
         drain(&mut check, t);
-        check.handle_ping(t, kind);
+        match ev {
+            Ev::Pause => check.handle_pause(t),
+            Ev::Resume => {
+                // A ping during the pause already brought the check back (Healthchecks refuses
+                // to resume a check that is not paused).
+                let _ = check.handle_resume(t);
+            }
+            Ev::Ping(kind) => check.handle_ping(t, kind),
+        }
     }
     drain(&mut check, end);
+    out
+}
+
+/// The maintenance windows of Kuma monitor `monitor` (their union), as the pauses of the matching
+/// Healthchecks check: the user pauses the check when the window opens and resumes it when it closes.
+pub fn pauses(scenario: &Scenario, monitor: &str) -> Vec<(Instant, Instant)> {
+    let mut windows: Vec<(Instant, Instant)> = scenario
+        .file
+        .timeline
+        .iter()
+        .filter_map(|e| match e {
+            TimelineEvent::KumaMaintenance { at, monitor: m, duration } if m == monitor => {
+                let from = at.resolve(scenario.start);
+                Some((from, from + *duration))
+            }
+            _ => None,
+        })
+        .collect();
+    windows.sort();
+    let mut out: Vec<(Instant, Instant)> = Vec::new();
+    for (from, until) in windows {
+        match out.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(until),
+            _ => out.push((from, until)),
+        }
+    }
     out
 }
 
@@ -134,6 +184,8 @@ pub struct Inputs {
     /// Every ping the job could send (`/start` and `/fail` included), in time order.
     pub pings: Vec<(Instant, PingKind)>,
     pub found: Vec<Incident>,
+    /// When the check is paused (the monitor's Kuma maintenance windows).
+    pub paused: Vec<(Instant, Instant)>,
     pub end: Instant,
     /// The simple check's timeout (the job's period).
     pub timeout: Duration,
@@ -159,7 +211,7 @@ pub fn evaluate(setup: &Setup, inputs: &Inputs) -> BaselineFigures {
             PingKind::Success => true,
         })
         .collect();
-    let alerts = down_alerts(&setup.settings, &p, inputs.end);
+    let alerts = down_alerts(&setup.settings, &p, &inputs.paused, inputs.end);
     let mut fig = score(&alerts, &inputs.found, inputs.end);
     fig.grace_s = seconds(setup.settings.grace);
     match &setup.settings.kind {
@@ -188,7 +240,7 @@ fn secs_text(d: Duration) -> String {
 }
 
 /// The baselines for `job`'s runs (see the module docs for the rules).
-pub fn baselines(scenario: &Scenario, job: &JobFileSpec, runs: &[&RunRecord], found: &[Incident]) -> Baselines {
+pub fn baselines(scenario: &Scenario, monitor: &str, job: &JobFileSpec, runs: &[&RunRecord], found: &[Incident]) -> Baselines {
     let f = &scenario.file;
     let (start, end) = (scenario.start, scenario.end);
     let hb = job.heartbeat.as_ref();
@@ -222,6 +274,7 @@ pub fn baselines(scenario: &Scenario, job: &JobFileSpec, runs: &[&RunRecord], fo
     let inputs = Inputs {
         pings: pings(runs, true, true),
         found: found.to_vec(),
+        paused: pauses(scenario, monitor),
         end,
         timeout,
         cron_kind: cron_kind.clone(),
@@ -236,6 +289,10 @@ pub fn baselines(scenario: &Scenario, job: &JobFileSpec, runs: &[&RunRecord], fo
         (false, true) => "; pings /fail (the job pushes status=down on error)",
         (false, false) => "; success pings only (the job does not push on error)",
     };
+    let signals = match inputs.paused.len() {
+        0 => signals.to_string(),
+        n => format!("{signals}; paused over the monitor's {n} Kuma maintenance window(s), resumed after"),
+    };
     let grace_rule = format!(
         "grace = the longest slot-to-ping delay seen ({}) rounded up to the minute + 60 s = {}",
         secs_text(longest_delay),
@@ -243,7 +300,7 @@ pub fn baselines(scenario: &Scenario, job: &JobFileSpec, runs: &[&RunRecord], fo
     );
     let eval = |settings: CheckSettings, why: String| {
         let mut fig = evaluate(&Setup { settings, start_signal, fail_signal }, &inputs);
-        fig.why = why + signals;
+        fig.why = why + &signals;
         fig
     };
     let simple = eval(
@@ -311,11 +368,11 @@ mod tests {
         let refs: Vec<&RunRecord> = runs.iter().collect();
         let s = simple(300, 120);
         // /fail at 680: the pass at 680 sends it.
-        assert_eq!(down_alerts(&s, &pings(&refs, false, true), t(1300)), vec![t(680)]);
+        assert_eq!(down_alerts(&s, &pings(&refs, false, true), &[], t(1300)), vec![t(680)]);
         // Without: due at 380 + 300 + 120 = 800, sent by the pass at 802.
-        assert_eq!(down_alerts(&s, &pings(&refs, false, false), t(1300)), vec![t(802)]);
+        assert_eq!(down_alerts(&s, &pings(&refs, false, false), &[], t(1300)), vec![t(802)]);
         // After the last ping (980) the silence alerts at 980 + 420 = 1 400, pass 1 402.
-        assert_eq!(down_alerts(&s, &pings(&refs, false, true), t(2000)), vec![t(680), t(1402)]);
+        assert_eq!(down_alerts(&s, &pings(&refs, false, true), &[], t(2000)), vec![t(680), t(1402)]);
     }
 
     #[test]
@@ -324,8 +381,8 @@ mod tests {
         let refs: Vec<&RunRecord> = runs.iter().collect();
         let s = simple(300, 120);
         // /start at 360, no end: down at 480, pass 482. Without /start: 80 + 420 = 500, pass 502.
-        assert_eq!(down_alerts(&s, &pings(&refs, true, false), t(2000)), vec![t(482)]);
-        assert_eq!(down_alerts(&s, &pings(&refs, false, false), t(2000)), vec![t(502)]);
+        assert_eq!(down_alerts(&s, &pings(&refs, true, false), &[], t(2000)), vec![t(482)]);
+        assert_eq!(down_alerts(&s, &pings(&refs, false, false), &[], t(2000)), vec![t(502)]);
     }
 
     #[test]
@@ -333,7 +390,22 @@ mod tests {
         // Due at 80 + 420 = 500, first pass after it 502; a ping at 502 arrives first: no alert.
         let runs = [run(0, 60, 80, RunFate::Success, Some(80)), run(300, 480, 502, RunFate::Success, Some(502))];
         let refs: Vec<&RunRecord> = runs.iter().collect();
-        assert!(down_alerts(&simple(300, 120), &pings(&refs, false, false), t(600)).is_empty());
+        assert!(down_alerts(&simple(300, 120), &pings(&refs, false, false), &[], t(600)).is_empty());
+    }
+
+    #[test]
+    fn a_pause_silences_the_check_and_resume_waits_for_the_next_ping() {
+        let runs = [run(0, 60, 80, RunFate::Success, Some(80)), run(3000, 3060, 3080, RunFate::Success, Some(3080))];
+        let refs: Vec<&RunRecord> = runs.iter().collect();
+        let p = pings(&refs, false, false);
+        // Unpaused: due at 80 + 420 = 500 (pass 502). Paused 400..2000: resume makes it new, so
+        // nothing is due until the ping at 3 080; then 3 080 + 420 = 3 500, pass 3 502.
+        assert_eq!(down_alerts(&simple(300, 120), &p, &[], t(3300)), vec![t(502)]);
+        assert_eq!(down_alerts(&simple(300, 120), &p, &[(t(400), t(2000))], t(4000)), vec![t(3502)]);
+        // A ping during the pause un-pauses the check (paused → up, silent); the resume is then refused.
+        let inside = [run(0, 60, 80, RunFate::Success, Some(80)), run(300, 360, 380, RunFate::Success, Some(380))];
+        let refs: Vec<&RunRecord> = inside.iter().collect();
+        assert_eq!(down_alerts(&simple(300, 120), &pings(&refs, false, false), &[(t(200), t(1000))], t(1000)), vec![t(802)]);
     }
 
     #[test]
@@ -362,7 +434,7 @@ mod tests {
         ];
         let refs: Vec<&RunRecord> = runs.iter().collect();
         // 3 600 + 4 200 = 7 800 (a pass): sent at 7 802; nothing more until the ping at 18 000.
-        assert_eq!(down_alerts(&simple(3600, 600), &pings(&refs, false, false), t(20_000)), vec![t(7802)]);
-        assert!(down_alerts(&simple(3600, 600), &pings(&refs[..1], false, false), t(4000)).is_empty(), "a deadline after the end");
+        assert_eq!(down_alerts(&simple(3600, 600), &pings(&refs, false, false), &[], t(20_000)), vec![t(7802)]);
+        assert!(down_alerts(&simple(3600, 600), &pings(&refs[..1], false, false), &[], t(4000)).is_empty(), "a deadline after the end");
     }
 }
