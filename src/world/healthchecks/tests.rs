@@ -299,3 +299,102 @@ fn for_grid_writes_the_expression_a_user_would_enter_or_says_why_not() {
     assert_eq!(e("2026-06-01T00:00:00Z", Duration::from_secs(150), utc), Err(NotACron::NotWholeMinutes));
     assert!(NotACron::CalendarMonths.to_string().contains("Jan 31 + 1 month = Mar 3"));
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Success pings at `pings` (seconds, sorted), passes in between; notifications up to `end`.
+    fn play(c: &mut Check, pings: &[(i64, PingKind)], end: i64) -> Vec<Notification> {
+        let mut out = Vec::new();
+        for &(t, kind) in pings {
+            // Passes strictly before the ping: at one instant the ping comes first.
+            while let Some(p) = c.poll_timeout().filter(|&p| p < s(t)) {
+                c.handle_timeout(p);
+            }
+            c.handle_ping(s(t), kind);
+        }
+        while let Some(p) = c.poll_timeout().filter(|&p| p < s(end)) {
+            c.handle_timeout(p);
+        }
+        out.extend(std::iter::from_fn(|| c.poll_event()));
+        out
+    }
+
+    fn arb_pings() -> impl Strategy<Value = Vec<i64>> {
+        prop::collection::vec(1i64..20_000, 1..40).prop_map(|gaps| {
+            gaps.iter()
+                .scan(0i64, |t, g| {
+                    *t += g;
+                    Some(*t)
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn a_simple_check_alerts_once_for_each_silence_whose_deadline_passes_before_the_next_ping_sent_by_the_first_pass_after_it(
+            pings in arb_pings(), timeout_s in 60i64..7_200, grace_s in 60i64..3_600, tail in 0i64..20_000,
+        ) {
+            let mut c = simple(timeout_s, grace_s);
+            let end = pings.last().copied().unwrap_or(0) + tail;
+            let got: Vec<_> = play(&mut c, &pings.iter().map(|&t| (t, PingKind::Success)).collect::<Vec<_>>(), end)
+                .into_iter().filter(|n| n.status == Status::Down).map(|n| n.sent_at).collect();
+            let grid = AlertLoop::default();
+            let mut expected = Vec::new();
+            for (i, &p) in pings.iter().enumerate() {
+                let next = pings.get(i + 1).copied().unwrap_or(end);
+                let sent = grid.after(s(p + timeout_s + grace_s));
+                if sent < s(next) {
+                    expected.push(sent);
+                }
+            }
+            prop_assert_eq!(got, expected);
+        }
+
+        #[test]
+        fn every_fail_after_an_up_ping_is_notified_at_the_first_pass_at_or_after_it_and_nothing_else_while_pings_are_on_time(
+            steps in prop::collection::vec((1i64..300, any::<bool>()), 1..40),
+        ) {
+            // Pings at most 300 s apart on a 300 s + 60 s check: only the fails alert.
+            let mut c = simple(300, 60);
+            let mut t = 0;
+            let mut pings = vec![(0, PingKind::Success)];
+            for (gap, fail) in steps {
+                t += gap;
+                pings.push((t, if fail { PingKind::Fail } else { PingKind::Success }));
+            }
+            let got: Vec<_> = play(&mut c, &pings, t + 1).into_iter().filter(|n| n.status == Status::Down).collect();
+            let grid = AlertLoop::default();
+            let expected: Vec<_> = pings.windows(2)
+                .filter(|w| w[1].1 == PingKind::Fail && w[0].1 == PingKind::Success)
+                .map(|w| down(s(w[1].0), grid.at_or_after(s(w[1].0))))
+                .filter(|n| n.sent_at < s(t + 1))
+                .collect();
+            prop_assert_eq!(got, expected);
+        }
+
+        #[test]
+        fn a_cron_check_never_alerts_while_every_scheduled_time_is_pinged_within_the_grace_dst_included(
+            step in prop::sample::select(vec![5u32, 10, 15, 20, 30]), delays in prop::collection::vec(0i64..170, 1..400),
+            start_day in 0i64..3,
+        ) {
+            // Europe/Paris from 2026-03-28 or 2026-10-24 (a DST change inside), `*/step`, grace 180 s.
+            let origin = if start_day == 0 { at("2026-03-28T22:00:00Z") } else { at("2026-10-24T22:00:00Z") } + Duration::from_days(start_day % 2);
+            let mut c = cron(&format!("*/{step} * * * *"), "Europe/Paris", 180);
+            let paris = Zone::parse("Europe/Paris").unwrap();
+            let schedule = CronExpr::parse(&format!("*/{step} * * * *")).unwrap();
+            let mut slot = schedule.next_after(origin, paris).unwrap();
+            let mut pings = Vec::new();
+            for d in &delays {
+                pings.push(((slot + Duration::from_secs(*d)).as_ms() / 1000, PingKind::Success));
+                slot = schedule.next_after(slot, paris).unwrap();
+            }
+            let end = pings.last().unwrap().0 + 1;
+            let downs: Vec<_> = play(&mut c, &pings, end).into_iter().filter(|n| n.status == Status::Down).collect();
+            prop_assert!(downs.is_empty(), "{:?}", downs);
+        }
+    }
+}
