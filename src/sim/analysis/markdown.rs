@@ -316,6 +316,10 @@ fn healthchecks_section(md: &mut String, v: &VariantReport) {
             secs(m.ttd_down_median_s),
             secs(m.ttd_down_max_s)
         );
+        if m.job.is_empty() {
+            let _ = writeln!(md, "| {id} | Healthchecks | no job pushes to this monitor | — | — | — | — | — |");
+            continue;
+        }
         for (name, b) in healthchecks_rows(m) {
             if let Some(reason) = &b.not_applicable {
                 let _ = writeln!(md, "| {id} | {name} | no cron expression: {reason} | — | — | — | — | — |");
