@@ -4,5 +4,6 @@
 pub mod bank;
 pub mod bridge;
 pub mod dist;
+pub mod healthchecks;
 pub mod kuma;
 pub mod network;

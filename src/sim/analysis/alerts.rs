@@ -10,7 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::logic::cron::runner::Health;
-use crate::sim::analysis::report::{BaselineFigures, IncidentFigures, JobFigures, MonitorFigures};
+use crate::sim::analysis::healthchecks;
+use crate::sim::analysis::report::{IncidentFigures, JobFigures, MonitorFigures};
 use crate::sim::loops::jobs::{CronLog, RunFate};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::DurationDist;
@@ -73,51 +74,11 @@ pub fn incidents(slots: &[Instant], runs: &[RunView], grace: Duration) -> Vec<In
     out
 }
 
-/// When a check that expects the next ping by `due(last ping)` alerts: once per silence, at the
-/// first due instant not met (Healthchecks goes down once and waits for the next ping).
-pub fn baseline_alerts(pings: &[Instant], end: Instant, due: impl Fn(Instant) -> Instant) -> Vec<Instant> {
-    let mut out = Vec::new();
-    for (i, &p) in pings.iter().enumerate() {
-        let deadline = due(p);
-        let next = pings.get(i + 1).copied().unwrap_or(end);
-        if next > deadline && deadline < end {
-            out.push(deadline);
-        }
-    }
-    out
-}
-
-/// Score alerts against incidents: detections, misses, false alerts, time to detect.
-fn score(alerts: &[Instant], found: &[Incident], end: Instant, grace: Duration) -> BaselineFigures {
-    let covered = |t: Instant| found.iter().any(|i| i.start <= t && i.end.is_none_or(|e| t <= e));
-    let mut fig = BaselineFigures {
-        grace_s: seconds(grace),
-        alerts: alerts.len() as u64,
-        false_alerts: alerts.iter().filter(|&&t| !covered(t)).count() as u64,
-        ..Default::default()
-    };
-    let mut ttd = Vec::new();
-    for inc in found {
-        let stop = inc.end.unwrap_or(end);
-        match alerts.iter().copied().find(|&t| t >= inc.start && t <= stop) {
-            Some(t) => {
-                fig.detected += 1;
-                ttd.push(seconds(t - inc.start));
-            }
-            None if inc.end.is_some() => fig.missed += 1,
-            None => {}
-        }
-    }
-    fig.ttd_median_s = median(ttd.clone());
-    fig.ttd_max_s = ttd.into_iter().max().unwrap_or(0);
-    fig
-}
-
-fn seconds(d: Duration) -> i64 {
+pub(crate) fn seconds(d: Duration) -> i64 {
     d.as_ms() / 1000
 }
 
-fn median(mut v: Vec<i64>) -> i64 {
+pub(crate) fn median(mut v: Vec<i64>) -> i64 {
     if v.is_empty() {
         return 0;
     }
@@ -163,7 +124,7 @@ pub struct Analysis {
 /// Jobs and monitors figures of one run, and the timelines.
 pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
     let f = &scenario.file;
-    let (start, end) = (scenario.start, scenario.end);
+    let end = scenario.end;
     let mut jobs = BTreeMap::new();
     for (k, j) in f.cron.jobs.iter().enumerate() {
         let runs: Vec<_> = log.runs.iter().filter(|r| r.job == j.id).collect();
@@ -254,7 +215,6 @@ pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
         fig.pushes_delivered = runs.iter().filter(|r| r.push_delivered.is_some()).count() as u64;
         fig.push_attempts = runs.iter().map(|r| r.push_attempts as u64).sum();
 
-        let first = job.first_run.map(|a| a.resolve(start)).unwrap_or(start);
         let found = job_incidents(scenario, job, &runs);
         timeline.failed_runs = runs.iter().filter(|r| r.fate != RunFate::Success).map(|r| (r.end.unwrap_or(r.start), r.fate)).collect();
         timeline.pushes = runs.iter().filter_map(|r| r.push_delivered).collect();
@@ -309,22 +269,13 @@ pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
                 });
             }
         }
-        // Baselines on the same pushes, with the grace seed 001's rule adds (I − frequency).
-        let grace = (Duration::from_secs(spec.interval_s as i64) - job.frequency.nominal()).max(Duration::MINUTE);
-        let pings: Vec<Instant> = delivered.iter().copied().collect();
-        let simple = baseline_alerts(&pings, end, |p| p + job.frequency.nominal() + grace);
-        fig.healthchecks_simple = score(&simple, &found, end, grace);
-        let next_slot = |p: Instant| {
-            let mut slot = first;
-            while slot <= p {
-                slot = job.frequency.next(slot, scenario.zone);
-            }
-            slot
-        };
-        // A cron check also waits for the runner's tick: the ping of slot s comes at s + tick + duration.
-        let cron_grace = grace + f.cron.tick;
-        let cron = baseline_alerts(&pings, end, |p| next_slot(p) + cron_grace);
-        fig.healthchecks_cron = score(&cron, &found, end, cron_grace);
+        // The same runs judged by Healthchecks checks (`sim::analysis::healthchecks`).
+        let hc = healthchecks::baselines(scenario, &spec.id, job, &runs, &found);
+        fig.healthchecks_simple = hc.simple;
+        fig.healthchecks_cron = hc.cron;
+        fig.healthchecks_simple_defaults = hc.simple_defaults;
+        fig.healthchecks_cron_defaults = hc.cron_defaults;
+        fig.healthchecks_inputs = Some(hc.inputs);
         fig.incidents = found.len() as u64;
         fig.ttd_down_median_s = median(ttd_down.clone());
         fig.ttd_down_max_s = ttd_down.iter().copied().max().unwrap_or(0);
@@ -372,15 +323,6 @@ mod tests {
         let slots = [t(0), t(60), t(120), t(180), t(240), t(300), t(360), t(420)];
         let runs = [run(0, 1, Some(2)), run(60, 61, None), run(60, 401, Some(402)), run(420, 421, Some(422))];
         assert_eq!(incidents(&slots, &runs, GRACE), vec![Incident { start: t(60), end: Some(t(402)) }]);
-    }
-
-    #[test]
-    fn a_baseline_alerts_once_per_silence_at_its_first_missed_deadline() {
-        let pings = [t(0), t(60), t(300), t(360)];
-        let alerts = baseline_alerts(&pings, t(400), |p| p + Duration::from_mins(70));
-        assert_eq!(alerts, vec![t(130)], "only the 60 → 300 silence passes a deadline");
-        let late = baseline_alerts(&[t(0)], t(50), |p| p + Duration::from_mins(70));
-        assert!(late.is_empty(), "a deadline after the end is not an alert");
     }
 
     #[test]

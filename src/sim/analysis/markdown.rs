@@ -284,55 +284,103 @@ fn jobs_section(md: &mut String, v: &VariantReport, named: bool) {
             );
         }
         md.push('\n');
-        let _ = writeln!(
-            md,
-            "The same pushes judged by Healthchecks checks (grace = I − frequency, at least 60 s, plus the runner's tick for the cron check):\n"
-        );
-        let _ = writeln!(
-            md,
-            "| monitor | check | grace | alerts | detected | missed | false alerts | time to alert (median / max) |\n|---|---|---:|---:|---:|---:|---:|---|"
-        );
-        for (id, m) in &v.monitors {
-            for (name, b) in [
-                ("Kuma push (as configured)", None),
-                ("Healthchecks simple", Some(&m.healthchecks_simple)),
-                ("Healthchecks cron", Some(&m.healthchecks_cron)),
-            ] {
-                match b {
-                    None => {
-                        let _ = writeln!(
-                            md,
-                            "| {id} | {name} | — | {} | {} | {} | {} | {} / {} |",
-                            m.notifications_down,
-                            m.detected,
-                            m.missed,
-                            m.false_alerts,
-                            secs(m.ttd_down_median_s),
-                            secs(m.ttd_down_max_s)
-                        );
-                    }
-                    Some(b) => {
-                        let _ = writeln!(
-                            md,
-                            "| {id} | {name} | {} | {} | {} | {} | {} | {} / {} |",
-                            secs(b.grace_s),
-                            b.alerts,
-                            b.detected,
-                            b.missed,
-                            b.false_alerts,
-                            secs(b.ttd_median_s),
-                            secs(b.ttd_max_s)
-                        );
-                    }
-                }
-            }
-        }
-        md.push('\n');
+        healthchecks_section(md, v);
         let _ = writeln!(
             md,
             "Time to DOWN is measured from the incident's start (the scheduled time of the first run without a successful, delivered push). A false alert is a DOWN notification while no incident is open (for example a late but successful run). Slack is `I + 1 s − gap` between successful pushes: negative means a gap beyond the window.\n"
         );
     }
+}
+
+/// Kuma beside the Healthchecks checks on the same runs, with each check's settings and why.
+fn healthchecks_section(md: &mut String, v: &VariantReport) {
+    let _ = writeln!(md, "The same runs judged by Healthchecks checks (`world::healthchecks`; settings and why below the table):\n");
+    let _ = writeln!(
+        md,
+        "| monitor | check | settings | alerts | detected | missed | false alerts | time to alert (median / max) |\n|---|---|---|---:|---:|---:|---:|---|"
+    );
+    for (id, m) in &v.monitors {
+        let _ = writeln!(
+            md,
+            "| {id} | Kuma push (as configured) | I {} s, {} | {} | {} | {} | {} | {} / {} |",
+            m.interval_s,
+            match (m.max_retries, m.retry_interval_s) {
+                (0, _) => "no retries".to_string(),
+                (n, 0) => format!("{n} retries every I"),
+                (n, r) => format!("{n} retries every {r} s"),
+            },
+            m.notifications_down,
+            m.detected,
+            m.missed,
+            m.false_alerts,
+            secs(m.ttd_down_median_s),
+            secs(m.ttd_down_max_s)
+        );
+        if m.job.is_empty() {
+            let _ = writeln!(md, "| {id} | Healthchecks | no job pushes to this monitor | — | — | — | — | — |");
+            continue;
+        }
+        for (name, b) in healthchecks_rows(m) {
+            if let Some(reason) = &b.not_applicable {
+                let _ = writeln!(md, "| {id} | {name} | no cron expression: {reason} | — | — | — | — | — |");
+                continue;
+            }
+            let _ = writeln!(
+                md,
+                "| {id} | {name} | {} | {} | {} | {} | {} | {} / {} |",
+                baseline_settings(b),
+                b.alerts,
+                b.detected,
+                b.missed,
+                b.false_alerts,
+                secs(b.ttd_median_s),
+                secs(b.ttd_max_s)
+            );
+        }
+    }
+    md.push('\n');
+    for (id, m) in &v.monitors {
+        if m.job.is_empty() {
+            continue;
+        }
+        let _ = writeln!(md, "Why these settings for `{id}`:\n");
+        for (name, b) in healthchecks_rows(m) {
+            if b.not_applicable.is_none() {
+                let _ = writeln!(md, "- {name}: {}", b.why);
+            }
+        }
+        md.push('\n');
+    }
+}
+
+fn healthchecks_rows(
+    m: &crate::sim::analysis::report::MonitorFigures,
+) -> [(&'static str, &crate::sim::analysis::report::BaselineFigures); 4] {
+    [
+        ("Healthchecks simple", &m.healthchecks_simple),
+        ("Healthchecks simple, defaults", &m.healthchecks_simple_defaults),
+        ("Healthchecks cron", &m.healthchecks_cron),
+        ("Healthchecks cron, default grace", &m.healthchecks_cron_defaults),
+    ]
+}
+
+/// "timeout 300 s, grace 2 min, /fail" or "`0 2 * * *` Europe/Paris, grace 1 h, /start".
+fn baseline_settings(b: &crate::sim::analysis::report::BaselineFigures) -> String {
+    let mut parts = Vec::new();
+    if let Some(t) = b.timeout_s {
+        parts.push(format!("timeout {}", secs(t)));
+    }
+    if let Some(schedule) = &b.schedule {
+        parts.push(format!("`{schedule}` {}", b.tz.as_deref().unwrap_or("UTC")));
+    }
+    parts.push(format!("grace {}", secs(b.grace_s)));
+    if b.start_signal {
+        parts.push("/start".into());
+    }
+    if b.fail_signal {
+        parts.push("/fail".into());
+    }
+    parts.join(", ")
 }
 
 fn variant_section(md: &mut String, v: &VariantReport) {

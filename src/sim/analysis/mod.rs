@@ -2,6 +2,7 @@
 //! truth, the missed-payment figures, the report type, and its Markdown and SVG renderings.
 
 pub mod alerts;
+pub mod healthchecks;
 pub mod markdown;
 pub mod metrics;
 pub mod payments;

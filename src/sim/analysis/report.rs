@@ -118,22 +118,46 @@ pub struct MonitorFigures {
     pub gaps_beyond_window: u64,
     pub true_downtime_minutes: u64,
     pub kuma_down_minutes: u64,
-    /// The same pushes judged by a Healthchecks "simple" check: alert when no ping came by
-    /// `last ping + timeout + grace` (timeout = the job's frequency).
+    /// The same pushes judged by a Healthchecks "simple" check: timeout = the job's period,
+    /// grace derived from the runs (`sim::analysis::healthchecks`).
     pub healthchecks_simple: BaselineFigures,
-    /// ... and by a Healthchecks "cron" check: alert when no ping came by the next scheduled
-    /// slot after the last ping + grace.
+    /// ... by a Healthchecks "cron" check: the job's grid as a cron expression in the check's
+    /// zone, the same derived grace (or why no cron expression fits the job).
     pub healthchecks_cron: BaselineFigures,
+    /// The simple check at Healthchecks' defaults (timeout 1 day, grace 1 hour).
+    pub healthchecks_simple_defaults: BaselineFigures,
+    /// The cron check at Healthchecks' default grace (1 hour).
+    pub healthchecks_cron_defaults: BaselineFigures,
+    /// What the Healthchecks checks were judged on, for `advise` (not written to the report).
+    #[serde(skip)]
+    pub healthchecks_inputs: Option<crate::sim::analysis::healthchecks::Inputs>,
     /// The first 20 incidents.
     pub incident_list: Vec<IncidentFigures>,
 }
 
-/// A comparison check on the same pushes (public source: Healthchecks `hc/api/models.py`).
+/// A comparison check on the same pushes (Healthchecks, `crate::world::healthchecks`): its
+/// settings, why, and how it did.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
 pub struct BaselineFigures {
-    /// The grace used: `I − frequency` (what seed 001's rule adds), at least 60 s; the cron check
-    /// adds the runner's tick, since a slot's ping comes after `slot + tick + duration`.
     pub grace_s: i64,
+    /// A simple check's period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<i64>,
+    /// A cron check's expression and zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
+    /// The job pings `/start` when a run begins.
+    pub start_signal: bool,
+    /// The job's `status=down` push reaches the check as `/fail`.
+    pub fail_signal: bool,
+    /// The settings' rule, written out.
+    #[serde(default)]
+    pub why: String,
+    /// Why this check cannot follow the job (the figures are then zero).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
     pub alerts: u64,
     pub detected: u64,
     pub missed: u64,

@@ -58,6 +58,9 @@ pub struct RunRecord {
     pub fate: RunFate,
     /// When Kuma received the successful push for this run, if it did.
     pub push_delivered: Option<Instant>,
+    /// When the `status=down` push of a run that ended in error was received (`push_on_error`):
+    /// a Healthchecks check reads it as `/fail`.
+    pub fail_delivered: Option<Instant>,
     pub push_attempts: u32,
 }
 
@@ -415,7 +418,16 @@ pub fn run(
                 let Ok(ticket) = runner.start_job(proc_.pass, id, now) else { continue };
                 let Some(j) = jobs.iter().position(|x| x.spec.id == id) else { continue };
                 let (fate, took) = decide_fate(&mut jobs[j], &mut job_rng);
-                log.runs.push(RunRecord { job: id, slot, start: now, end: None, fate, push_delivered: None, push_attempts: 0 });
+                log.runs.push(RunRecord {
+                    job: id,
+                    slot,
+                    start: now,
+                    end: None,
+                    fate,
+                    push_delivered: None,
+                    fail_delivered: None,
+                    push_attempts: 0,
+                });
                 proc_.current = Some(Current { ticket, run: log.runs.len() - 1, fate });
                 match (&mut pay, jobs[j].recovery, fate) {
                     (Some(ps), true, RunFate::Success | RunFate::Error) => {
@@ -479,6 +491,7 @@ pub fn run(
                                     end: None,
                                     fate,
                                     push_delivered: None,
+                                    fail_delivered: None,
                                     push_attempts: 0,
                                 });
                                 processes[p as usize].current = Some(Current { ticket, run: log.runs.len() - 1, fate });
@@ -631,10 +644,11 @@ pub fn run(
                         // Only the push of a successful run is a heartbeat; a delivered
                         // `status=down` push (push_on_error) reports the failure, it does not
                         // serve the slot. Delivered counts even when the answer comes too late.
-                        let heartbeat = matches!(arrival.outcome, AttemptOutcome::Status { code: 200..=299, .. })
-                            && log.runs[*run].fate == RunFate::Success;
-                        if heartbeat {
-                            log.runs[*run].push_delivered = Some(now);
+                        let accepted = matches!(arrival.outcome, AttemptOutcome::Status { code: 200..=299, .. });
+                        match log.runs[*run].fate {
+                            RunFate::Success if accepted => log.runs[*run].push_delivered = Some(now),
+                            RunFate::Error if accepted => log.runs[*run].fail_delivered = Some(now),
+                            _ => {}
                         }
                         drain!();
                         rearm!(now);

@@ -361,6 +361,30 @@ pub struct HeartbeatSpec {
     pub push_on_error: bool,
     #[serde(default)]
     pub retry: RetrySpec,
+    /// How the report's Healthchecks checks watch this job (they judge the same pushes).
+    #[serde(default, skip_serializing_if = "HealthchecksSpec::is_default")]
+    pub healthchecks: HealthchecksSpec,
+}
+
+/// The Healthchecks side of a heartbeat: what the job would also send, and the cron check's zone.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthchecksSpec {
+    /// The job also pings `/start` when a run begins: a run not finished within the grace then
+    /// alerts (Healthchecks `get_status`), which catches a hung run sooner and turns a run longer
+    /// than the grace into an alert. Off by default.
+    #[serde(default)]
+    pub start: bool,
+    /// The cron check's time zone (IANA name, Healthchecks' "Server's Time Zone"); default: the
+    /// scenario's `time_zone`.
+    #[serde(default)]
+    pub tz: Option<String>,
+}
+
+impl HealthchecksSpec {
+    pub fn is_default(&self) -> bool {
+        *self == HealthchecksSpec::default()
+    }
 }
 
 /// A job's period: a fixed duration, or calendar months (Dolibarr adds months with PHP's

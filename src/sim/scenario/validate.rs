@@ -299,6 +299,11 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
                 out.push(Finding::new(hp.key("monitor"), known("monitor", &monitor_ids, &h.monitor), format!("{:?}", h.monitor)));
             }
             check_retry(&h.retry, &hp.key("retry"), &mut out);
+            if let Some(tz) = &h.healthchecks.tz {
+                if let Err(e) = Zone::parse(tz) {
+                    out.push(Finding::new(hp.key("healthchecks").key("tz"), e.expected, format!("{:?}", e.found)));
+                }
+            }
         }
     }
 
