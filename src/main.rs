@@ -8,9 +8,10 @@ use std::time::Instant as WallInstant;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use syncsim::sim::commands::ci::{self, ScenarioVerdict};
 use syncsim::sim::commands::compare::{self, Comparison, GridOptions, Partial, Shard};
 use syncsim::sim::commands::run::{RunOptions, RunOutput, TransportChoice};
-use syncsim::sim::commands::{output, run};
+use syncsim::sim::commands::{atomic, output, run};
 use syncsim::sim::scenario::{self, Problem, Scenario};
 
 #[derive(Parser)]
@@ -46,6 +47,10 @@ enum Command {
         /// scenario makes at most 20 000 calls). Reports and traces are the same bytes either way.
         #[arg(long, value_enum, default_value_t = TransportArg::Auto)]
         transport: TransportArg,
+        /// Also write a JUnit XML file (one test suite per scenario, one test case per
+        /// expectation), for CI dashboards.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Check scenario files and report every problem with file, line and column.
     Check {
@@ -172,12 +177,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let worst = match cli.command {
         None => run_all(Path::new("scenarios"), Path::new("reports")),
-        Some(Command::Run { files, seed, out, trace, transport }) => {
+        Some(Command::Run { files, seed, out, trace, transport, junit }) => {
             if trace.is_some() && files.len() > 1 {
                 eprintln!("error: --trace takes one scenario at a time ({} given)", files.len());
                 Outcome::Invalid
             } else {
-                files.iter().map(|f| run_one(f, seed, &out, trace.as_deref(), transport.into())).max().unwrap_or(Outcome::Passed)
+                let mut ci = CiSinks::from_env();
+                let worst = files
+                    .iter()
+                    .map(|f| run_one(f, seed, &out, trace.as_deref(), transport.into(), &mut ci))
+                    .max()
+                    .unwrap_or(Outcome::Passed);
+                worst.max(ci.write_junit(junit.as_deref()))
             }
         }
         Some(Command::Check { files }) => check(&files),
@@ -269,7 +280,8 @@ fn run_all(dir: &Path, out: &Path) -> Outcome {
         }
     };
     println!("Running {} scenarios from {} into {}/", files.len(), dir.display(), out.display());
-    let worst = files.iter().map(|f| run_one(f, None, out, None, TransportChoice::Auto)).max().unwrap_or(Outcome::Passed);
+    let mut ci = CiSinks::from_env();
+    let worst = files.iter().map(|f| run_one(f, None, out, None, TransportChoice::Auto, &mut ci)).max().unwrap_or(Outcome::Passed);
     let worst = worst.max(bundled_comparison(dir, out));
     println!(
         "{}",
@@ -307,11 +319,67 @@ impl Progress {
     }
 }
 
-fn run_one(file: &Path, seed: Option<u64>, out: &Path, trace: Option<&Path>, transport: TransportChoice) -> Outcome {
+/// Where a run's verdicts go besides stdout: failed expectations on stderr (always), GitHub
+/// annotations and job summary (on GitHub Actions), and the JUnit file (with `--junit`).
+struct CiSinks {
+    github: bool,
+    summary: Option<PathBuf>,
+    verdicts: Vec<ScenarioVerdict>,
+}
+
+impl CiSinks {
+    fn from_env() -> Self {
+        let github = ci::github::active(std::env::var("GITHUB_ACTIONS").ok().as_deref());
+        let summary = if github { std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()).map(PathBuf::from) } else { None };
+        CiSinks { github, summary, verdicts: Vec::new() }
+    }
+
+    /// Print what CI reads of one scenario's verdict; an error appending the job summary makes
+    /// the outcome invalid (an I/O error).
+    fn record(&mut self, verdict: ScenarioVerdict) -> Outcome {
+        for line in ci::failure_lines(&verdict) {
+            eprintln!("{line}");
+        }
+        let mut outcome = Outcome::Passed;
+        if self.github {
+            for line in ci::github::annotations(&verdict) {
+                println!("{line}");
+            }
+            if let Some(path) = &self.summary {
+                let md = match &verdict.outcome {
+                    ci::VerdictOutcome::Ran { report, .. } => syncsim::sim::analysis::markdown::verdict(report),
+                    ci::VerdictOutcome::Invalid { problems } => {
+                        format!("# {} — INVALID\n\n```\n{}\n```\n\n", verdict.file, problems.join("\n"))
+                    }
+                };
+                if let Err(e) = ci::github::append_summary(path, &md) {
+                    eprintln!("error: {e}");
+                    outcome = Outcome::Invalid;
+                }
+            }
+        }
+        self.verdicts.push(verdict);
+        outcome
+    }
+
+    fn write_junit(&self, path: Option<&Path>) -> Outcome {
+        let Some(path) = path else { return Outcome::Passed };
+        match ci::junit::junit(&self.verdicts).and_then(|xml| atomic::write(path, xml)) {
+            Ok(()) => Outcome::Passed,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Invalid
+            }
+        }
+    }
+}
+
+fn run_one(file: &Path, seed: Option<u64>, out: &Path, trace: Option<&Path>, transport: TransportChoice, ci: &mut CiSinks) -> Outcome {
     let scenario: Scenario = match scenario::load_file(file) {
         Ok(s) => s,
         Err(problems) => {
             print_problems(&problems);
+            ci.record(ScenarioVerdict::invalid(file, problems.iter().map(ToString::to_string).collect()));
             println!("INVALID {}  ({} problems)", file.display(), problems.len());
             return Outcome::Invalid;
         }
@@ -345,7 +413,12 @@ fn run_one(file: &Path, seed: Option<u64>, out: &Path, trace: Option<&Path>, tra
         return Outcome::Invalid;
     }
     println!("{}", summary(&output, started.elapsed().as_secs_f64(), &dir));
-    if output.report.passed { Outcome::Passed } else { Outcome::Failed }
+    // The loader read the file a moment ago; reading it again only fails if it vanished since,
+    // and then the failures are still printed, without their line.
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let recorded = ci.record(ScenarioVerdict::ran(file, &text, &output));
+    let outcome = if output.report.passed { Outcome::Passed } else { Outcome::Failed };
+    outcome.max(recorded)
 }
 
 fn summary(output: &RunOutput, seconds: f64, dir: &Path) -> String {

@@ -9,19 +9,20 @@ fn hours(minutes: u64) -> String {
     if minutes < 120 { format!("{minutes} min") } else { format!("{:.1} h", minutes as f64 / 60.0) }
 }
 
-pub fn markdown(report: &Report, plot_files: &[String]) -> String {
-    let mut md = String::new();
-    let verdict = if report.passed { "PASSED" } else { "FAILED" };
-    let _ = writeln!(md, "# {} — {verdict}\n", report.scenario);
-    if !report.description.is_empty() {
-        let _ = writeln!(md, "{}\n", report.description);
-    }
-    let _ = writeln!(
-        md,
-        "Seed {} · {} → {} ({}) · {} · {} connections · syncsim {}\n",
-        report.seed, report.start, report.end, report.duration, report.time_zone, report.connections, report.syncsim_version
-    );
+/// The verdict alone: the title and the expectations, what a CI job summary shows.
+pub fn verdict(report: &Report) -> String {
+    let mut md = title(report);
+    md.push_str(&expectations(report));
+    md
+}
 
+fn title(report: &Report) -> String {
+    let verdict = if report.passed { "PASSED" } else { "FAILED" };
+    format!("# {} — {verdict}\n\n", report.scenario)
+}
+
+fn expectations(report: &Report) -> String {
+    let mut md = String::new();
     let _ = writeln!(md, "## Expectations\n");
     if report.expectations.is_empty() {
         let _ = writeln!(md, "None.\n");
@@ -42,6 +43,20 @@ pub fn markdown(report: &Report, plot_files: &[String]) -> String {
         }
         md.push('\n');
     }
+    md
+}
+
+pub fn markdown(report: &Report, plot_files: &[String]) -> String {
+    let mut md = title(report);
+    if !report.description.is_empty() {
+        let _ = writeln!(md, "{}\n", report.description);
+    }
+    let _ = writeln!(
+        md,
+        "Seed {} · {} → {} ({}) · {} · {} connections · syncsim {}\n",
+        report.seed, report.start, report.end, report.duration, report.time_zone, report.connections, report.syncsim_version
+    );
+    md.push_str(&expectations(report));
 
     let has_sync = report.variants.iter().any(|v| v.sync.connections > 0);
     let has_jobs = report.variants.iter().any(|v| !v.jobs.is_empty() || !v.monitors.is_empty());

@@ -35,12 +35,12 @@ pub fn write(dir: &Path, output: &RunOutput) -> Result<(), String> {
     write_files(dir, files(output)?)
 }
 
-/// Write named files into `dir` (created if needed); also used by `syncsim compare`.
+/// Write named files into `dir` (created if needed), each atomically; also used by `syncsim compare`.
 pub fn write_files(dir: &Path, files: Vec<(String, String)>) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     for (name, contents) in files {
         let path = dir.join(&name);
-        std::fs::write(&path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        super::atomic::write(&path, contents)?;
     }
     Ok(())
 }
