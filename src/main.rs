@@ -188,7 +188,8 @@ fn main() -> ExitCode {
                     .map(|f| run_one(f, seed, &out, trace.as_deref(), transport.into(), &mut ci))
                     .max()
                     .unwrap_or(Outcome::Passed);
-                worst.max(ci.write_junit(junit.as_deref()))
+                let index = if files.len() > 1 { ci.write_index(&out) } else { Outcome::Passed };
+                worst.max(ci.write_junit(junit.as_deref())).max(index)
             }
         }
         Some(Command::Check { files }) => check(&files),
@@ -282,6 +283,7 @@ fn run_all(dir: &Path, out: &Path) -> Outcome {
     println!("Running {} scenarios from {} into {}/", files.len(), dir.display(), out.display());
     let mut ci = CiSinks::from_env();
     let worst = files.iter().map(|f| run_one(f, None, out, None, TransportChoice::Auto, &mut ci)).max().unwrap_or(Outcome::Passed);
+    let worst = worst.max(ci.write_index(out));
     let worst = worst.max(bundled_comparison(dir, out));
     println!(
         "{}",
@@ -360,6 +362,25 @@ impl CiSinks {
         }
         self.verdicts.push(verdict);
         outcome
+    }
+
+    /// `index.html` over the scenarios that ran, beside their report folders.
+    fn write_index(&self, out: &Path) -> Outcome {
+        let reports: Vec<_> = self
+            .verdicts
+            .iter()
+            .filter_map(|v| match &v.outcome {
+                ci::VerdictOutcome::Ran { report, .. } => Some(report.as_ref()),
+                ci::VerdictOutcome::Invalid { .. } => None,
+            })
+            .collect();
+        match output::write_index(out, &reports) {
+            Ok(()) => Outcome::Passed,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Invalid
+            }
+        }
     }
 
     fn write_junit(&self, path: Option<&Path>) -> Outcome {

@@ -86,7 +86,7 @@ fn on_github_actions_each_failed_expectation_is_an_error_annotation_on_its_line_
     );
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(text.starts_with("earlier step\n# three-days — FAILED\n"), "appended, not replaced: {text}");
-    assert!(text.contains("| ❌ | baseline | `sync.attempts` | >= 5 | 3 |"), "{text}");
+    assert!(text.contains("| **FAIL** | baseline | `sync.attempts` | >= 5 | 3 |"), "{text}");
 }
 
 #[test]

@@ -2,9 +2,11 @@
 //! truth, the missed-payment figures, the report type, and its Markdown and SVG renderings.
 
 pub mod alerts;
+pub mod html;
 pub mod markdown;
 pub mod metrics;
 pub mod payments;
 pub mod plots;
 pub mod report;
 pub mod round;
+pub mod summary;

@@ -11,6 +11,7 @@ pub mod junit;
 use std::path::Path;
 
 use crate::sim::analysis::report::{ExpectationResult, Report};
+pub use crate::sim::analysis::summary::{expectation_text, number};
 use crate::sim::commands::run::RunOutput;
 use crate::sim::scenario::positions::{self, Pos};
 
@@ -52,35 +53,6 @@ impl ScenarioVerdict {
             VerdictOutcome::Invalid { .. } => Vec::new(),
         }
     }
-}
-
-/// A figure as people read it: integers without ".0", others at 4 significant decimals at most.
-pub fn number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        let s = format!("{x:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
-
-/// `expected ttd_down_max_s <= 300, measured 412 (112 above the bound)`.
-pub fn expectation_text(e: &ExpectationResult) -> String {
-    let measured = match e.actual {
-        None => "measured nothing: the figure is not a number in this report".to_string(),
-        Some(a) => {
-            let gap = a - e.bound;
-            let how = if gap > 0.0 {
-                format!(" ({} above the bound)", number(gap))
-            } else if gap < 0.0 {
-                format!(" ({} below the bound)", number(-gap))
-            } else {
-                String::new()
-            };
-            format!("measured {}{how}", number(a))
-        }
-    };
-    format!("expected {} {} {}, {measured}", e.metric, e.op, number(e.bound))
 }
 
 /// The stderr line of a failed expectation, in the `file:line:column: ` form editors and CI
@@ -127,13 +99,5 @@ mod tests {
     #[test]
     fn a_figure_that_is_not_a_number_is_said_so() {
         assert!(failure_line("s.json", "x", &result(None), None).ends_with("measured nothing: the figure is not a number in this report"));
-    }
-
-    #[test]
-    fn numbers_drop_a_trailing_zero_fraction_and_keep_four_decimals_at_most() {
-        assert_eq!(number(3.0), "3");
-        assert_eq!(number(2.5), "2.5");
-        assert_eq!(number(1.0 / 3.0), "0.3333");
-        assert_eq!(number(-76.0), "-76");
     }
 }
