@@ -13,7 +13,7 @@ use crate::logic::cron::runner::Health;
 use crate::sim::analysis::report::{BaselineFigures, IncidentFigures, JobFigures, MonitorFigures};
 use crate::sim::loops::jobs::{CronLog, RunFate};
 use crate::sim::scenario::Scenario;
-use crate::sim::scenario::model::DurationDist;
+use crate::sim::scenario::model::{DurationDist, TimelineEvent};
 use crate::time::{Duration, Instant};
 use crate::world::kuma::monitor::{MonitorSettings, NotificationKind, Status};
 
@@ -28,6 +28,10 @@ pub struct MonitorTimeline {
     /// Beats that were not UP.
     pub beats: Vec<(Instant, Status)>,
     pub notifications: Vec<(Instant, NotificationKind)>,
+    /// Kuma down for a restart, from the scenario's timeline: (stop, start again).
+    pub restarts: Vec<(Instant, Instant)>,
+    /// This monitor's maintenance windows, from the scenario's timeline: (start, end).
+    pub maintenance: Vec<(Instant, Instant)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,6 +211,24 @@ pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
             monitor: spec.id.clone(),
             beats: mlog.beats.iter().copied().filter(|b| b.1 != Status::Up).collect(),
             notifications: mlog.notifications.clone(),
+            restarts: f
+                .timeline
+                .iter()
+                .filter_map(|e| match e {
+                    TimelineEvent::KumaRestart { at, duration } => Some((at.resolve(start), at.resolve(start) + *duration)),
+                    _ => None,
+                })
+                .collect(),
+            maintenance: f
+                .timeline
+                .iter()
+                .filter_map(|e| match e {
+                    TimelineEvent::KumaMaintenance { at, monitor, duration } if *monitor == spec.id => {
+                        Some((at.resolve(start), at.resolve(start) + *duration))
+                    }
+                    _ => None,
+                })
+                .collect(),
             ..Default::default()
         };
         let job = f.cron.jobs.iter().find(|j| j.heartbeat.as_ref().is_some_and(|h| h.monitor == spec.id));
