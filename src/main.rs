@@ -9,9 +9,10 @@ use std::time::Instant as WallInstant;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use syncsim::sim::commands::ci::{self, ScenarioVerdict};
 use syncsim::sim::commands::compare::{self, Comparison, GridOptions, Partial, Shard};
 use syncsim::sim::commands::run::{RunOptions, RunOutput, TransportChoice};
-use syncsim::sim::commands::{interrupt, output, run};
+use syncsim::sim::commands::{atomic, interrupt, output, run};
 use syncsim::sim::scenario::{self, Problem, Scenario};
 
 /// `println!` that cannot panic: see [`say_line`].
@@ -57,6 +58,10 @@ enum Command {
         /// scenario makes at most 20 000 calls). Reports and traces are the same bytes either way.
         #[arg(long, value_enum, default_value_t = TransportArg::Auto)]
         transport: TransportArg,
+        /// Also write a JUnit XML file (one test suite per scenario, one test case per
+        /// expectation), for CI dashboards.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Check scenario files and report every problem with file, line and column.
     Check {
@@ -195,12 +200,15 @@ fn main() -> ExitCode {
     }
     let worst = match cli.command {
         None => run_all(Path::new("scenarios"), Path::new("reports")),
-        Some(Command::Run { files, seed, out, trace, transport }) => {
+        Some(Command::Run { files, seed, out, trace, transport, junit }) => {
             if trace.is_some() && files.len() > 1 {
                 tell!("error: --trace takes one scenario at a time ({} given)", files.len());
                 Outcome::Invalid
             } else {
-                run_files(&files, seed, &out, trace.as_deref(), transport.into())
+                let mut ci = CiSinks::from_env();
+                let worst = run_files(&files, seed, &out, trace.as_deref(), transport.into(), &mut ci);
+                let index = if files.len() > 1 { ci.write_index(&out) } else { Outcome::Passed };
+                worst.max(ci.write_junit(junit.as_deref())).max(index)
             }
         }
         Some(Command::Check { files }) => check(&files),
@@ -313,7 +321,9 @@ fn run_all(dir: &Path, out: &Path) -> Outcome {
         }
     };
     say!("Running {} scenarios from {} into {}/", files.len(), dir.display(), out.display());
-    let worst = run_files(&files, None, out, None, TransportChoice::Auto);
+    let mut ci = CiSinks::from_env();
+    let worst = run_files(&files, None, out, None, TransportChoice::Auto, &mut ci);
+    let worst = worst.max(ci.write_index(out));
     let worst = worst.max(bundled_comparison(dir, out));
     say!(
         "{}",
@@ -351,10 +361,84 @@ impl Progress {
     }
 }
 
+/// Where a run's verdicts go besides stdout: failed expectations on stderr (always), GitHub
+/// annotations and job summary (on GitHub Actions), and the JUnit file (with `--junit`).
+struct CiSinks {
+    github: bool,
+    summary: Option<PathBuf>,
+    verdicts: Vec<ScenarioVerdict>,
+}
+
+impl CiSinks {
+    fn from_env() -> Self {
+        let github = ci::github::active(std::env::var("GITHUB_ACTIONS").ok().as_deref());
+        let summary = if github { std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()).map(PathBuf::from) } else { None };
+        CiSinks { github, summary, verdicts: Vec::new() }
+    }
+
+    /// Print what CI reads of one scenario's verdict; an error appending the job summary makes
+    /// the outcome invalid (an I/O error).
+    fn record(&mut self, verdict: ScenarioVerdict) -> Outcome {
+        for line in ci::failure_lines(&verdict) {
+            tell!("{line}");
+        }
+        let mut outcome = Outcome::Passed;
+        if self.github {
+            for line in ci::github::annotations(&verdict) {
+                say!("{line}");
+            }
+            if let Some(path) = &self.summary {
+                let md = match &verdict.outcome {
+                    ci::VerdictOutcome::Ran { report, .. } => syncsim::sim::analysis::markdown::verdict(report),
+                    ci::VerdictOutcome::Invalid { problems } => {
+                        format!("# {} — INVALID\n\n```\n{}\n```\n\n", verdict.file, problems.join("\n"))
+                    }
+                };
+                if let Err(e) = ci::github::append_summary(path, &md) {
+                    tell!("error: {e}");
+                    outcome = Outcome::Invalid;
+                }
+            }
+        }
+        self.verdicts.push(verdict);
+        outcome
+    }
+
+    /// `index.html` over the scenarios that ran, beside their report folders.
+    fn write_index(&self, out: &Path) -> Outcome {
+        let reports: Vec<_> = self
+            .verdicts
+            .iter()
+            .filter_map(|v| match &v.outcome {
+                ci::VerdictOutcome::Ran { report, .. } => Some(report.as_ref()),
+                ci::VerdictOutcome::Invalid { .. } => None,
+            })
+            .collect();
+        match output::write_index(out, &reports) {
+            Ok(()) => Outcome::Passed,
+            Err(e) => {
+                tell!("error: {e}");
+                Outcome::Invalid
+            }
+        }
+    }
+
+    fn write_junit(&self, path: Option<&Path>) -> Outcome {
+        let Some(path) = path else { return Outcome::Passed };
+        match ci::junit::junit(&self.verdicts).and_then(|xml| atomic::write(path, xml)) {
+            Ok(()) => Outcome::Passed,
+            Err(e) => {
+                tell!("error: {e}");
+                Outcome::Invalid
+            }
+        }
+    }
+}
+
 /// Load every scenario before running any, and refuse what would lose data: a trace that
 /// would overwrite an input, two scenarios that would write the same report folder (issue #17,
 /// items 7 and 8). Each file is judged on its own; the valid ones run.
-fn run_files(files: &[PathBuf], seed: Option<u64>, out: &Path, trace: Option<&Path>, transport: TransportChoice) -> Outcome {
+fn run_files(files: &[PathBuf], seed: Option<u64>, out: &Path, trace: Option<&Path>, transport: TransportChoice, ci: &mut CiSinks) -> Outcome {
     if let Some(trace) = trace {
         if let Some(input) = files.iter().find(|f| same_file(f, trace)) {
             tell!("error: --trace {} is the scenario file {}; it would be overwritten (nothing was run)", trace.display(), input.display());
@@ -376,6 +460,8 @@ fn run_files(files: &[PathBuf], seed: Option<u64>, out: &Path, trace: Option<&Pa
                         first.display(),
                         dir.display()
                     );
+                    let why = format!("the scenario name {:?} is also {}'s", s.file.name, first.display());
+                    ci.record(ScenarioVerdict::invalid(file, vec![why]));
                     say!("INVALID {}  (its report folder is another scenario's)", file.display());
                     worst = Outcome::Invalid;
                 }
@@ -386,12 +472,13 @@ fn run_files(files: &[PathBuf], seed: Option<u64>, out: &Path, trace: Option<&Pa
             },
             Err(problems) => {
                 print_problems(&problems);
+                ci.record(ScenarioVerdict::invalid(file, problems.iter().map(ToString::to_string).collect()));
                 say!("INVALID {}  ({} problems)", file.display(), problems.len());
                 worst = Outcome::Invalid;
             }
         }
     }
-    runs.into_iter().map(|(_, s)| simulate(&s, seed, out, trace, transport)).fold(worst, Outcome::max)
+    runs.into_iter().map(|(file, s)| simulate(file, &s, seed, out, trace, transport, ci)).fold(worst, Outcome::max)
 }
 
 /// Whether two paths name the same existing file (after links and `..`).
@@ -405,7 +492,15 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// Run one loaded scenario, write its report, and write the trace if asked. The trace goes to a
 /// temporary name and is renamed when whole; a trace that cannot be written (a full disk) is an
 /// error, but the finished simulation's reports are written all the same (issue #17, item 9).
-fn simulate(scenario: &Scenario, seed: Option<u64>, out: &Path, trace: Option<&Path>, transport: TransportChoice) -> Outcome {
+fn simulate(
+    file: &Path,
+    scenario: &Scenario,
+    seed: Option<u64>,
+    out: &Path,
+    trace: Option<&Path>,
+    transport: TransportChoice,
+    ci: &mut CiSinks,
+) -> Outcome {
     let dir = out.join(&scenario.file.name);
     let partial_trace = trace.map(output::partial_name);
     let mut trace_file = match partial_trace.as_deref().map(std::fs::File::create).transpose() {
@@ -455,7 +550,10 @@ fn simulate(scenario: &Scenario, seed: Option<u64>, out: &Path, trace: Option<&P
         tell!("error: writing the trace failed: {e}; no trace was left, the reports were written");
         outcome = Outcome::Invalid;
     }
-    outcome
+    // The loader read the file a moment ago; reading it again only fails if it vanished since,
+    // and then the failures are still printed, without their line.
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    outcome.max(ci.record(ScenarioVerdict::ran(file, &text, &output)))
 }
 
 fn summary(output: &RunOutput, seconds: f64, dir: &Path) -> String {

@@ -14,7 +14,7 @@ use crate::sim::analysis::healthchecks;
 use crate::sim::analysis::report::{IncidentFigures, JobFigures, MonitorFigures};
 use crate::sim::loops::jobs::{CronLog, RunFate};
 use crate::sim::scenario::Scenario;
-use crate::sim::scenario::model::DurationDist;
+use crate::sim::scenario::model::{DurationDist, TimelineEvent};
 use crate::time::{Duration, Instant};
 use crate::world::kuma::monitor::{MonitorSettings, NotificationKind, Status};
 
@@ -29,6 +29,10 @@ pub struct MonitorTimeline {
     /// Beats that were not UP.
     pub beats: Vec<(Instant, Status)>,
     pub notifications: Vec<(Instant, NotificationKind)>,
+    /// Kuma down for a restart, from the scenario's timeline: (stop, start again).
+    pub restarts: Vec<(Instant, Instant)>,
+    /// This monitor's maintenance windows, from the scenario's timeline: (start, end).
+    pub maintenance: Vec<(Instant, Instant)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,7 +128,7 @@ pub struct Analysis {
 /// Jobs and monitors figures of one run, and the timelines.
 pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
     let f = &scenario.file;
-    let end = scenario.end;
+    let (start, end) = (scenario.start, scenario.end);
     let mut jobs = BTreeMap::new();
     for (k, j) in f.cron.jobs.iter().enumerate() {
         let runs: Vec<_> = log.runs.iter().filter(|r| r.job == j.id).collect();
@@ -168,6 +172,24 @@ pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
             monitor: spec.id.clone(),
             beats: mlog.beats.iter().copied().filter(|b| b.1 != Status::Up).collect(),
             notifications: mlog.notifications.clone(),
+            restarts: f
+                .timeline
+                .iter()
+                .filter_map(|e| match e {
+                    TimelineEvent::KumaRestart { at, duration } => Some((at.resolve(start), at.resolve(start) + *duration)),
+                    _ => None,
+                })
+                .collect(),
+            maintenance: f
+                .timeline
+                .iter()
+                .filter_map(|e| match e {
+                    TimelineEvent::KumaMaintenance { at, monitor, duration } if *monitor == spec.id => {
+                        Some((at.resolve(start), at.resolve(start) + *duration))
+                    }
+                    _ => None,
+                })
+                .collect(),
             ..Default::default()
         };
         let job = f.cron.jobs.iter().find(|j| j.heartbeat.as_ref().is_some_and(|h| h.monitor == spec.id));

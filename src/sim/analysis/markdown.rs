@@ -9,10 +9,55 @@ fn hours(minutes: u64) -> String {
     if minutes < 120 { format!("{minutes} min") } else { format!("{:.1} h", minutes as f64 / 60.0) }
 }
 
-pub fn markdown(report: &Report, plot_files: &[String]) -> String {
+/// The verdict alone: the title, the plain-words summary and the expectations, what a CI job summary shows.
+pub fn verdict(report: &Report) -> String {
+    let mut md = title(report);
+    md.push_str(&expectations(report));
+    md
+}
+
+/// The title, then the verdict in plain words (`summary`): what happened, what it means, what to change.
+fn title(report: &Report) -> String {
+    let verdict = match (report.passed, crate::sim::analysis::summary::needs_attention(report)) {
+        (false, _) => "FAILED",
+        (true, true) => "PASSED, with a problem to act on",
+        (true, false) => "PASSED",
+    };
+    let mut md = format!("# {} — {verdict}\n\n", report.scenario);
+    for s in crate::sim::analysis::summary::sentences(report) {
+        let _ = writeln!(md, "> {s}");
+    }
+    md.push('\n');
+    md
+}
+
+fn expectations(report: &Report) -> String {
     let mut md = String::new();
-    let verdict = if report.passed { "PASSED" } else { "FAILED" };
-    let _ = writeln!(md, "# {} — {verdict}\n", report.scenario);
+    let _ = writeln!(md, "## Expectations\n");
+    if report.expectations.is_empty() {
+        let _ = writeln!(md, "None.\n");
+    } else {
+        let _ = writeln!(md, "| | variant | figure | expected | actual |\n|---|---|---|---|---|");
+        for e in &report.expectations {
+            let actual = e.actual.map(crate::sim::analysis::summary::number).unwrap_or_else(|| "not a number".into());
+            let _ = writeln!(
+                md,
+                "| {} | {} | `{}` | {} {} | {} |",
+                if e.passed { "pass" } else { "**FAIL**" },
+                e.variant,
+                e.metric,
+                e.op,
+                crate::sim::analysis::summary::number(e.bound),
+                actual
+            );
+        }
+        md.push('\n');
+    }
+    md
+}
+
+pub fn markdown(report: &Report, plot_files: &[String]) -> String {
+    let mut md = title(report);
     if !report.description.is_empty() {
         let _ = writeln!(md, "{}\n", report.description);
     }
@@ -21,27 +66,7 @@ pub fn markdown(report: &Report, plot_files: &[String]) -> String {
         "Seed {} · {} → {} ({}) · {} · {} connections · syncsim {}\n",
         report.seed, report.start, report.end, report.duration, report.time_zone, report.connections, report.syncsim_version
     );
-
-    let _ = writeln!(md, "## Expectations\n");
-    if report.expectations.is_empty() {
-        let _ = writeln!(md, "None.\n");
-    } else {
-        let _ = writeln!(md, "| | variant | figure | expected | actual |\n|---|---|---|---|---|");
-        for e in &report.expectations {
-            let actual = e.actual.map(|a| a.to_string()).unwrap_or_else(|| "not a number".into());
-            let _ = writeln!(
-                md,
-                "| {} | {} | `{}` | {} {} | {} |",
-                if e.passed { "✅" } else { "❌" },
-                e.variant,
-                e.metric,
-                e.op,
-                e.bound,
-                actual
-            );
-        }
-        md.push('\n');
-    }
+    md.push_str(&expectations(report));
 
     let has_sync = report.variants.iter().any(|v| v.sync.connections > 0);
     let has_jobs = report.variants.iter().any(|v| !v.jobs.is_empty() || !v.monitors.is_empty());
@@ -89,7 +114,7 @@ pub fn markdown(report: &Report, plot_files: &[String]) -> String {
     md.push('\n');
     let _ = writeln!(
         md,
-        "Peak ÷ mean is 1 for a perfectly flat load; \"same hour next day\" is the share of connections whose first successful sync fell in the same local hour on two consecutive days (the seed wants it low). Load figures exclude the warm-up.\n"
+        "Peak ÷ mean is 1 for a perfectly flat load; \"same hour next day\" is the share of connections whose first successful sync fell in the same local hour on two consecutive days (lower is better: a bank may read a sync at the same hour every day as a robot). Load figures exclude the warm-up.\n"
     );
     for f in plot_files {
         let _ = writeln!(md, "![{f}]({f})\n");
@@ -287,7 +312,7 @@ fn jobs_section(md: &mut String, v: &VariantReport, named: bool) {
         healthchecks_section(md, v);
         let _ = writeln!(
             md,
-            "Time to DOWN is measured from the incident's start (the scheduled time of the first run without a successful, delivered push). A false alert is a DOWN notification while no incident is open (for example a late but successful run). Slack is `I + 1 s − gap` between successful pushes: negative means a gap beyond the window.\n"
+            "I / N / R are the monitor's interval, its number of retries and the retry interval: Kuma sends DOWN when no push came for I + 1 s and N retries R apart. Time to DOWN (TTD) is measured from the incident's start (the scheduled time of the first run without a successful, delivered push). A false alert is a DOWN notification while no incident is open (for example a late but successful run). Slack is `I + 1 s − gap` between successful pushes: negative means a gap beyond the window.\n"
         );
     }
 }

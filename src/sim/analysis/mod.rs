@@ -3,9 +3,11 @@
 
 pub mod alerts;
 pub mod healthchecks;
+pub mod html;
 pub mod markdown;
 pub mod metrics;
 pub mod payments;
 pub mod plots;
 pub mod report;
 pub mod round;
+pub mod summary;

@@ -1,8 +1,11 @@
 //! What the CLI runs, as library functions: [`run`] (a scenario and its variants → a report),
 //! [`advise`] (monitor settings swept on a scenario's runs), [`compare`] (policies × seeds, shards
-//! and merge), and [`output`] (the files of a run).
+//! and merge), [`output`] (the files of a run, written with [`atomic`]) and [`ci`] (what CI reads:
+//! failed expectations on stderr, JUnit XML, GitHub annotations and job summary).
 
 pub mod advise;
+pub mod atomic;
+pub mod ci;
 pub mod compare;
 pub mod interrupt;
 pub mod output;

@@ -1,8 +1,9 @@
-//! Writing a run's files: `report.json`, `report.md` and the SVG plots under one folder.
+//! Writing a run's files: `report.json`, `report.md`, `report.html` and the SVG plots under one
+//! folder, and `index.html` over a run.
 
 use std::path::{Path, PathBuf};
 
-use crate::sim::analysis::{markdown as render, plots};
+use crate::sim::analysis::{html, markdown as render, plots};
 use crate::sim::commands::interrupt;
 use crate::sim::commands::run::RunOutput;
 
@@ -17,8 +18,10 @@ pub fn report_json(output: &RunOutput) -> String {
 pub fn files(output: &RunOutput) -> Result<Vec<(String, String)>, String> {
     let svgs = plots::render(output)?;
     let names: Vec<String> = svgs.iter().map(|(n, _)| n.clone()).collect();
+    let markdown = render::markdown(&output.report, &names);
+    let html = html::report(&output.report, &markdown, &svgs);
     let mut out =
-        vec![("report.json".to_string(), report_json(output)), ("report.md".to_string(), render::markdown(&output.report, &names))];
+        vec![("report.json".to_string(), report_json(output)), ("report.md".to_string(), markdown), ("report.html".to_string(), html)];
     out.extend(svgs);
     // Every paid invoice, when and by which path (one file per variant when there are several).
     let many = output.plots.iter().filter(|p| p.payments.is_some()).count() > 1;
@@ -72,4 +75,11 @@ pub fn write_files(dir: &Path, files: Vec<(String, String)>) -> Result<(), Strin
 pub fn partial_name(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!(".{name}.partial"))
+}
+
+/// Write `index.html` over the scenarios of a run into `out` (their reports are `out/<name>/`).
+pub fn write_index(out: &Path, reports: &[&crate::sim::analysis::report::Report]) -> Result<(), String> {
+    let entries: Vec<html::IndexEntry<'_>> = reports.iter().map(|r| html::IndexEntry { dir: r.scenario.clone(), report: r }).collect();
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    super::atomic::write(&out.join("index.html"), html::index("syncsim reports", &entries))
 }

@@ -31,6 +31,9 @@ pub struct RunOutput {
     pub plots: Vec<SyncPlotData>,
     /// The transport that carried the calls (not part of the report: both give the same bytes).
     pub transport: &'static str,
+    /// For each of `report.expectations`, the index of the scenario's `expect` entry it checks
+    /// (one entry gives one result per variant it names), so CI output can point at its line.
+    pub sources: Vec<usize>,
 }
 
 /// Which transport carries the logic's calls.
@@ -170,7 +173,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         plots.push(SyncPlotData { monitor_timelines: timelines, payments: payment_plot, ..plot });
     }
     (options.progress)(1.0);
-    let expectations = evaluate(scenario, &reports);
+    let (sources, expectations): (Vec<usize>, Vec<ExpectationResult>) = evaluate_indexed(scenario, &reports).into_iter().unzip();
     let report = Report {
         scenario: f.name.clone(),
         passed: expectations.iter().all(|e| e.passed),
@@ -185,7 +188,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         syncsim_version: env!("CARGO_PKG_VERSION").to_string(),
         variants: reports,
     };
-    (RunOutput { report, plots, transport: if use_http { "http" } else { "in-process" } }, trace_result)
+    (RunOutput { report, plots, transport: if use_http { "http" } else { "in-process" }, sources }, trace_result)
 }
 
 /// The jobs, heartbeats and Kuma monitors of a scenario (empty when it has none), in-process.
@@ -263,18 +266,26 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
 
 /// Check each expectation against each variant it names (all of them when it names none).
 pub fn evaluate(scenario: &Scenario, variants: &[VariantReport]) -> Vec<ExpectationResult> {
+    evaluate_indexed(scenario, variants).into_iter().map(|(_, r)| r).collect()
+}
+
+/// [`evaluate`], each result with the index of the `expect` entry it checks.
+pub fn evaluate_indexed(scenario: &Scenario, variants: &[VariantReport]) -> Vec<(usize, ExpectationResult)> {
     let mut out = Vec::new();
-    for e in &scenario.file.expect {
+    for (i, e) in scenario.file.expect.iter().enumerate() {
         for v in variants.iter().filter(|v| e.variant.as_ref().is_none_or(|name| *name == v.name)) {
             let actual = metric_value(v, &e.metric);
-            out.push(ExpectationResult {
-                metric: e.metric.clone(),
-                variant: v.name.clone(),
-                op: e.op.symbol().to_string(),
-                bound: e.value,
-                actual,
-                passed: actual.is_some_and(|a| e.op.holds(a, e.value)),
-            });
+            out.push((
+                i,
+                ExpectationResult {
+                    metric: e.metric.clone(),
+                    variant: v.name.clone(),
+                    op: e.op.symbol().to_string(),
+                    bound: e.value,
+                    actual,
+                    passed: actual.is_some_and(|a| e.op.holds(a, e.value)),
+                },
+            ));
         }
     }
     out

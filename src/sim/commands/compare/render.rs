@@ -137,7 +137,7 @@ pub fn markdown(c: &Comparison, plot_files: &[String]) -> String {
          - **peak/mean load**: the busiest minute's attempts over the mean per minute, all banks, after the warm-up (1 = flat).\n\
          - **rateLimiting answers**: attempts a bank refused for lack of capacity (rule D retries them).\n\
          - **freshness p50/p95**: time since the last successful sync, sampled on every connection.\n\
-         - **same-hour share**: among connections synced on two consecutive local days, the share whose first sync fell in the same local hour both days (seed 002: avoid syncing at the same hour every day).\n\
+         - **same-hour share**: among connections synced on two consecutive local days, the share whose first sync fell in the same local hour both days (lower is better: a bank may read a sync at the same hour every day as a robot).\n\
          - **attempts/connection/day**: all attempts, successful or not, per connection and day.\n\n\
          Every grid point is in `samples.csv`; `compare.json` has the means, standard deviations and intervals."
     );
