@@ -438,7 +438,14 @@ impl CiSinks {
 /// Load every scenario before running any, and refuse what would lose data: a trace that
 /// would overwrite an input, two scenarios that would write the same report folder (issue #17,
 /// items 7 and 8). Each file is judged on its own; the valid ones run.
-fn run_files(files: &[PathBuf], seed: Option<u64>, out: &Path, trace: Option<&Path>, transport: TransportChoice, ci: &mut CiSinks) -> Outcome {
+fn run_files(
+    files: &[PathBuf],
+    seed: Option<u64>,
+    out: &Path,
+    trace: Option<&Path>,
+    transport: TransportChoice,
+    ci: &mut CiSinks,
+) -> Outcome {
     if let Some(trace) = trace {
         if let Some(input) = files.iter().find(|f| same_file(f, trace)) {
             tell!("error: --trace {} is the scenario file {}; it would be overwritten (nothing was run)", trace.display(), input.display());

@@ -36,7 +36,11 @@ impl ScenarioVerdict {
     /// the loader keeps none once the scenario is valid).
     pub fn ran(file: &Path, text: &str, output: &RunOutput) -> Self {
         let index = positions::index(text);
-        let at = output.sources.iter().map(|i| index.get(&crate::sim::scenario::field_path::FieldPath::keys("expect").index(*i)).copied()).collect();
+        let at = output
+            .sources
+            .iter()
+            .map(|i| index.get(&crate::sim::scenario::field_path::FieldPath::keys("expect").index(*i)).copied())
+            .collect();
         ScenarioVerdict { file: file.display().to_string(), outcome: VerdictOutcome::Ran { report: Box::new(output.report.clone()), at } }
     }
 
