@@ -146,7 +146,8 @@ enum Command {
         #[arg(long)]
         no_advise: bool,
     },
-    /// Advise Kuma push-monitor settings (interval, retries) for a job, from a scenario.
+    /// Advise Kuma push-monitor settings (interval, retries) and Healthchecks check settings for a
+    /// job, from a scenario.
     Advise {
         /// A scenario with the job, its heartbeat and its monitor.
         file: PathBuf,

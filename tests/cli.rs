@@ -114,7 +114,7 @@ fn advise_recommends_settings_within_the_false_alert_target_and_marks_the_seed_r
     let out = syncsim().args(["advise", "scenarios/job-duration-beyond-margin.json", "--false-alerts-per-month", "0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("seed 001's rule") && text.contains("as configured"), "{text}");
+    assert!(text.contains("the usual rule (frequency + duration + 60 s)") && text.contains("as configured"), "{text}");
     let advised = text.lines().find(|l| l.contains("**advised**")).expect("an advised row");
     let cells: Vec<&str> = advised.split('|').map(str::trim).collect();
     assert_eq!(cells[5], "0", "the advised row has no false alert: {advised}");

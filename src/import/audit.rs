@@ -329,7 +329,7 @@ impl Audit {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "Coverage: Kuma's DOWN deadline (interval + retries x retry interval) against period + longest run + {MARGIN_S} s (seed 001's rule)"
+            "Coverage: Kuma's DOWN deadline (interval + retries x retry interval) against period + longest run + {MARGIN_S} s (the usual rule: a push is late once the period, the longest run and a margin have passed)"
         );
         if self.pairs.is_empty() {
             let _ = writeln!(out, "  no job pushes to a monitor");

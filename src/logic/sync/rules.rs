@@ -85,7 +85,7 @@ impl SyncCounters {
     }
 }
 
-/// The rules' configuration (SPEC 1.1).
+/// The rules' configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SyncRules {
     /// `autosync.frequency`: used when the connector has no `sync_frequency`.

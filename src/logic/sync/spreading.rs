@@ -39,7 +39,7 @@ pub trait SpreadingPolicy {
     fn on_unscheduled(&mut self, _connector: u32, _at: Instant) {}
 }
 
-/// The scenario's choice of policy. Defaults are model choices (SPEC 1.3: whole hours in
+/// The scenario's choice of policy. Defaults are model choices (whole hours in
 /// `[0, 6]` for the seed's rule).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "policy", rename_all = "kebab-case", deny_unknown_fields)]

@@ -32,7 +32,7 @@ pub enum ConnectionState {
     Validating,
 }
 
-/// What a state means for scheduling (SPEC 1.2 table).
+/// What a state means for scheduling (table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateClass {
     /// Rule A.

@@ -1,7 +1,7 @@
 //! `syncsim advise`: which Kuma push-monitor settings to use for a job. Replays the scenario's
 //! jobs under candidate settings (interval I and retries N, retry interval R) and keeps the one
 //! with the lowest time to detect among those whose false alerts stay under a target per month,
-//! beside seed 001's rule (I = frequency + duration + 60 s margin). It does the same for a
+//! beside the usual rule (I = frequency + duration + 60 s margin). It does the same for a
 //! Healthchecks check on the same runs (simple and cron, a few graces, with and without
 //! `/start`), and says which tool alerts sooner on this job's failures within the same target.
 
@@ -290,7 +290,7 @@ pub fn render(a: &Advice, target: f64) -> String {
             marks.push("**advised**");
         }
         if c.seed_rule {
-            marks.push("seed 001's rule");
+            marks.push("the usual rule (frequency + duration + 60 s)");
         }
         if c.configured {
             marks.push("as configured");

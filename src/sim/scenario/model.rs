@@ -36,16 +36,16 @@ pub struct ScenarioFile {
     pub duration: Duration,
     #[serde(default)]
     pub sync: SyncSection,
-    /// The host's scheduled jobs and their runner (SPEC 2).
+    /// The host's scheduled jobs and their runner.
     #[serde(default)]
     pub cron: CronSection,
-    /// Uptime Kuma push monitors (SPEC 3).
+    /// Uptime Kuma push monitors.
     #[serde(default)]
     pub kuma: KumaSection,
-    /// Bridge payment links, payers, webhooks and the ERP's recovery job (SPEC 4).
+    /// Bridge payment links, payers, webhooks and the ERP's recovery job.
     #[serde(default)]
     pub payments: Option<super::payments::PaymentsSection>,
-    /// What the network does on each link (SPEC 5).
+    /// What the network does on each link.
     #[serde(default)]
     pub faults: crate::world::network::faults::FaultsSpec,
     /// Events in time order (the order in the file breaks ties).
@@ -66,7 +66,7 @@ pub fn default_time_zone() -> String {
     "Europe/Paris".into()
 }
 
-/// Bank-connection synchronisation (SPEC 1).
+/// Bank-connection synchronisation.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyncSection {
@@ -221,7 +221,7 @@ pub enum TimelineEvent {
     /// The host's system cron calls the runner again (from the next tick).
     CronStart { at: At },
     /// The next run of `job` starting at or after `at` dies mid-run (fatal error, kill): the
-    /// job stays `processing` and is skipped until a clean-up (SPEC 2.2 stuck job).
+    /// job stays `processing` and is skipped until a clean-up (stuck job).
     JobCrash { at: At, job: u32 },
     /// The next run of `job` waits `duration` on the network before finishing normally.
     JobHang { at: At, job: u32, duration: Duration },
@@ -232,7 +232,7 @@ pub enum TimelineEvent {
         #[serde(default = "one")]
         count: u32,
     },
-    /// "Exécuter maintenant" (seed 000): run the job at once, then reprogram it.
+    /// "Exécuter maintenant": run the job at once, then reprogram it.
     RunNow { at: At, job: u32 },
     /// Reset jobs whose process is gone (Dolibarr's optional clean-up).
     CleanupDeadJobs { at: At },
@@ -241,7 +241,7 @@ pub enum TimelineEvent {
     /// A maintenance window on a monitor.
     KumaMaintenance { at: At, monitor: String, duration: Duration },
     /// `count` forged deliveries reach the webhook receiver: bodies claiming `ACSC` for real
-    /// payment requests, signed with a wrong secret (SPEC 4.2: reject with 401 and record).
+    /// payment requests, signed with a wrong secret (reject with 401 and record).
     WebhookForged {
         at: At,
         #[serde(default = "one")]
@@ -287,7 +287,7 @@ impl TimelineEvent {
     }
 }
 
-/// Scheduled jobs run by a Dolibarr-style runner (SPEC 2.2).
+/// Scheduled jobs run by a Dolibarr-style runner.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CronSection {
@@ -316,12 +316,12 @@ fn default_tick() -> Duration {
 pub struct JobFileSpec {
     pub id: u32,
     pub label: String,
-    /// Lower runs first (seed 000: 55 by default).
+    /// Lower runs first (Dolibarr: 55 by default).
     #[serde(default = "default_priority")]
     pub priority: i32,
     #[serde(default = "yes")]
     pub enabled: bool,
-    /// The job's period, e.g. "300s" or "1d" (seed 000 gives both), or calendar months: "1mo".
+    /// The job's period, e.g. "300s" or "1d" (the recovery job's documentation gives both), or calendar months: "1mo".
     pub frequency: JobFrequency,
     /// First `datenextrun` (default: the start).
     #[serde(default)]
@@ -336,7 +336,7 @@ pub struct JobFileSpec {
     /// Share of runs that end in error at random.
     #[serde(default)]
     pub error_rate: f64,
-    /// Push to a Kuma monitor after each run (seed 001).
+    /// Push to a Kuma monitor after each run.
     #[serde(default)]
     pub heartbeat: Option<HeartbeatSpec>,
 }
@@ -455,7 +455,7 @@ impl JsonSchema for JobFrequency {
     }
 }
 
-/// The client retry policy of the push (SPEC 5).
+/// The client retry policy of the push.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetrySpec {
@@ -559,7 +559,7 @@ pub enum KumaVersionSpec {
     V1_23,
 }
 
-/// A push monitor (SPEC 3.3; Kuma's own field names in snake case).
+/// A push monitor (Kuma's own field names in snake case).
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonitorSpec {
@@ -567,7 +567,7 @@ pub struct MonitorSpec {
     /// The push token (default: the id).
     #[serde(default)]
     pub token: Option<String>,
-    /// Heartbeat interval I in seconds (seed 001's example: 3600 + 60 + 60 = 3720).
+    /// Heartbeat interval I in seconds (an hourly job of about a minute with a 60 s margin: 3600 + 60 + 60 = 3720).
     pub interval_s: u32,
     /// Retry interval R in seconds (0: use I).
     #[serde(default)]
@@ -608,7 +608,7 @@ pub struct Variant {
     #[serde(default)]
     pub autosync_frequency: Option<Duration>,
     /// Job frequencies by job id, e.g. `{"1": "300s"}`: compares the seed's two settings of
-    /// the recovery job (seed 000: "every day" and "300 seconds").
+    /// the recovery job (its documentation says "every day" and "300 seconds").
     #[serde(default)]
     pub job_frequency: BTreeMap<String, JobFrequency>,
 }

@@ -10,7 +10,7 @@ use crate::time::Duration;
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentsSection {
-    /// The cron job (by id) that is the recovery job "Récupération des paiements Bridge" (seed 000).
+    /// The cron job (by id) that is the recovery job "Récupération des paiements Bridge".
     pub recovery_job: u32,
     /// Invoices issued per day, at uniform random instants; each gets a payment link.
     pub invoices_per_day: f64,
@@ -22,11 +22,11 @@ pub struct PaymentsSection {
     pub link_validity: Duration,
     #[serde(default)]
     pub payers: PayersSpec,
-    /// The recovery job revokes links still unpaid this long after creation (seed 000
+    /// The recovery job revokes links still unpaid this long after creation (Dolibarr
     /// "Révocation automatique ... selon le délai configuré").
     #[serde(default = "default_revoke_after")]
     pub revoke_after: Duration,
-    /// Settled records untouched this long are archived (seed 000 "Nettoyage").
+    /// Settled records untouched this long are archived (Dolibarr: "Nettoyage").
     #[serde(default = "default_archive_after")]
     pub archive_after: Duration,
     /// `limit` of each payment-requests page the job asks for.
@@ -35,7 +35,7 @@ pub struct PaymentsSection {
     /// The ERP's retry policy for API calls (link creation and the recovery job).
     #[serde(default = "default_api_retry")]
     pub api_retry: RetrySpec,
-    /// Bridge's API rate limit: requests per window (SPEC 4.1: 2000 per 5 minutes).
+    /// Bridge's API rate limit: requests per window (2000 per 5 minutes).
     #[serde(default = "default_rate_limit")]
     pub rate_limit: u32,
     #[serde(default = "default_rate_window")]
@@ -57,12 +57,12 @@ pub struct PayersSpec {
     /// From the attempt (CREA) to its final status at the bank.
     #[serde(default = "default_settle_delay")]
     pub settle_delay: DurationDist,
-    /// Share of attempts the bank rejects (RJCT): the link stays completed (SPEC 4.1).
+    /// Share of attempts the bank rejects (RJCT): the link stays completed.
     #[serde(default)]
     pub reject_share: f64,
     /// Share of attempts that wait in `PDNG` (pending, e.g. a SEPA transfer that is not instant)
     /// before their final status: `ACTC`, then `PDNG` after `settle_delay`, then the final
-    /// status `pending_delay` later (SPEC 4.1: CREA, ACTC, PDNG in progress).
+    /// status `pending_delay` later (CREA, ACTC, PDNG in progress).
     #[serde(default)]
     pub pending_share: f64,
     #[serde(default = "default_pending_delay")]
@@ -93,7 +93,7 @@ impl Default for PayersSpec {
     }
 }
 
-/// What happens to Bridge's webhook deliveries (SPEC 4.1: at least once; lost, delayed,
+/// What happens to Bridge's webhook deliveries (at least once; lost, delayed,
 /// duplicated, reordered). A receiver that is down is a `faults.webhooks` outage.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

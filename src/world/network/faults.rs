@@ -30,7 +30,7 @@ pub struct FaultsSpec {
     pub banks: BTreeMap<String, BankFaultsSpec>,
 }
 
-/// Faults on a bank (SPEC 5: "and the banks"): outage windows (every attempt answers
+/// Faults on a bank ("and the banks"): outage windows (every attempt answers
 /// `websiteUnavailable`) and error probabilities answering a transient state.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
