@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use syncsim::sim::commands::ci::{self, ScenarioVerdict};
 use syncsim::sim::commands::compare::{self, Comparison, GridOptions, Partial, Shard};
 use syncsim::sim::commands::run::{RunOptions, RunOutput, TransportChoice};
+use syncsim::sim::commands::trace_file::{self, TraceFile};
 use syncsim::sim::commands::{atomic, interrupt, output, run};
 use syncsim::sim::scenario::{self, Problem, Scenario};
 
@@ -51,7 +52,8 @@ enum Command {
         /// Folder for the reports; each scenario writes <out>/<scenario name>/.
         #[arg(long, default_value = "reports")]
         out: PathBuf,
-        /// Write the JSON Lines trace of the run here (one scenario at a time).
+        /// Write the JSON Lines trace of the run here (one scenario at a time); a name ending in
+        /// `.zst` is compressed with zstd (about 10 times smaller; `zstd -d` reads it).
         #[arg(long)]
         trace: Option<PathBuf>,
         /// How calls travel: real HTTP to mock servers, in-process, or auto (HTTP when the
@@ -511,8 +513,9 @@ fn simulate(
 ) -> Outcome {
     let dir = out.join(&scenario.file.name);
     let partial_trace = trace.map(output::partial_name);
-    let mut trace_file = match partial_trace.as_deref().map(std::fs::File::create).transpose() {
-        Ok(f) => f.map(std::io::BufWriter::new),
+    let zstd = trace.is_some_and(trace_file::compressed);
+    let mut trace_file = match partial_trace.as_deref().map(|p| TraceFile::create(p, zstd)).transpose() {
+        Ok(f) => f,
         Err(e) => {
             tell!(
                 "error: cannot create the trace file {}: {e} (nothing was run)",
@@ -531,7 +534,7 @@ fn simulate(
         RunOptions { seed, transport, trace: trace_file.as_mut().map(|w| w as &mut dyn std::io::Write), progress: &mut on_progress },
     );
     progress.bar.finish_and_clear();
-    let flushed = trace_file.map(|mut w| std::io::Write::flush(&mut w).map_err(|e| e.to_string())).transpose();
+    let flushed = trace_file.map(|w| w.finish().map_err(|e| e.to_string())).transpose();
     let traced = trace_result.map_err(|e| e.to_string()).and(flushed).and_then(|_| match (&partial_trace, trace) {
         (Some(partial), Some(trace)) => {
             std::fs::rename(partial, trace).map_err(|e| format!("cannot rename {} to {}: {e}", partial.display(), trace.display()))

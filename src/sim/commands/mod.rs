@@ -10,3 +10,4 @@ pub mod compare;
 pub mod interrupt;
 pub mod output;
 pub mod run;
+pub mod trace_file;
