@@ -19,8 +19,9 @@
 //!   needs; it is derived from the runs it then judges (what a user would set after watching them);
 //! - and each kind again at Healthchecks' defaults (timeout 1 day, grace 1 hour).
 
-use crate::sim::analysis::alerts::{Incident, median, seconds};
-use crate::sim::analysis::report::BaselineFigures;
+use serde::{Deserialize, Serialize};
+
+use crate::sim::analysis::incidents::{Incident, median, seconds};
 use crate::sim::loops::jobs::RunRecord;
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::{DurationDist, JobFileSpec, JobFrequency, TimelineEvent};
@@ -328,6 +329,37 @@ pub fn baselines(scenario: &Scenario, monitor: &str, job: &JobFileSpec, runs: &[
         }
     };
     Baselines { simple, simple_defaults, cron, cron_defaults, inputs }
+}
+
+/// A comparison check on the same pushes (Healthchecks, `crate::world::healthchecks`): its
+/// settings, why, and how it did.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct BaselineFigures {
+    pub grace_s: i64,
+    /// A simple check's period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<i64>,
+    /// A cron check's expression and zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
+    /// The job pings `/start` when a run begins.
+    pub start_signal: bool,
+    /// The job's `status=down` push reaches the check as `/fail`.
+    pub fail_signal: bool,
+    /// The settings' rule, written out.
+    #[serde(default)]
+    pub why: String,
+    /// Why this check cannot follow the job (the figures are then zero).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
+    pub alerts: u64,
+    pub detected: u64,
+    pub missed: u64,
+    pub false_alerts: u64,
+    pub ttd_median_s: i64,
+    pub ttd_max_s: i64,
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod healthchecks;
 pub mod html;
+pub mod incidents;
 pub mod markdown;
 pub mod metrics;
 pub mod payments;

@@ -135,36 +135,7 @@ pub struct MonitorFigures {
     pub incident_list: Vec<IncidentFigures>,
 }
 
-/// A comparison check on the same pushes (Healthchecks, `crate::world::healthchecks`): its
-/// settings, why, and how it did.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
-pub struct BaselineFigures {
-    pub grace_s: i64,
-    /// A simple check's period.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_s: Option<i64>,
-    /// A cron check's expression and zone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tz: Option<String>,
-    /// The job pings `/start` when a run begins.
-    pub start_signal: bool,
-    /// The job's `status=down` push reaches the check as `/fail`.
-    pub fail_signal: bool,
-    /// The settings' rule, written out.
-    #[serde(default)]
-    pub why: String,
-    /// Why this check cannot follow the job (the figures are then zero).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub not_applicable: Option<String>,
-    pub alerts: u64,
-    pub detected: u64,
-    pub missed: u64,
-    pub false_alerts: u64,
-    pub ttd_median_s: i64,
-    pub ttd_max_s: i64,
-}
+pub use crate::sim::analysis::healthchecks::BaselineFigures;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
 pub struct IncidentFigures {
