@@ -14,9 +14,8 @@ use crate::sim::analysis::healthchecks;
 pub use crate::sim::analysis::incidents::{Incident, RunView, incidents};
 use crate::sim::analysis::incidents::{median, seconds};
 use crate::sim::analysis::report::{IncidentFigures, JobFigures, MonitorFigures};
-use crate::sim::loops::jobs::{CronLog, RunFate};
-use crate::sim::scenario::Scenario;
-use crate::sim::scenario::model::{DurationDist, TimelineEvent};
+use crate::sim::loops::jobs::{CronLog, JobView, RunFate, RunRecord};
+use crate::sim::scenario::jobs_plan::{JobPlan, JobsPlan};
 use crate::time::{Duration, Instant};
 use crate::world::kuma::monitor::{MonitorSettings, NotificationKind, Status};
 
@@ -38,30 +37,18 @@ pub struct MonitorTimeline {
 }
 
 /// Ground-truth incidents of one job (see the module docs).
-fn job_incidents(
-    scenario: &Scenario,
-    job: &crate::sim::scenario::model::JobFileSpec,
-    runs: &[&crate::sim::loops::jobs::RunRecord],
-) -> Vec<Incident> {
-    let f = &scenario.file;
-    let (start, end) = (scenario.start, scenario.end);
-    let longest = match job.duration {
-        DurationDist::Fixed(d) => d,
-        DurationDist::Uniform([_, b]) => b,
-    };
-    let deadline = job.heartbeat.as_ref().and_then(|h| h.retry.deadline).unwrap_or(Duration::from_mins(2));
-    let tail = f.cron.tick + longest + deadline + Duration::MINUTE;
-    let first = job.first_run.map(|a| a.resolve(start)).unwrap_or(start);
+fn job_incidents(plan: &JobsPlan, job: &JobPlan, runs: &[&RunRecord]) -> Vec<Incident> {
+    let tail = plan.tick + job.longest_run() + job.push_deadline() + Duration::MINUTE;
     let mut slots = Vec::new();
-    let mut s = first;
-    while s + tail < end && slots.len() < 5_000_000 {
-        if job.datestart.is_none_or(|d| s >= d.resolve(start)) && job.dateend.is_none_or(|d| s <= d.resolve(start)) {
+    let mut s = job.first_run;
+    while s + tail < plan.end && slots.len() < 5_000_000 {
+        if job.active_at(s) {
             slots.push(s);
         }
-        s = job.frequency.next(s, scenario.zone);
+        s = job.frequency.next(s, plan.zone);
     }
     let views: Vec<RunView> = runs.iter().map(|r| RunView { slot: r.slot, start: r.start, delivered: r.push_delivered }).collect();
-    incidents(&slots, &views, job.frequency.nominal() + f.cron.tick)
+    incidents(&slots, &views, job.frequency.nominal() + plan.tick)
 }
 
 /// What one run of the jobs loop comes to: figures per job and per monitor, and the monitors'
@@ -73,15 +60,16 @@ pub struct Analysis {
 }
 
 /// Jobs and monitors figures of one run, and the timelines.
-pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
-    let f = &scenario.file;
-    let (start, end) = (scenario.start, scenario.end);
+pub fn analyse(plan: &JobsPlan, log: &CronLog) -> Analysis {
+    let end = plan.end;
     let mut jobs = BTreeMap::new();
-    for (k, j) in f.cron.jobs.iter().enumerate() {
+    for (k, j) in plan.jobs.iter().enumerate() {
         let runs: Vec<_> = log.runs.iter().filter(|r| r.job == j.id).collect();
         let count = |fate: RunFate| runs.iter().filter(|r| r.fate == fate).count() as u64;
-        let (nbrun, next, processing, avg) = log.views.get(k).copied().unwrap_or((0, end, false, None));
-        let h = log.health_ms.get(k).copied().unwrap_or([0; 3]);
+        let view = log.views.get(k).copied().flatten();
+        let JobView { nbrun, datenextrun, processing, average_duration_ms } =
+            view.unwrap_or(JobView { nbrun: 0, datenextrun: end, processing: false, average_duration_ms: None });
+        let h = log.health_time.get(k).copied().unwrap_or_default();
         jobs.insert(
             j.id.to_string(),
             JobFigures {
@@ -94,9 +82,9 @@ pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
                 killed_by_time_limit: count(RunFate::TimeLimit),
                 unfinished: count(RunFate::Unfinished),
                 nbrun,
-                next_run: next.to_rfc3339(),
+                next_run: datenextrun.to_rfc3339(),
                 stuck_at_end: processing && runs.last().is_some_and(|r| matches!(r.fate, RunFate::Crashed | RunFate::TimeLimit)),
-                average_duration_ms: avg.unwrap_or(0).max(0) as u64,
+                average_duration_ms: average_duration_ms.unwrap_or(0).max(0) as u64,
                 health_at_end: match log.health_at_end.get(k).copied().flatten() {
                     Some(Health::Normal) => "normal",
                     Some(Health::Attention) => "attention",
@@ -104,55 +92,39 @@ pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
                     None => "unknown",
                 }
                 .to_string(),
-                normal_minutes: (h[0] / 60_000) as u64,
-                attention_minutes: (h[1] / 60_000) as u64,
-                problem_minutes: (h[2] / 60_000) as u64,
+                normal_minutes: (h.normal.as_ms() / 60_000) as u64,
+                attention_minutes: (h.attention.as_ms() / 60_000) as u64,
+                problem_minutes: (h.problem.as_ms() / 60_000) as u64,
             },
         );
     }
 
     let mut monitors = BTreeMap::new();
     let mut timelines = Vec::new();
-    for (m, spec) in f.kuma.monitors.iter().enumerate() {
+    for (m, spec) in plan.kuma.monitors.iter().enumerate() {
         let mlog = &log.monitors[m];
         let mut timeline = MonitorTimeline {
             monitor: spec.id.clone(),
             beats: mlog.beats.iter().copied().filter(|b| b.1 != Status::Up).collect(),
             notifications: mlog.notifications.clone(),
-            restarts: f
-                .timeline
-                .iter()
-                .filter_map(|e| match e {
-                    TimelineEvent::KumaRestart { at, duration } => Some((at.resolve(start), at.resolve(start) + *duration)),
-                    _ => None,
-                })
-                .collect(),
-            maintenance: f
-                .timeline
-                .iter()
-                .filter_map(|e| match e {
-                    TimelineEvent::KumaMaintenance { at, monitor, duration } if *monitor == spec.id => {
-                        Some((at.resolve(start), at.resolve(start) + *duration))
-                    }
-                    _ => None,
-                })
-                .collect(),
+            restarts: plan.kuma.restarts.clone(),
+            maintenance: spec.maintenance.clone(),
             ..Default::default()
         };
-        let job = f.cron.jobs.iter().find(|j| j.heartbeat.as_ref().is_some_and(|h| h.monitor == spec.id));
-        let window = MonitorSettings::new(spec.interval_s).silence_to_down().window;
+        let job = plan.job_of_monitor(m);
+        let window = MonitorSettings::new(spec.settings.interval_s).silence_to_down().window;
         let mut fig = MonitorFigures {
             job: job.map(|j| j.label.clone()).unwrap_or_default(),
-            interval_s: spec.interval_s as u64,
-            retry_interval_s: spec.retry_interval_s as u64,
-            max_retries: spec.max_retries as u64,
+            interval_s: spec.settings.interval_s as u64,
+            retry_interval_s: spec.settings.retry_interval_s as u64,
+            max_retries: spec.settings.max_retries as u64,
             notifications_down: mlog.notifications.iter().filter(|n| n.1 == NotificationKind::Down).count() as u64,
             notifications_up: mlog.notifications.iter().filter(|n| n.1 == NotificationKind::Up).count() as u64,
             notifications_reminder: mlog.notifications.iter().filter(|n| n.1 == NotificationKind::DownReminder).count() as u64,
-            push_refused: mlog.refused,
-            push_timed_out: mlog.timed_out,
-            push_answers: mlog.answers.iter().map(|(code, n)| (code.to_string(), *n)).collect(),
-            pushes_given_up: mlog.given_up,
+            push_refused: mlog.pushes.refused,
+            push_timed_out: mlog.pushes.timed_out,
+            push_answers: mlog.pushes.answers.iter().map(|(code, n)| (code.to_string(), *n)).collect(),
+            pushes_given_up: mlog.pushes.given_up,
             ..Default::default()
         };
         // Kuma's recorded downtime: from a DOWN beat to the next UP beat.
@@ -184,7 +156,7 @@ pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
         fig.pushes_delivered = runs.iter().filter(|r| r.push_delivered.is_some()).count() as u64;
         fig.push_attempts = runs.iter().map(|r| r.push_attempts as u64).sum();
 
-        let found = job_incidents(scenario, job, &runs);
+        let found = job_incidents(plan, job, &runs);
         timeline.failed_runs = runs.iter().filter(|r| r.fate != RunFate::Success).map(|r| (r.end.unwrap_or(r.start), r.fate)).collect();
         timeline.pushes = runs.iter().filter_map(|r| r.push_delivered).collect();
         timeline.incidents = found.clone();
@@ -239,7 +211,7 @@ pub fn analyse(scenario: &Scenario, log: &CronLog) -> Analysis {
             }
         }
         // The same runs judged by Healthchecks checks (`sim::analysis::healthchecks`).
-        let hc = healthchecks::baselines(scenario, &spec.id, job, &runs, &found);
+        let hc = healthchecks::baselines(plan, spec, job, &runs, &found);
         fig.healthchecks_simple = hc.simple;
         fig.healthchecks_cron = hc.cron;
         fig.healthchecks_simple_defaults = hc.simple_defaults;

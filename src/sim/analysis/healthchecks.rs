@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::sim::analysis::incidents::{Incident, median, seconds};
 use crate::sim::loops::jobs::RunRecord;
-use crate::sim::scenario::Scenario;
-use crate::sim::scenario::model::{DurationDist, JobFileSpec, JobFrequency, TimelineEvent};
-use crate::time::{Duration, Instant, Zone};
+use crate::sim::scenario::jobs_plan::{JobPlan, JobsPlan, MonitorPlan};
+use crate::sim::scenario::model::JobFrequency;
+use crate::time::{Duration, Instant};
 use crate::world::healthchecks::{
     AlertLoop, Check, CheckKind, CheckSettings, DEFAULT_GRACE, DEFAULT_TIMEOUT, MAX_PERIOD, MIN_PERIOD, NotACron, PingKind, Status,
     for_grid,
@@ -105,19 +105,8 @@ pub fn down_alerts(settings: &CheckSettings, pings: &[(Instant, PingKind)], paus
 
 /// The maintenance windows of Kuma monitor `monitor` (their union), as the pauses of the matching
 /// Healthchecks check: the user pauses the check when the window opens and resumes it when it closes.
-pub fn pauses(scenario: &Scenario, monitor: &str) -> Vec<(Instant, Instant)> {
-    let mut windows: Vec<(Instant, Instant)> = scenario
-        .file
-        .timeline
-        .iter()
-        .filter_map(|e| match e {
-            TimelineEvent::KumaMaintenance { at, monitor: m, duration } if m == monitor => {
-                let from = at.resolve(scenario.start);
-                Some((from, from + *duration))
-            }
-            _ => None,
-        })
-        .collect();
+pub fn pauses(monitor: &MonitorPlan) -> Vec<(Instant, Instant)> {
+    let mut windows = monitor.maintenance.clone();
     windows.sort();
     let mut out: Vec<(Instant, Instant)> = Vec::new();
     for (from, until) in windows {
@@ -241,33 +230,26 @@ fn secs_text(d: Duration) -> String {
 }
 
 /// The baselines for `job`'s runs (see the module docs for the rules).
-pub fn baselines(scenario: &Scenario, monitor: &str, job: &JobFileSpec, runs: &[&RunRecord], found: &[Incident]) -> Baselines {
-    let f = &scenario.file;
-    let (start, end) = (scenario.start, scenario.end);
+pub fn baselines(plan: &JobsPlan, monitor: &MonitorPlan, job: &JobPlan, runs: &[&RunRecord], found: &[Incident]) -> Baselines {
+    let end = plan.end;
     let hb = job.heartbeat.as_ref();
-    let start_signal = hb.is_some_and(|h| h.healthchecks.start);
-    let fail_signal = hb.is_some_and(|h| h.push_on_error);
-    let (tz, tz_source) = match hb.and_then(|h| h.healthchecks.tz.as_deref()).and_then(|t| Zone::parse(t).ok()) {
-        Some(z) => (z, "heartbeat.healthchecks.tz"),
-        None => (scenario.zone, "the scenario's time_zone"),
-    };
-    let first = job.first_run.map(|a| a.resolve(start)).unwrap_or(start);
+    let start_signal = hb.is_some_and(|h| h.healthchecks_start);
+    let fail_signal = hb.is_some_and(|h| h.sender.push_on_error);
+    let (tz, tz_source) = hb.map_or((plan.zone, "the scenario's time_zone"), |h| h.healthchecks_tz);
+    let first = job.first_run;
     // The simple check's period: the longest gap between two slots of the grid.
     let mut timeout = job.frequency.nominal();
     if let JobFrequency::Months(_) = job.frequency {
         let mut s = first;
         for _ in 0..24 {
-            let next = job.frequency.next(s, scenario.zone);
+            let next = job.frequency.next(s, plan.zone);
             timeout = timeout.max(next - s);
             s = next;
         }
     }
     let timeout = timeout.clamp(MIN_PERIOD, MAX_PERIOD);
-    let spec_longest = match job.duration {
-        DurationDist::Fixed(d) => d,
-        DurationDist::Uniform([_, b]) => b,
-    };
-    let (grace, longest_delay) = derived_grace(runs, job.frequency.nominal(), f.cron.tick, spec_longest);
+    let spec_longest = job.longest_run();
+    let (grace, longest_delay) = derived_grace(runs, job.frequency.nominal(), plan.tick, spec_longest);
     let cron_kind = match job.frequency {
         JobFrequency::Every(d) => for_grid(first, d, tz).map(|schedule| CheckKind::Cron { schedule, tz }),
         JobFrequency::Months(_) => Err(NotACron::CalendarMonths),
@@ -275,7 +257,7 @@ pub fn baselines(scenario: &Scenario, monitor: &str, job: &JobFileSpec, runs: &[
     let inputs = Inputs {
         pings: pings(runs, true, true),
         found: found.to_vec(),
-        paused: pauses(scenario, monitor),
+        paused: pauses(monitor),
         end,
         timeout,
         cron_kind: cron_kind.clone(),

@@ -7,10 +7,10 @@
 
 use crate::sim::analysis::healthchecks::{self, Inputs, Setup};
 use crate::sim::analysis::report::MonitorFigures;
-use crate::sim::commands::run::run_jobs;
+use crate::sim::commands::run::run_planned_jobs;
 use crate::sim::engine::trace::Trace;
 use crate::sim::scenario::Scenario;
-use crate::sim::scenario::model::DurationDist;
+use crate::sim::scenario::jobs_plan::JobsPlan;
 use crate::time::Duration;
 use crate::world::healthchecks::{CheckKind, CheckSettings, DEFAULT_GRACE, MAX_PERIOD, MIN_PERIOD, SENDALERTS_PASS};
 use crate::world::kuma::monitor::MonitorSettings;
@@ -86,26 +86,18 @@ pub enum AdviseError {
 
 /// Run the candidates. `target` is the largest acceptable number of false alerts per 30 days.
 pub fn advise(scenario: &Scenario, monitor: Option<&str>, target: f64) -> Result<Advice, AdviseError> {
-    let f = &scenario.file;
+    let plan = JobsPlan::new(scenario, None, scenario.file.seed);
     let index = match monitor {
-        Some(id) => f.kuma.monitors.iter().position(|m| m.id == id).ok_or_else(|| AdviseError::UnknownMonitor(id.into()))?,
-        None => f
-            .kuma
-            .monitors
-            .iter()
-            .position(|m| f.cron.jobs.iter().any(|j| j.heartbeat.as_ref().is_some_and(|h| h.monitor == m.id)))
-            .ok_or(AdviseError::NoMonitor)?,
+        Some(id) => plan.monitor_index(id).ok_or_else(|| AdviseError::UnknownMonitor(id.into()))?,
+        None => (0..plan.kuma.monitors.len()).find(|&m| plan.job_of_monitor(m).is_some()).ok_or(AdviseError::NoMonitor)?,
     };
-    let id = f.kuma.monitors[index].id.clone();
-    let job =
-        f.cron.jobs.iter().find(|j| j.heartbeat.as_ref().is_some_and(|h| h.monitor == id)).ok_or_else(|| AdviseError::NoJob(id.clone()))?;
-    let (mean, longest) = match job.duration {
-        DurationDist::Fixed(d) => (d, d),
-        DurationDist::Uniform([a, b]) => (Duration::from_ms((a.as_ms() + b.as_ms()) / 2), b),
-    };
+    let id = plan.kuma.monitors[index].id.clone();
+    let job = plan.job_of_monitor(index).ok_or_else(|| AdviseError::NoJob(id.clone()))?;
+    let (mean, longest) = (job.mean_run(), job.longest_run());
     let secs = |d: Duration| ((d.as_ms() + 999) / 1000) as u32;
     let seed_rule = secs(job.frequency.nominal() + mean + Duration::MINUTE);
-    let configured = (f.kuma.monitors[index].interval_s, f.kuma.monitors[index].max_retries, f.kuma.monitors[index].retry_interval_s);
+    let now = &plan.kuma.monitors[index].settings;
+    let configured = (now.interval_s, now.max_retries, now.retry_interval_s);
     let mut intervals = vec![seed_rule, configured.0];
     for margin in [0, 60, 120, 300, 600, 1800] {
         intervals.push(secs(job.frequency.nominal() + longest + Duration::from_secs(margin)));
@@ -125,12 +117,12 @@ pub fn advise(scenario: &Scenario, monitor: Option<&str>, target: f64) -> Result
     grid.sort_unstable();
     for (interval_s, max_retries, retry_interval_s) in grid {
         {
-            let mut s = scenario.clone();
-            let m = &mut s.file.kuma.monitors[index];
+            let mut candidate = plan.clone();
+            let m = &mut candidate.kuma.monitors[index].settings;
             m.interval_s = interval_s;
             m.max_retries = max_retries;
             m.retry_interval_s = retry_interval_s;
-            let (_, monitors) = run_jobs(&s, s.file.seed, &mut Trace::off());
+            let (_, monitors) = run_planned_jobs(scenario, &candidate, &mut Trace::off());
             let mut fig: MonitorFigures = monitors.get(&id).cloned().unwrap_or_default();
             if (interval_s, max_retries, retry_interval_s) == configured {
                 inputs = fig.healthchecks_inputs.take();

@@ -13,15 +13,13 @@ use crate::sim::analysis::report::{ExpectationResult, JobFigures, MonitorFigures
 use crate::sim::engine::trace::Trace;
 use crate::sim::engine::transport::http::HttpTransport;
 use crate::sim::engine::transport::{InProcess, Link, SharedService};
-use crate::sim::loops::jobs as cron_run;
+use crate::sim::loops::jobs as jobs_loop;
 use crate::sim::loops::payments::PaySim;
 use crate::sim::loops::sync::{self, SyncPlotData, VariantSetup};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::expand::expand;
-use crate::sim::scenario::model::KumaVersionSpec;
+use crate::sim::scenario::jobs_plan::JobsPlan;
 use crate::time::LocalClock;
-use crate::world::kuma::monitor::{KumaVersion, MonitorSettings, PushMonitor};
-use crate::world::kuma::server::{KumaServer, MonitorIndex, TokenMonitor};
 
 /// A finished run: the report and what its plots are drawn from.
 #[derive(Clone, Debug)]
@@ -130,21 +128,9 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         let progress = &mut *options.progress;
         let mut on_time = |t: crate::time::Instant| progress((k as f64 + (t - scenario.start).as_ms() as f64 / total_ms) / n);
         let (figures, plot) = sync::run(&plan, &clock, setup, &f.report, seed, &mut trace, &mut on_time);
-        // A variant may change job frequencies: it runs the jobs loop on its own copy.
-        let own;
-        let jobs_scenario = if v.job_frequency.is_empty() {
-            scenario
-        } else {
-            let mut copy = scenario.clone();
-            for j in &mut copy.file.cron.jobs {
-                if let Some(freq) = v.job_frequency.get(&j.id.to_string()) {
-                    j.frequency = *freq;
-                }
-            }
-            own = copy;
-            &own
-        };
-        let JobsOutcome { jobs, monitors, timelines, payments } = match run_jobs_with(jobs_scenario, seed, &mut trace, use_http) {
+        // A variant may change job frequencies: its own plan for the jobs loop.
+        let jobs_plan = JobsPlan::new(scenario, Some(v), seed);
+        let JobsOutcome { jobs, monitors, timelines, payments } = match run_jobs_with(scenario, &jobs_plan, &mut trace, use_http) {
             Ok(figures) => figures,
             Err(e) => {
                 if trace_result.is_ok() {
@@ -193,7 +179,16 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
 
 /// The jobs, heartbeats and Kuma monitors of a scenario (empty when it has none), in-process.
 pub fn run_jobs(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
-    run_jobs_with(scenario, seed, trace, false).map(|o| (o.jobs, o.monitors)).unwrap_or_default()
+    run_planned_jobs(scenario, &JobsPlan::new(scenario, None, seed), trace)
+}
+
+/// The same for a plan of `scenario` (`advise` edits a plan's monitor settings).
+pub fn run_planned_jobs(
+    scenario: &Scenario,
+    plan: &JobsPlan,
+    trace: &mut Trace<'_>,
+) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
+    run_jobs_with(scenario, plan, trace, false).map(|o| (o.jobs, o.monitors)).unwrap_or_default()
 }
 
 /// What the jobs loop gives the report.
@@ -206,40 +201,14 @@ pub struct JobsOutcome {
 }
 
 /// The same, over real HTTP to the mocks (Kuma, Bridge, the ERP's receiver) when `http` is true.
-pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http: bool) -> Result<JobsOutcome, RunError> {
-    let f = &scenario.file;
-    if f.cron.jobs.is_empty() && f.kuma.monitors.is_empty() {
+/// `scenario` gives the payments section (the payments world reads it).
+pub fn run_jobs_with(scenario: &Scenario, plan: &JobsPlan, trace: &mut Trace<'_>, http: bool) -> Result<JobsOutcome, RunError> {
+    if plan.is_empty() {
         return Ok(JobsOutcome::default());
     }
-    let ids: Vec<String> = f.kuma.monitors.iter().map(|m| m.id.clone()).collect();
-    let version = match f.kuma.version {
-        KumaVersionSpec::V2 => KumaVersion::V2,
-        KumaVersionSpec::V1_23 => KumaVersion::V1_23,
-    };
-    let monitors = f
-        .kuma
-        .monitors
-        .iter()
-        .map(|m| {
-            let settings = MonitorSettings {
-                interval_s: m.interval_s,
-                retry_interval_s: m.retry_interval_s,
-                max_retries: m.max_retries,
-                resend_interval: m.resend_interval,
-                upside_down: m.upside_down,
-                timer_lateness_ms: m.timer_lateness_ms,
-                version,
-            };
-            TokenMonitor { push_token: m.token.clone().unwrap_or_else(|| m.id.clone()), monitor: PushMonitor::new(settings) }
-        })
-        .collect();
-    let mut server = KumaServer::new(monitors, version);
-    for (i, m) in f.kuma.monitors.iter().enumerate() {
-        server.set_paused(MonitorIndex(i), !m.active);
-    }
-    let kuma = Arc::new(Mutex::new(server));
+    let kuma = Arc::new(Mutex::new(plan.kuma.server()));
     let service: SharedService = kuma.clone();
-    let mut pay = f.payments.as_ref().map(|p| PaySim::new(scenario, p, seed));
+    let mut pay = scenario.file.payments.as_ref().map(|p| PaySim::new(scenario, p, plan.seed));
     let mut services = vec![(Link::KumaPush, service)];
     if let Some(p) = &pay {
         let bridge: SharedService = p.bridge.clone();
@@ -249,7 +218,7 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
     }
     let log = if http {
         let mut transport = HttpTransport::start(services).map_err(|e| RunError::Transport(e.to_string()))?;
-        let log = cron_run::run(scenario, seed, &kuma, &ids, &mut transport, pay.as_mut(), trace);
+        let log = jobs_loop::run(plan, &kuma, &mut transport, pay.as_mut(), trace);
         // A request that HTTP could not represent would silently differ from in-process.
         let errors = transport.take_errors();
         if let Some(first) = errors.first() {
@@ -258,9 +227,9 @@ pub fn run_jobs_with(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>, http
         log
     } else {
         let mut transport = InProcess::new(services);
-        cron_run::run(scenario, seed, &kuma, &ids, &mut transport, pay.as_mut(), trace)
+        jobs_loop::run(plan, &kuma, &mut transport, pay.as_mut(), trace)
     };
-    let a = alerts::analyse(scenario, &log);
+    let a = alerts::analyse(plan, &log);
     Ok(JobsOutcome { jobs: a.jobs, monitors: a.monitors, timelines: a.timelines, payments: pay.as_ref().map(payments::analyse) })
 }
 

@@ -128,3 +128,35 @@ pub fn next_word(next: Next) -> &'static str {
         Next::GiveUp(_) => "give_up",
     }
 }
+
+/// What the attempts of one kind of call came to, counted the same way for every caller:
+/// refused, timed out, or answered with a status; and how many calls the retry policy gave up.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallCounters {
+    pub attempts: u64,
+    pub refused: u64,
+    pub timed_out: u64,
+    /// Answers by HTTP status (a bare success counts as 200).
+    pub answers: std::collections::BTreeMap<u16, u64>,
+    pub given_up: u64,
+}
+
+impl CallCounters {
+    /// Count one attempt that came back with `outcome`.
+    pub fn count_attempt(&mut self, outcome: AttemptOutcome) {
+        self.attempts += 1;
+        match outcome {
+            AttemptOutcome::Refused => self.refused += 1,
+            AttemptOutcome::TimedOut => self.timed_out += 1,
+            AttemptOutcome::Status { code, .. } => *self.answers.entry(code).or_insert(0) += 1,
+            AttemptOutcome::Success => *self.answers.entry(200).or_insert(0) += 1,
+        }
+    }
+
+    /// Count the retry policy's decision after an attempt: a give-up ends the call failed.
+    pub fn count_decision(&mut self, next: Next) {
+        if matches!(next, Next::GiveUp(_)) {
+            self.given_up += 1;
+        }
+    }
+}

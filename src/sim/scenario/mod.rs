@@ -4,6 +4,7 @@
 pub mod expand;
 pub mod field_path;
 pub mod finding;
+pub mod jobs_plan;
 pub mod load;
 pub mod model;
 pub mod nearest;
