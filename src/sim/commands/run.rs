@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use crate::logic::sync::SyncRules;
 use crate::sim::analysis::alerts;
 use crate::sim::analysis::alerts::MonitorTimeline;
 use crate::sim::analysis::payments::{self, PaymentFigures, PaymentPlotData};
@@ -17,8 +16,8 @@ use crate::sim::loops::jobs as jobs_loop;
 use crate::sim::loops::payments::PaySim;
 use crate::sim::loops::sync::{self, SyncPlotData, VariantSetup};
 use crate::sim::scenario::Scenario;
-use crate::sim::scenario::expand::expand;
 use crate::sim::scenario::jobs_plan::JobsPlan;
+use crate::sim::scenario::plan::ScenarioPlan;
 use crate::time::LocalClock;
 
 /// A finished run: the report and what its plots are drawn from.
@@ -99,9 +98,8 @@ pub struct RunOptions<'a> {
 pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(), RunError>) {
     let f = &scenario.file;
     let seed = options.seed.unwrap_or(f.seed);
-    let plan = expand(scenario, seed);
+    let plan = ScenarioPlan::new(scenario, seed);
     let clock = LocalClock::new(scenario.zone, scenario.start, scenario.end);
-    let variants = scenario.variants();
     let mut reports = Vec::new();
     let mut plots = Vec::new();
     let mut trace_out = options.trace;
@@ -115,22 +113,13 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         }
     };
     let total_ms = (scenario.end - scenario.start).as_ms().max(1) as f64;
-    let n = variants.len() as f64;
-    for (k, v) in variants.iter().enumerate() {
-        let rules = SyncRules {
-            autosync_frequency: v.autosync_frequency.unwrap_or(f.sync.autosync_frequency),
-            retry_wrongpass: v.retry_wrongpass.unwrap_or(f.sync.retry_wrongpass) == 1,
-        };
-        let spreading = v.spreading.clone().unwrap_or_else(|| f.sync.spreading.clone());
-        let backoff = v.backoff.unwrap_or(f.sync.backoff);
-        let setup = VariantSetup { rules, spreading: spreading.build(), backoff: backoff.build() };
+    let n = plan.variants.len() as f64;
+    for (k, v) in plan.variants.iter().enumerate() {
         let mut trace = Trace::new(trace_out.as_deref_mut().map(|w| w as &mut dyn Write), &v.name);
         let progress = &mut *options.progress;
         let mut on_time = |t: crate::time::Instant| progress((k as f64 + (t - scenario.start).as_ms() as f64 / total_ms) / n);
-        let (figures, plot) = sync::run(&plan, &clock, setup, &f.report, seed, &mut trace, &mut on_time);
-        // A variant may change job frequencies: its own plan for the jobs loop.
-        let jobs_plan = JobsPlan::new(scenario, Some(v), seed);
-        let JobsOutcome { jobs, monitors, timelines, payments } = match run_jobs_with(scenario, &jobs_plan, &mut trace, use_http) {
+        let (figures, plot) = sync::run(&plan.sync, &clock, VariantSetup::new(&v.sync), &plan.report, seed, &mut trace, &mut on_time);
+        let JobsOutcome { jobs, monitors, timelines, payments } = match run_jobs_with(scenario, &v.jobs, &mut trace, use_http) {
             Ok(figures) => figures,
             Err(e) => {
                 if trace_result.is_ok() {
@@ -147,10 +136,10 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         }
         reports.push(VariantReport {
             name: v.name.clone(),
-            spreading: spreading.describe(),
-            backoff: backoff.describe().to_string(),
-            retry_wrongpass: rules.retry_wrongpass as u8,
-            autosync_frequency: rules.autosync_frequency.to_string(),
+            spreading: v.sync.spreading.describe(),
+            backoff: v.sync.backoff.describe().to_string(),
+            retry_wrongpass: v.sync.rules.retry_wrongpass as u8,
+            autosync_frequency: v.sync.rules.autosync_frequency.to_string(),
             sync: figures,
             jobs,
             monitors,

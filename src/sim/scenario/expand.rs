@@ -1,4 +1,4 @@
-//! Expansion: a checked scenario and a seed become a [`Plan`]: dense connector and connection
+//! Expansion: a checked scenario and a seed become a [`SyncPlan`]: dense connector and connection
 //! tables and a time-ordered list of world events. Populations are drawn from their own random
 //! stream (`population.<name>`), so the same scenario and seed always build the same world.
 
@@ -28,7 +28,7 @@ pub struct ConnectionPlan {
     /// FNV-1a of the connection's id: stable across runs and machines.
     pub key: u64,
     pub connector: u32,
-    /// Index in [`Plan::transient_rates`] (a population shares one).
+    /// Index in [`SyncPlan::transient_rates`] (a population shares one).
     pub transient: u32,
 }
 
@@ -64,7 +64,7 @@ impl ConnectionNames {
 }
 
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub struct SyncPlan {
     pub seed: u64,
     pub start: Instant,
     pub end: Instant,
@@ -119,7 +119,7 @@ fn draw_duration(d: DurationDist, r: &mut dyn rand_core::RngCore) -> Duration {
     }
 }
 
-pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
+pub fn expand(scenario: &Scenario, seed: u64) -> SyncPlan {
     let f = &scenario.file;
     let (start, end) = (scenario.start, scenario.end);
     let connectors: Vec<ConnectorPlan> = f
@@ -260,7 +260,7 @@ pub fn expand(scenario: &Scenario, seed: u64) -> Plan {
     timeline.append(&mut events);
     timeline.sort_by_key(|&(at, _)| at);
 
-    Plan { seed, start, end, connectors, connections, transient_rates: rates.distinct, names, events: timeline }
+    SyncPlan { seed, start, end, connectors, connections, transient_rates: rates.distinct, names, events: timeline }
 }
 
 #[cfg(test)]

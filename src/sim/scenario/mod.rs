@@ -9,6 +9,7 @@ pub mod load;
 pub mod model;
 pub mod nearest;
 pub mod payments;
+pub mod plan;
 pub mod positions;
 pub mod validate;
 

@@ -22,6 +22,7 @@ use crate::sim::engine::trace::Trace;
 use crate::sim::loops::sync::{self, VariantSetup};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::expand::expand;
+use crate::sim::scenario::plan::SyncSettings;
 use crate::time::{Duration, LocalClock};
 
 pub use partial::{Partial, Shard};
@@ -209,20 +210,18 @@ pub fn grid(scenario: &Scenario, source: &[u8], options: &GridOptions) -> Result
     if options.seeds == 0 {
         return Err(CompareError::NoSeeds);
     }
-    let rules =
-        |retry: Option<u8>, freq: Option<Duration>| (retry.unwrap_or(f.sync.retry_wrongpass), freq.unwrap_or(f.sync.autosync_frequency));
     let cells: Vec<Cell> = if options.spreadings.is_empty() && options.backoffs.is_empty() {
         scenario
             .variants()
             .into_iter()
             .map(|v| {
-                let (retry_wrongpass, autosync_frequency) = rules(v.retry_wrongpass, v.autosync_frequency);
+                let s = SyncSettings::of(scenario, &v);
                 Cell {
                     name: v.name,
-                    spreading: v.spreading.unwrap_or_else(|| f.sync.spreading.clone()),
-                    backoff: v.backoff.unwrap_or(f.sync.backoff),
-                    retry_wrongpass,
-                    autosync_frequency,
+                    spreading: s.spreading,
+                    backoff: s.backoff,
+                    retry_wrongpass: s.rules.retry_wrongpass as u8,
+                    autosync_frequency: s.rules.autosync_frequency,
                 }
             })
             .collect()
@@ -237,7 +236,7 @@ pub fn grid(scenario: &Scenario, source: &[u8], options: &GridOptions) -> Result
         } else {
             options.backoffs.clone()
         };
-        let (retry_wrongpass, autosync_frequency) = rules(None, None);
+        let (retry_wrongpass, autosync_frequency) = (f.sync.retry_wrongpass, f.sync.autosync_frequency);
         let both = !options.backoffs.is_empty() && !options.spreadings.is_empty();
         let mut cells = Vec::new();
         for (s_name, spreading) in &spreadings {

@@ -7,7 +7,7 @@ use crate::sim::analysis::metrics::{LoadCounter, MinuteHistogram};
 use crate::sim::analysis::report::{ConnectorFigures, SyncFigures, WaitingFigures};
 use crate::sim::analysis::round::r4;
 use crate::sim::loops::sync::SyncPlotData;
-use crate::sim::scenario::expand::Plan;
+use crate::sim::scenario::expand::SyncPlan;
 use crate::time::{Duration, Instant};
 
 /// The running measurements of one variant.
@@ -36,7 +36,7 @@ pub struct Measures {
 }
 
 impl Measures {
-    pub fn new(plan: &Plan, warmup: Duration) -> Self {
+    pub fn new(plan: &SyncPlan, warmup: Duration) -> Self {
         let (start, end) = (plan.start, plan.end);
         let warm = start + warmup;
         let hours = ((end - start).as_ms() / 3_600_000 + 1) as usize;
@@ -69,7 +69,7 @@ impl Measures {
     }
 
     /// The report's figures and the plots' data.
-    pub fn finish(self, plan: &Plan) -> (SyncFigures, SyncPlotData) {
+    pub fn finish(self, plan: &SyncPlan) -> (SyncFigures, SyncPlotData) {
         let (start, end) = (plan.start, plan.end);
         let Measures { mut overall, mut per_connector, freshness, freshness_by_connector, waits, mut figures, .. } = self;
         figures.connections = plan.connections.len() as u64;

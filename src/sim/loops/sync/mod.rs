@@ -26,8 +26,9 @@ use crate::sim::analysis::metrics::SinceCounts;
 use crate::sim::analysis::report::SyncFigures;
 use crate::sim::engine::queue::{Class, EventQueue};
 use crate::sim::engine::trace::Trace;
-use crate::sim::scenario::expand::{Plan, WorldEvent};
+use crate::sim::scenario::expand::{SyncPlan, WorldEvent};
 use crate::sim::scenario::model::ReportSettings;
+use crate::sim::scenario::plan::SyncSettings;
 use crate::time::{Duration, Instant, LocalClock};
 use crate::world::bank::Bank;
 
@@ -55,6 +56,13 @@ pub struct VariantSetup {
     pub backoff: Box<dyn BackoffPolicy + Send>,
 }
 
+impl VariantSetup {
+    /// The policies of a variant's settings, built fresh (they keep state during a run).
+    pub fn new(settings: &SyncSettings) -> Self {
+        VariantSetup { rules: settings.rules, spreading: settings.spreading.build(), backoff: settings.backoff.build() }
+    }
+}
+
 /// What a run leaves besides the figures: data for the plots.
 #[derive(Clone, Debug, Default)]
 pub struct SyncPlotData {
@@ -70,7 +78,7 @@ pub struct SyncPlotData {
 
 /// Run one variant of a plan. `progress` is called now and then with the virtual instant.
 pub fn run(
-    plan: &Plan,
+    plan: &SyncPlan,
     clock: &LocalClock,
     setup: VariantSetup,
     settings: &ReportSettings,
@@ -85,7 +93,7 @@ pub fn run(
 /// that both give the same figures.
 #[allow(clippy::too_many_arguments)]
 fn run_with(
-    plan: &Plan,
+    plan: &SyncPlan,
     clock: &LocalClock,
     setup: VariantSetup,
     settings: &ReportSettings,
@@ -127,7 +135,7 @@ fn run_with(
 /// The sync loop's state: the connections, the banks, the queue of attempts, the variant's
 /// policies and their random streams, and what is measured.
 struct SyncLoop<'a, 't> {
-    plan: &'a Plan,
+    plan: &'a SyncPlan,
     clock: &'a LocalClock,
     rules: SyncRules,
     spreading: Box<dyn SpreadingPolicy + Send>,
@@ -147,7 +155,7 @@ struct SyncLoop<'a, 't> {
 impl<'a, 't> SyncLoop<'a, 't> {
     /// Every connection's first attempt at its creation, and the first freshness sample, queued.
     fn new(
-        plan: &'a Plan,
+        plan: &'a SyncPlan,
         clock: &'a LocalClock,
         setup: VariantSetup,
         settings: &ReportSettings,
