@@ -7,6 +7,10 @@
 //! A million connections: each one's truth is one byte (its condition, and whether it has an
 //! unavailable window); the windows themselves, which few connections have, are kept apart, and
 //! the transient probabilities as runs of consecutive connections (a population shares one).
+//!
+//! Verbs as every sans-IO model here: `handle_*` for inputs (world events, and an attempt, which
+//! the bank answers at once). The bank has no timers of its own: windows are compared with the
+//! attempt's instant, so there is no `poll_timeout`.
 
 use std::collections::BTreeMap;
 
@@ -116,7 +120,7 @@ impl Bank {
     /// the bank stream, in order); then the connection's credentials condition; its
     /// unavailable window (`websiteUnavailable`); a transient error draw (`bug`); else `ok`.
     /// Calls must come in non-decreasing `now` (the minute counter only moves forward).
-    pub fn answer(&mut self, now: Instant, connection: u32, connector: u32) -> ConnectionState {
+    pub fn handle_attempt(&mut self, now: Instant, connection: u32, connector: u32) -> ConnectionState {
         let c = &mut self.connectors[connector as usize];
         let minute = now.as_ms().div_euclid(60_000);
         if minute != c.minute {
@@ -157,7 +161,7 @@ impl Bank {
     }
 
     /// From now on the connection's credentials answer `state` (until the user acts).
-    pub fn set_condition(&mut self, connection: u32, state: ConnectionState) {
+    pub fn handle_bank_state(&mut self, connection: u32, state: ConnectionState) {
         self.connections[connection as usize].set_condition(state);
     }
 
@@ -167,19 +171,19 @@ impl Bank {
 
     /// The user changed the password, finished the SCA or gave the information: the
     /// credentials condition is cleared.
-    pub fn user_acts(&mut self, connection: u32) {
+    pub fn handle_user_action(&mut self, connection: u32) {
         self.connections[connection as usize].set_condition(ConnectionState::Ok);
     }
 
     /// The connection's website is unavailable until `until` (windows extend, never shrink).
-    pub fn connection_unavailable_until(&mut self, connection: u32, until: Instant) {
+    pub fn handle_connection_unavailable(&mut self, connection: u32, until: Instant) {
         let window = self.unavailable_until.entry(connection).or_insert(NEVER);
         *window = (*window).max(until);
         self.connections[connection as usize].0 |= ConnectionTruth::HAS_WINDOW;
     }
 
     /// The whole bank is down until `until` (windows extend, never shrink).
-    pub fn connector_outage_until(&mut self, connector: u32, until: Instant) {
+    pub fn handle_connector_outage(&mut self, connector: u32, until: Instant) {
         let c = &mut self.connectors[connector as usize];
         c.outage_until = c.outage_until.max(until);
     }
@@ -198,59 +202,59 @@ mod tests {
     fn capacity_is_per_minute_and_the_next_minute_starts_fresh() {
         let mut b = bank(Some(2), 0.0);
         let t = Instant(120_000);
-        assert_eq!(b.answer(t, 0, 0), ConnectionState::Ok);
-        assert_eq!(b.answer(t, 1, 0), ConnectionState::Ok);
-        assert_eq!(b.answer(t + crate::time::Duration::from_secs(59), 2, 0), ConnectionState::RateLimiting);
-        assert_eq!(b.answer(t + crate::time::Duration::MINUTE, 2, 0), ConnectionState::Ok);
+        assert_eq!(b.handle_attempt(t, 0, 0), ConnectionState::Ok);
+        assert_eq!(b.handle_attempt(t, 1, 0), ConnectionState::Ok);
+        assert_eq!(b.handle_attempt(t + crate::time::Duration::from_secs(59), 2, 0), ConnectionState::RateLimiting);
+        assert_eq!(b.handle_attempt(t + crate::time::Duration::MINUTE, 2, 0), ConnectionState::Ok);
     }
 
     #[test]
     fn outage_wins_over_credentials_and_ends_on_time() {
         let mut b = bank(None, 0.0);
-        b.set_condition(0, ConnectionState::Wrongpass);
-        b.connector_outage_until(0, Instant(1_000));
-        assert_eq!(b.answer(Instant(999), 0, 0), ConnectionState::WebsiteUnavailable);
-        assert_eq!(b.answer(Instant(1_000), 0, 0), ConnectionState::Wrongpass);
-        b.user_acts(0);
-        assert_eq!(b.answer(Instant(1_001), 0, 0), ConnectionState::Ok);
+        b.handle_bank_state(0, ConnectionState::Wrongpass);
+        b.handle_connector_outage(0, Instant(1_000));
+        assert_eq!(b.handle_attempt(Instant(999), 0, 0), ConnectionState::WebsiteUnavailable);
+        assert_eq!(b.handle_attempt(Instant(1_000), 0, 0), ConnectionState::Wrongpass);
+        b.handle_user_action(0);
+        assert_eq!(b.handle_attempt(Instant(1_001), 0, 0), ConnectionState::Ok);
     }
 
     #[test]
     fn connector_fault_errors_answer_their_state_before_the_credentials() {
         let mut b = bank(None, 0.0);
-        b.set_condition(0, ConnectionState::Wrongpass);
+        b.handle_bank_state(0, ConnectionState::Wrongpass);
         b.set_connector_errors(0, vec![(Probability::from_f64(1.0), ConnectionState::Validating)]);
-        assert_eq!(b.answer(Instant(0), 0, 0), ConnectionState::Validating);
+        assert_eq!(b.handle_attempt(Instant(0), 0, 0), ConnectionState::Validating);
         b.set_connector_errors(0, Vec::new());
-        assert_eq!(b.answer(Instant(1), 0, 0), ConnectionState::Wrongpass);
+        assert_eq!(b.handle_attempt(Instant(1), 0, 0), ConnectionState::Wrongpass);
     }
 
     #[test]
     fn connection_windows_extend_and_end_on_time() {
         let mut b = bank(None, 0.0);
-        b.connection_unavailable_until(1, Instant(1_000));
-        b.connection_unavailable_until(1, Instant(500));
-        assert_eq!(b.answer(Instant(999), 1, 0), ConnectionState::WebsiteUnavailable);
-        assert_eq!(b.answer(Instant(999), 0, 0), ConnectionState::Ok, "only that connection");
-        assert_eq!(b.answer(Instant(1_000), 1, 0), ConnectionState::Ok);
+        b.handle_connection_unavailable(1, Instant(1_000));
+        b.handle_connection_unavailable(1, Instant(500));
+        assert_eq!(b.handle_attempt(Instant(999), 1, 0), ConnectionState::WebsiteUnavailable);
+        assert_eq!(b.handle_attempt(Instant(999), 0, 0), ConnectionState::Ok, "only that connection");
+        assert_eq!(b.handle_attempt(Instant(1_000), 1, 0), ConnectionState::Ok);
     }
 
     #[test]
     fn each_connection_keeps_its_own_transient_probability() {
         let p = |x| Probability::from_f64(x);
         let mut b = Bank::new(&[None], [p(0.0), p(1.0), p(0.0), p(1.0)], ChaCha8Rng::from_seed([0; 32]));
-        let answers: Vec<_> = (0..4).map(|i| b.answer(Instant(0), i, 0)).collect();
+        let answers: Vec<_> = (0..4).map(|i| b.handle_attempt(Instant(0), i, 0)).collect();
         assert_eq!(answers, [ConnectionState::Ok, ConnectionState::Bug, ConnectionState::Ok, ConnectionState::Bug]);
         // Runs of equal probabilities, and one connection alone.
         let runs = [p(0.0), p(0.0), p(1.0), p(1.0), p(0.0), p(1.0)];
         let mut b = Bank::new(&[None], runs, ChaCha8Rng::from_seed([0; 32]));
-        let answers: Vec<_> = (0..6).map(|i| b.answer(Instant(0), i, 0) == ConnectionState::Bug).collect();
+        let answers: Vec<_> = (0..6).map(|i| b.handle_attempt(Instant(0), i, 0) == ConnectionState::Bug).collect();
         assert_eq!(answers, [false, false, true, true, false, true]);
     }
 
     #[test]
     fn certain_transient_errors_answer_bug() {
         let mut b = bank(None, 1.0);
-        assert_eq!(b.answer(Instant(0), 0, 0), ConnectionState::Bug);
+        assert_eq!(b.handle_attempt(Instant(0), 0, 0), ConnectionState::Bug);
     }
 }

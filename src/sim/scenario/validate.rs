@@ -77,7 +77,27 @@ fn rate(v: f64, path: FieldPath, out: &mut Vec<Finding>) {
 
 pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
     let mut out = Vec::new();
-    let f = &file;
+    let (start, zone, end) = when(&file, &mut out);
+    let mut check = Checker::new(&file, out, start);
+    check.sync_settings();
+    check.connectors();
+    check.connections();
+    check.populations();
+    check.kuma();
+    check.cron();
+    check.payments();
+    check.link_faults();
+    check.bank_faults();
+    check.timeline();
+    check.variants();
+    check.report();
+    check.expect();
+    let out = check.out;
+    if out.is_empty() { Ok(Scenario { file, start, end, zone }) } else { Err(out) }
+}
+
+/// The name, the start, the zone and the duration: the run's instants.
+fn when(f: &ScenarioFile, out: &mut Vec<Finding>) -> (Instant, Zone, Instant) {
     if !is_file_name(&f.name) {
         out.push(Finding::new("name", NAME_EXPECTED, format!("{:?}", f.name)));
     }
@@ -105,433 +125,541 @@ pub fn validate(file: ScenarioFile) -> Result<Scenario, Vec<Finding>> {
             format!("an end at {}", end.to_rfc3339()),
         ));
     }
-    let in_run = |at: At, path: FieldPath, out: &mut Vec<Finding>| {
-        let t = at.resolve(start);
-        if t < start {
-            out.push(Finding::new(path, "an instant at or after the start", t.to_rfc3339()));
-        }
-    };
+    (start, zone, end)
+}
 
-    // sync: settings
-    let s = &f.sync;
-    let sp = &FieldPath::keys("sync");
-    if s.retry_wrongpass > 1 {
-        out.push(Finding::new(sp.key("retry_wrongpass"), "0 or 1", s.retry_wrongpass.to_string()));
-    }
-    if s.autosync_frequency < Duration::MINUTE {
-        out.push(Finding::new(sp.key("autosync_frequency"), "at least 1m", s.autosync_frequency.to_string()));
-    }
-    check_spreading(&s.spreading, &sp.key("spreading"), &mut out);
+/// The checks of one file, section by section, in file order; each adds its findings to `out`
+/// and the ids it declares for the sections after it.
+struct Checker<'f> {
+    f: &'f ScenarioFile,
+    out: Vec<Finding>,
+    start: Instant,
+    /// The run's length in days (for per-day rates).
+    days: f64,
+    connector_ids: BTreeSet<&'f str>,
+    connection_ids: BTreeSet<&'f str>,
+    monitor_ids: BTreeSet<&'f str>,
+    job_ids: BTreeSet<u32>,
+}
 
-    // connectors
-    if s.connectors.len() > MAX_CONNECTORS {
-        out.push(Finding::new(sp.key("connectors"), format!("at most {MAX_CONNECTORS} connectors"), s.connectors.len().to_string()));
-    }
-    let mut connector_ids = BTreeSet::new();
-    for (i, c) in s.connectors.iter().enumerate() {
-        let p = sp.key("connectors").index(i);
-        if c.id.is_empty() || !connector_ids.insert(c.id.as_str()) {
-            out.push(Finding::new(p.key("id"), "a unique, non-empty connector id", format!("{:?}", c.id)));
-        }
-        match (c.sync_frequency, c.sync_periodicity) {
-            (Some(_), Some(_)) => {
-                out.push(Finding::new(p.key("sync_periodicity"), "either sync_frequency or its alias sync_periodicity, not both", "both"))
-            }
-            (Some(d), None) if d < Duration::MINUTE => out.push(Finding::new(p.key("sync_frequency"), "at least 1m", d.to_string())),
-            (None, Some(days)) if !(days.is_finite() && days * 1440.0 >= 1.0 && days <= 365.0) => {
-                out.push(Finding::new(p.key("sync_periodicity"), "a number of days between 1 minute (0.000695) and 365", days.to_string()))
-            }
-            _ => {}
-        }
-        if c.capacity == Some(0) {
-            out.push(Finding::new(p.key("capacity"), "at least 1 per minute (omit it for no limit)", "0"));
-        }
-        if c.weight > 1_000_000 {
-            out.push(Finding::new(p.key("weight"), "a weight of at most 1000000", c.weight.to_string()));
+impl<'f> Checker<'f> {
+    fn new(f: &'f ScenarioFile, out: Vec<Finding>, start: Instant) -> Self {
+        let days = f.duration.as_ms() as f64 / Duration::DAY.as_ms() as f64;
+        Checker {
+            f,
+            out,
+            start,
+            days,
+            connector_ids: BTreeSet::new(),
+            connection_ids: BTreeSet::new(),
+            monitor_ids: BTreeSet::new(),
+            job_ids: BTreeSet::new(),
         }
     }
 
-    // connections
-    let mut connection_ids = BTreeSet::new();
-    for (i, c) in s.connections.iter().enumerate() {
-        let p = sp.key("connections").index(i);
-        if c.id.is_empty() || c.id.contains('#') || !connection_ids.insert(c.id.as_str()) {
-            out.push(Finding::new(p.key("id"), "a unique, non-empty connection id without '#'", format!("{:?}", c.id)));
-        }
-        if !connector_ids.contains(c.connector.as_str()) {
-            out.push(Finding::new(p.key("connector"), known("connector", &connector_ids, &c.connector), format!("{:?}", c.connector)));
-        }
-        in_run(c.created, p.key("created"), &mut out);
-        rate(c.transient_error_rate, p.key("transient_error_rate"), &mut out);
-    }
-
-    // populations
-    let days = f.duration.as_ms() as f64 / Duration::DAY.as_ms() as f64;
-    let mut total = s.connections.len() as u64;
-    let mut generated = 0.0;
-    let mut population_names = BTreeSet::new();
-    for (i, pop) in s.populations.iter().enumerate() {
-        let p = sp.key("populations").index(i);
-        if !is_file_name(&pop.name) || !population_names.insert(pop.name.as_str()) {
-            out.push(Finding::new(p.key("name"), format!("a unique {NAME_EXPECTED}"), format!("{:?}", pop.name)));
-        }
-        if pop.count == 0 {
-            out.push(Finding::new(p.key("count"), "at least 1", "0"));
-        }
-        total = total.saturating_add(pop.count);
-        for (name, w) in &pop.connectors {
-            if !connector_ids.contains(name.as_str()) {
-                out.push(Finding::new(p.key("connectors").key(name), known("connector", &connector_ids, name), format!("{name:?}")));
-            }
-            if *w > 1_000_000 {
-                out.push(Finding::new(p.key("connectors").key(name), "a weight of at most 1000000", w.to_string()));
-            }
-        }
-        let weight_sum: u64 = if pop.connectors.is_empty() {
-            s.connectors.iter().map(|c| c.weight as u64).sum()
-        } else {
-            pop.connectors.values().map(|&w| w as u64).sum()
-        };
-        if weight_sum == 0 {
-            out.push(Finding::new(p.key("connectors"), "at least one connector with a weight above 0", "none"));
-        }
-        match pop.created {
-            Creation::At(at) => in_run(at, p.key("created").key("at"), &mut out),
-            Creation::Between([a, b]) => {
-                in_run(a, p.key("created").key("between"), &mut out);
-                if b.resolve(start) < a.resolve(start) {
-                    out.push(Finding::new(p.key("created").key("between"), "[earlier, later]", "the later instant first"));
-                }
-            }
-        }
-        rate(pop.transient_error_rate, p.key("transient_error_rate"), &mut out);
-        for (k, inc) in pop.incidents.iter().enumerate() {
-            let ip = p.key("incidents").index(k);
-            if inc.state == ConnectionState::Ok || inc.state.class() == crate::logic::sync::StateClass::Transient {
-                out.push(Finding::new(
-                    ip.key("state"),
-                    "wrongpass or a user-action state (SCARequired, webauthRequired, ...)",
-                    inc.state.as_str(),
-                ));
-            }
-            rate(inc.per_day, ip.key("per_day"), &mut out);
-            if let Some(DurationDist::Uniform([a, b])) = inc.user_fixes_after {
-                if b < a {
-                    out.push(Finding::new(ip.key("user_fixes_after"), "[shorter, longer]", format!("[{a}, {b}]")));
-                }
-            }
-            generated += pop.count as f64 * inc.per_day.clamp(0.0, 1.0) * days;
-        }
-    }
-    if total > MAX_CONNECTIONS {
-        out.push(Finding::new(sp.key("populations"), format!("at most {MAX_CONNECTIONS} connections in all"), total.to_string()));
-    }
-    if generated > MAX_GENERATED_EVENTS {
-        out.push(Finding::new(
-            sp.key("populations"),
-            format!("at most {MAX_GENERATED_EVENTS} generated incidents (count × per_day × days)"),
-            format!("about {}", generated.round()),
-        ));
-    }
-    if total > 0 && s.connectors.is_empty() {
-        out.push(Finding::new(sp.key("connectors"), "at least one connector", "none"));
-    }
-
-    // kuma
-    let mut monitor_ids = BTreeSet::new();
-    let mut tokens = BTreeSet::new();
-    for (i, m) in f.kuma.monitors.iter().enumerate() {
-        let p = FieldPath::keys("kuma.monitors").index(i);
-        if m.id.is_empty() || !monitor_ids.insert(m.id.as_str()) {
-            out.push(Finding::new(p.key("id"), "a unique, non-empty monitor id", format!("{:?}", m.id)));
-        }
-        let token = m.token.clone().unwrap_or_else(|| m.id.clone());
-        if token.is_empty() || token.contains(['/', '?', '#', ' ']) || !tokens.insert(token.clone()) {
-            out.push(Finding::new(p.key("token"), "a unique push token without '/', '?', '#' or spaces", format!("{token:?}")));
-        }
-        if m.interval_s == 0 || m.interval_s > MAX_MONITOR_INTERVAL_S {
-            let expected = format!("between 1 and {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
-            out.push(Finding::new(p.key("interval_s"), expected, m.interval_s.to_string()));
-        }
-        if m.retry_interval_s > MAX_MONITOR_INTERVAL_S {
-            let expected = format!("at most {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
-            out.push(Finding::new(p.key("retry_interval_s"), expected, m.retry_interval_s.to_string()));
-        }
-        if !(0..=60_000).contains(&m.timer_lateness_ms) {
-            out.push(Finding::new(p.key("timer_lateness_ms"), "between 0 and 60000", m.timer_lateness_ms.to_string()));
-        }
-    }
-    if let Some(at) = f.kuma.started {
-        in_run(at, "kuma.started".into(), &mut out);
-    }
-
-    // cron
-    let c = &f.cron;
-    if c.tick < Duration::SECOND || c.tick > Duration::DAY {
-        out.push(Finding::new("cron.tick", "between 1s and 1d", c.tick.to_string()));
-    }
-    if !c.jobs.is_empty() && f.duration.as_ms() / c.tick.as_ms().max(1) > MAX_CRON_TICKS {
-        out.push(Finding::new("cron.tick", format!("at most {MAX_CRON_TICKS} ticks over the duration"), c.tick.to_string()));
-    }
-    let mut job_ids = BTreeSet::new();
-    for (i, j) in c.jobs.iter().enumerate() {
-        let p = FieldPath::keys("cron.jobs").index(i);
-        if !job_ids.insert(j.id) {
-            out.push(Finding::new(p.key("id"), "a unique job id", j.id.to_string()));
-        }
-        if j.frequency.nominal() < Duration::SECOND {
-            out.push(Finding::new(p.key("frequency"), "at least 1s", j.frequency.to_string()));
-        }
-        for (name, at) in [("first_run", j.first_run), ("datestart", j.datestart), ("dateend", j.dateend)] {
-            if let Some(at) = at {
-                in_run(at, p.key(name), &mut out);
-            }
-        }
-        if let DurationDist::Uniform([a, b]) = j.duration {
-            if b < a {
-                out.push(Finding::new(p.key("duration"), "[shorter, longer]", format!("[{a}, {b}]")));
-            }
-        }
-        rate(j.error_rate, p.key("error_rate"), &mut out);
-        if let Some(h) = &j.heartbeat {
-            let hp = p.key("heartbeat");
-            if !monitor_ids.contains(h.monitor.as_str()) {
-                out.push(Finding::new(hp.key("monitor"), known("monitor", &monitor_ids, &h.monitor), format!("{:?}", h.monitor)));
-            }
-            check_retry(&h.retry, &hp.key("retry"), &mut out);
-            if let Some(tz) = &h.healthchecks.tz {
-                if let Err(e) = Zone::parse(tz) {
-                    out.push(Finding::new(hp.key("healthchecks").key("tz"), e.expected, format!("{:?}", e.found)));
-                }
-            }
-        }
-    }
-
-    // payments
-    if let Some(pay) = &f.payments {
-        check_payments(pay, &job_ids, days, &mut out);
-    }
-
-    // faults
-    for (link, spec) in f.faults.links() {
-        let p = FieldPath::keys("faults").key(link.name());
-        for (i, o) in spec.outages.iter().enumerate() {
-            let op = p.key("outages").index(i);
-            in_run(o.at, op.key("at"), &mut out);
-            if o.duration <= Duration::ZERO {
-                out.push(Finding::new(op.key("duration"), "a duration above 0", o.duration.to_string()));
-            }
-            if let crate::world::network::faults::OutageKind::Status(code) = o.kind {
-                if !(100..=599).contains(&code) {
-                    out.push(Finding::new(op.key("kind").key("status"), "an HTTP status between 100 and 599", code.to_string()));
-                }
-            }
-        }
-        if let Some(DurationDist::Uniform([a, b])) = spec.latency {
-            if b < a {
-                out.push(Finding::new(p.key("latency"), "[shorter, longer]", format!("[{a}, {b}]")));
-            }
-        }
-        for (i, e) in spec.errors.iter().enumerate() {
-            let ep = p.key("errors").index(i);
-            rate(e.probability, ep.key("probability"), &mut out);
-            if !(100..=599).contains(&e.status) {
-                out.push(Finding::new(ep.key("status"), "an HTTP status between 100 and 599", e.status.to_string()));
-            }
-        }
-    }
-
-    for (id, b) in &f.faults.banks {
-        let p = FieldPath::keys("faults.banks").key(id);
-        if !connector_ids.contains(id.as_str()) {
-            out.push(Finding::new(p.clone(), known("connector", &connector_ids, id), format!("{id:?}")));
-        }
-        for (i, o) in b.outages.iter().enumerate() {
-            let op = p.key("outages").index(i);
-            in_run(o.at, op.key("at"), &mut out);
-            if o.duration <= Duration::ZERO {
-                out.push(Finding::new(op.key("duration"), "a duration above 0", o.duration.to_string()));
-            }
-        }
-        for (i, e) in b.errors.iter().enumerate() {
-            let ep = p.key("errors").index(i);
-            rate(e.probability, ep.key("probability"), &mut out);
-            if e.state.class() != crate::logic::sync::StateClass::Transient {
-                out.push(Finding::new(
-                    ep.key("state"),
-                    "a transient state: websiteUnavailable, rateLimiting, bug or validating",
-                    e.state.as_str(),
-                ));
-            }
-        }
-    }
-
-    // timeline
-    if f.timeline.len() > MAX_TIMELINE_EVENTS {
-        out.push(Finding::new("timeline", format!("at most {MAX_TIMELINE_EVENTS} events"), f.timeline.len().to_string()));
-    }
-    let connection_exists = |name: &str| -> bool {
-        if connection_ids.contains(name) {
+    /// Whether `name` is a declared connection or `<population>#<index>` of a declared one.
+    fn connection_exists(&self, name: &str) -> bool {
+        if self.connection_ids.contains(name) {
             return true;
         }
         match name.split_once('#') {
-            Some((pop, idx)) => match (s.populations.iter().find(|p| p.name == pop), idx.parse::<u64>()) {
+            Some((pop, idx)) => match (self.f.sync.populations.iter().find(|p| p.name == pop), idx.parse::<u64>()) {
                 (Some(p), Ok(i)) => i < p.count,
                 _ => false,
             },
             None => false,
         }
-    };
-    for (i, ev) in f.timeline.iter().enumerate() {
-        let p = FieldPath::keys("timeline").index(i);
-        in_run(ev.at(), p.key("at"), &mut out);
-        match ev {
-            TimelineEvent::BankState { connection, .. } | TimelineEvent::UserAction { connection, .. } => {
-                if !connection_exists(connection) {
-                    out.push(Finding::new(p.key("connection"), "a connection id or <population>#<index>", format!("{connection:?}")));
-                }
-            }
-            TimelineEvent::ConnectionUnavailable { connection, duration, .. } => {
-                if !connection_exists(connection) {
-                    out.push(Finding::new(p.key("connection"), "a connection id or <population>#<index>", format!("{connection:?}")));
-                }
-                if *duration <= Duration::ZERO {
-                    out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
-                }
-            }
-            TimelineEvent::ConnectorOutage { connector, duration, .. } => {
-                if !connector_ids.contains(connector.as_str()) {
-                    out.push(Finding::new(p.key("connector"), known("connector", &connector_ids, connector), format!("{connector:?}")));
-                }
-                if *duration <= Duration::ZERO {
-                    out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
-                }
-            }
-            TimelineEvent::JobCrash { job, .. } | TimelineEvent::JobError { job, .. } | TimelineEvent::RunNow { job, .. } => {
-                if !job_ids.contains(job) {
-                    out.push(Finding::new(p.key("job"), known_jobs(&job_ids), job.to_string()));
-                }
-            }
-            TimelineEvent::JobHang { job, duration, .. } => {
-                if !job_ids.contains(job) {
-                    out.push(Finding::new(p.key("job"), known_jobs(&job_ids), job.to_string()));
-                }
-                if *duration <= Duration::ZERO {
-                    out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
-                }
-            }
-            TimelineEvent::KumaRestart { duration, .. } => {
-                if *duration < Duration::ZERO {
-                    out.push(Finding::new(p.key("duration"), "a duration of 0 or more", duration.to_string()));
-                }
-            }
-            TimelineEvent::KumaMaintenance { monitor, duration, .. } => {
-                if !monitor_ids.contains(monitor.as_str()) {
-                    out.push(Finding::new(p.key("monitor"), known("monitor", &monitor_ids, monitor), format!("{monitor:?}")));
-                }
-                if *duration <= Duration::ZERO {
-                    out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
-                }
-            }
-            TimelineEvent::WebhookForged { .. } | TimelineEvent::WebhookReplay { .. } => {
-                if f.payments.is_none() {
-                    out.push(Finding::new(p.key("event"), "a `payments` section for webhook events", "none"));
-                }
-            }
-            TimelineEvent::WebhookSecretRotation { overlap, erp_updates_after, .. } => {
-                if f.payments.is_none() {
-                    out.push(Finding::new(p.key("event"), "a `payments` section for webhook events", "none"));
-                }
-                for (name, d) in [("overlap", overlap), ("erp_updates_after", erp_updates_after)] {
-                    if *d < Duration::ZERO {
-                        out.push(Finding::new(p.key(name), "a duration of 0 or more", d.to_string()));
-                    }
-                }
-            }
-            TimelineEvent::CronStop { .. } | TimelineEvent::CronStart { .. } | TimelineEvent::CleanupDeadJobs { .. } => {}
+    }
+
+    /// An instant of the file must be at or after the start.
+    fn in_run(&mut self, at: At, path: FieldPath) {
+        let t = at.resolve(self.start);
+        if t < self.start {
+            self.out.push(Finding::new(path, "an instant at or after the start", t.to_rfc3339()));
         }
     }
 
-    // variants
-    if f.variants.len() > MAX_VARIANTS {
-        out.push(Finding::new("variants", format!("at most {MAX_VARIANTS} variants"), f.variants.len().to_string()));
-    }
-    let mut variant_names = BTreeSet::new();
-    for (i, v) in f.variants.iter().enumerate() {
-        let p = FieldPath::keys("variants").index(i);
-        for (job, freq) in &v.job_frequency {
-            let jp = p.key("job_frequency").key(job);
-            if !job.parse::<u32>().is_ok_and(|id| job_ids.contains(&id)) {
-                out.push(Finding::new(jp.clone(), known_jobs(&job_ids), format!("{job:?}")));
-            }
-            if freq.nominal() < Duration::SECOND {
-                out.push(Finding::new(jp, "at least 1s", freq.to_string()));
-            }
+    /// `sync`'s settings: rules C and A, the spreading policy.
+    fn sync_settings(&mut self) {
+        let s = &self.f.sync;
+        let sp = &FieldPath::keys("sync");
+        if s.retry_wrongpass > 1 {
+            self.out.push(Finding::new(sp.key("retry_wrongpass"), "0 or 1", s.retry_wrongpass.to_string()));
         }
-        if !is_file_name(&v.name) || !variant_names.insert(v.name.as_str()) {
-            out.push(Finding::new(p.key("name"), format!("a unique {NAME_EXPECTED}"), format!("{:?}", v.name)));
+        if s.autosync_frequency < Duration::MINUTE {
+            self.out.push(Finding::new(sp.key("autosync_frequency"), "at least 1m", s.autosync_frequency.to_string()));
         }
-        if let Some(sp) = &v.spreading {
-            check_spreading(sp, &p.key("spreading"), &mut out);
-        }
-        if v.retry_wrongpass.is_some_and(|r| r > 1) {
-            out.push(Finding::new(p.key("retry_wrongpass"), "0 or 1", format!("{:?}", v.retry_wrongpass.unwrap_or(0))));
-        }
-        if v.autosync_frequency.is_some_and(|d| d < Duration::MINUTE) {
-            out.push(Finding::new(p.key("autosync_frequency"), "at least 1m", "less"));
-        }
+        check_spreading(&s.spreading, &sp.key("spreading"), &mut self.out);
     }
 
-    // report
-    let every = f.report.freshness_sample_every;
-    if every < Duration::MINUTE || f.duration.as_ms() / every.as_ms().max(1) > MAX_FRESHNESS_SAMPLES {
-        out.push(Finding::new(
-            "report.freshness_sample_every",
-            format!("at least 1m and at most {MAX_FRESHNESS_SAMPLES} samples over the duration"),
-            every.to_string(),
-        ));
-    }
-    if f.report.warmup < Duration::ZERO || f.report.warmup >= f.duration {
-        out.push(Finding::new("report.warmup", "a warm-up shorter than the duration", f.report.warmup.to_string()));
-    }
-
-    // expect
-    let metrics = crate::sim::analysis::report::metric_paths(
-        &s.connectors.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
-        &f.cron.jobs.iter().map(|j| j.id.to_string()).collect::<Vec<_>>(),
-        &f.kuma.monitors.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
-        f.payments.is_some(),
-    );
-    for (i, e) in f.expect.iter().enumerate() {
-        let p = FieldPath::keys("expect").index(i);
-        if !metrics.contains(&e.metric) {
-            let expected = match nearest(&e.metric, metrics.iter().map(String::as_str)) {
-                Some(near) => format!("a report figure: did you mean `{near}`?"),
-                None => {
-                    let section = e.metric.split('.').next().unwrap_or("");
-                    let some: Vec<String> = metrics.iter().filter(|m| m.starts_with(section)).take(6).map(|m| format!("`{m}`")).collect();
-                    if some.is_empty() {
-                        "a report figure (`syncsim run` writes them all in report.json)".to_string()
-                    } else {
-                        format!("a report figure such as {}", some.join(", "))
-                    }
+    /// `sync.connectors`: unique ids, frequencies, capacity and weights.
+    fn connectors(&mut self) {
+        let s = &self.f.sync;
+        let sp = &FieldPath::keys("sync");
+        if s.connectors.len() > MAX_CONNECTORS {
+            self.out.push(Finding::new(
+                sp.key("connectors"),
+                format!("at most {MAX_CONNECTORS} connectors"),
+                s.connectors.len().to_string(),
+            ));
+        }
+        for (i, c) in s.connectors.iter().enumerate() {
+            let p = sp.key("connectors").index(i);
+            if c.id.is_empty() || !self.connector_ids.insert(c.id.as_str()) {
+                self.out.push(Finding::new(p.key("id"), "a unique, non-empty connector id", format!("{:?}", c.id)));
+            }
+            match (c.sync_frequency, c.sync_periodicity) {
+                (Some(_), Some(_)) => self.out.push(Finding::new(
+                    p.key("sync_periodicity"),
+                    "either sync_frequency or its alias sync_periodicity, not both",
+                    "both",
+                )),
+                (Some(d), None) if d < Duration::MINUTE => {
+                    self.out.push(Finding::new(p.key("sync_frequency"), "at least 1m", d.to_string()))
                 }
+                (None, Some(days)) if !(days.is_finite() && days * 1440.0 >= 1.0 && days <= 365.0) => self.out.push(Finding::new(
+                    p.key("sync_periodicity"),
+                    "a number of days between 1 minute (0.000695) and 365",
+                    days.to_string(),
+                )),
+                _ => {}
+            }
+            if c.capacity == Some(0) {
+                self.out.push(Finding::new(p.key("capacity"), "at least 1 per minute (omit it for no limit)", "0"));
+            }
+            if c.weight > 1_000_000 {
+                self.out.push(Finding::new(p.key("weight"), "a weight of at most 1000000", c.weight.to_string()));
+            }
+        }
+    }
+
+    /// `sync.connections`: unique ids on declared connectors, created within the run.
+    fn connections(&mut self) {
+        let s = &self.f.sync;
+        let sp = &FieldPath::keys("sync");
+        for (i, c) in s.connections.iter().enumerate() {
+            let p = sp.key("connections").index(i);
+            if c.id.is_empty() || c.id.contains('#') || !self.connection_ids.insert(c.id.as_str()) {
+                self.out.push(Finding::new(p.key("id"), "a unique, non-empty connection id without '#'", format!("{:?}", c.id)));
+            }
+            if !self.connector_ids.contains(c.connector.as_str()) {
+                self.out.push(Finding::new(
+                    p.key("connector"),
+                    known("connector", &self.connector_ids, &c.connector),
+                    format!("{:?}", c.connector),
+                ));
+            }
+            self.in_run(c.created, p.key("created"));
+            rate(c.transient_error_rate, p.key("transient_error_rate"), &mut self.out);
+        }
+    }
+
+    /// `sync.populations`, and the limits on connections and generated incidents.
+    fn populations(&mut self) {
+        let (f, start) = (self.f, self.start);
+        let s = &f.sync;
+        let sp = &FieldPath::keys("sync");
+        let days = f.duration.as_ms() as f64 / Duration::DAY.as_ms() as f64;
+        let mut total = s.connections.len() as u64;
+        let mut generated = 0.0;
+        let mut population_names = BTreeSet::new();
+        for (i, pop) in s.populations.iter().enumerate() {
+            let p = sp.key("populations").index(i);
+            if !is_file_name(&pop.name) || !population_names.insert(pop.name.as_str()) {
+                self.out.push(Finding::new(p.key("name"), format!("a unique {NAME_EXPECTED}"), format!("{:?}", pop.name)));
+            }
+            if pop.count == 0 {
+                self.out.push(Finding::new(p.key("count"), "at least 1", "0"));
+            }
+            total = total.saturating_add(pop.count);
+            for (name, w) in &pop.connectors {
+                if !self.connector_ids.contains(name.as_str()) {
+                    self.out.push(Finding::new(
+                        p.key("connectors").key(name),
+                        known("connector", &self.connector_ids, name),
+                        format!("{name:?}"),
+                    ));
+                }
+                if *w > 1_000_000 {
+                    self.out.push(Finding::new(p.key("connectors").key(name), "a weight of at most 1000000", w.to_string()));
+                }
+            }
+            let weight_sum: u64 = if pop.connectors.is_empty() {
+                s.connectors.iter().map(|c| c.weight as u64).sum()
+            } else {
+                pop.connectors.values().map(|&w| w as u64).sum()
             };
-            out.push(Finding::new(p.key("metric"), expected, format!("{:?}", e.metric)));
-        }
-        if let Some(v) = &e.variant {
-            let names: BTreeSet<&str> =
-                if f.variants.is_empty() { ["baseline"].into() } else { f.variants.iter().map(|v| v.name.as_str()).collect() };
-            if !names.contains(v.as_str()) {
-                out.push(Finding::new(p.key("variant"), known("variant", &names, v), format!("{v:?}")));
+            if weight_sum == 0 {
+                self.out.push(Finding::new(p.key("connectors"), "at least one connector with a weight above 0", "none"));
+            }
+            match pop.created {
+                Creation::At(at) => self.in_run(at, p.key("created").key("at")),
+                Creation::Between([a, b]) => {
+                    self.in_run(a, p.key("created").key("between"));
+                    if b.resolve(start) < a.resolve(start) {
+                        self.out.push(Finding::new(p.key("created").key("between"), "[earlier, later]", "the later instant first"));
+                    }
+                }
+            }
+            rate(pop.transient_error_rate, p.key("transient_error_rate"), &mut self.out);
+            for (k, inc) in pop.incidents.iter().enumerate() {
+                let ip = p.key("incidents").index(k);
+                if inc.state == ConnectionState::Ok || inc.state.class() == crate::logic::sync::StateClass::Transient {
+                    self.out.push(Finding::new(
+                        ip.key("state"),
+                        "wrongpass or a user-action state (SCARequired, webauthRequired, ...)",
+                        inc.state.as_str(),
+                    ));
+                }
+                rate(inc.per_day, ip.key("per_day"), &mut self.out);
+                if let Some(DurationDist::Uniform([a, b])) = inc.user_fixes_after {
+                    if b < a {
+                        self.out.push(Finding::new(ip.key("user_fixes_after"), "[shorter, longer]", format!("[{a}, {b}]")));
+                    }
+                }
+                generated += pop.count as f64 * inc.per_day.clamp(0.0, 1.0) * days;
             }
         }
-        if !e.value.is_finite() {
-            out.push(Finding::new(p.key("value"), "a finite number", e.value.to_string()));
+        if total > MAX_CONNECTIONS {
+            self.out.push(Finding::new(sp.key("populations"), format!("at most {MAX_CONNECTIONS} connections in all"), total.to_string()));
+        }
+        if generated > MAX_GENERATED_EVENTS {
+            self.out.push(Finding::new(
+                sp.key("populations"),
+                format!("at most {MAX_GENERATED_EVENTS} generated incidents (count × per_day × days)"),
+                format!("about {}", generated.round()),
+            ));
+        }
+        if total > 0 && s.connectors.is_empty() {
+            self.out.push(Finding::new(sp.key("connectors"), "at least one connector", "none"));
         }
     }
 
-    if out.is_empty() { Ok(Scenario { file, start, end, zone }) } else { Err(out) }
+    /// `kuma`: unique monitor ids and push tokens, intervals within Kuma's range.
+    fn kuma(&mut self) {
+        let f = self.f;
+        let mut tokens = BTreeSet::new();
+        for (i, m) in f.kuma.monitors.iter().enumerate() {
+            let p = FieldPath::keys("kuma.monitors").index(i);
+            if m.id.is_empty() || !self.monitor_ids.insert(m.id.as_str()) {
+                self.out.push(Finding::new(p.key("id"), "a unique, non-empty monitor id", format!("{:?}", m.id)));
+            }
+            let token = m.token.clone().unwrap_or_else(|| m.id.clone());
+            if token.is_empty() || token.contains(['/', '?', '#', ' ']) || !tokens.insert(token.clone()) {
+                self.out.push(Finding::new(p.key("token"), "a unique push token without '/', '?', '#' or spaces", format!("{token:?}")));
+            }
+            if m.interval_s == 0 || m.interval_s > MAX_MONITOR_INTERVAL_S {
+                let expected = format!("between 1 and {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
+                self.out.push(Finding::new(p.key("interval_s"), expected, m.interval_s.to_string()));
+            }
+            if m.retry_interval_s > MAX_MONITOR_INTERVAL_S {
+                let expected = format!("at most {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
+                self.out.push(Finding::new(p.key("retry_interval_s"), expected, m.retry_interval_s.to_string()));
+            }
+            if !(0..=60_000).contains(&m.timer_lateness_ms) {
+                self.out.push(Finding::new(p.key("timer_lateness_ms"), "between 0 and 60000", m.timer_lateness_ms.to_string()));
+            }
+        }
+        if let Some(at) = f.kuma.started {
+            self.in_run(at, "kuma.started".into());
+        }
+    }
+
+    /// `cron`: the tick, unique job ids, instants within the run, heartbeats on declared monitors.
+    fn cron(&mut self) {
+        let f = self.f;
+        let c = &f.cron;
+        if c.tick < Duration::SECOND || c.tick > Duration::DAY {
+            self.out.push(Finding::new("cron.tick", "between 1s and 1d", c.tick.to_string()));
+        }
+        if !c.jobs.is_empty() && f.duration.as_ms() / c.tick.as_ms().max(1) > MAX_CRON_TICKS {
+            self.out.push(Finding::new("cron.tick", format!("at most {MAX_CRON_TICKS} ticks over the duration"), c.tick.to_string()));
+        }
+        for (i, j) in c.jobs.iter().enumerate() {
+            let p = FieldPath::keys("cron.jobs").index(i);
+            if !self.job_ids.insert(j.id) {
+                self.out.push(Finding::new(p.key("id"), "a unique job id", j.id.to_string()));
+            }
+            if j.frequency.nominal() < Duration::SECOND {
+                self.out.push(Finding::new(p.key("frequency"), "at least 1s", j.frequency.to_string()));
+            }
+            for (name, at) in [("first_run", j.first_run), ("datestart", j.datestart), ("dateend", j.dateend)] {
+                if let Some(at) = at {
+                    self.in_run(at, p.key(name));
+                }
+            }
+            if let DurationDist::Uniform([a, b]) = j.duration {
+                if b < a {
+                    self.out.push(Finding::new(p.key("duration"), "[shorter, longer]", format!("[{a}, {b}]")));
+                }
+            }
+            rate(j.error_rate, p.key("error_rate"), &mut self.out);
+            if let Some(h) = &j.heartbeat {
+                let hp = p.key("heartbeat");
+                if !self.monitor_ids.contains(h.monitor.as_str()) {
+                    self.out.push(Finding::new(
+                        hp.key("monitor"),
+                        known("monitor", &self.monitor_ids, &h.monitor),
+                        format!("{:?}", h.monitor),
+                    ));
+                }
+                check_retry(&h.retry, &hp.key("retry"), &mut self.out);
+                if let Some(tz) = &h.healthchecks.tz {
+                    if let Err(e) = Zone::parse(tz) {
+                        self.out.push(Finding::new(hp.key("healthchecks").key("tz"), e.expected, format!("{:?}", e.found)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// `payments`, against the declared jobs.
+    fn payments(&mut self) {
+        let f = self.f;
+        if let Some(pay) = &f.payments {
+            check_payments(pay, &self.job_ids, self.days, &mut self.out);
+        }
+    }
+
+    /// `faults` per link: outages within the run, latencies, HTTP statuses.
+    fn link_faults(&mut self) {
+        let f = self.f;
+        for (link, spec) in f.faults.links() {
+            let p = FieldPath::keys("faults").key(link.name());
+            for (i, o) in spec.outages.iter().enumerate() {
+                let op = p.key("outages").index(i);
+                self.in_run(o.at, op.key("at"));
+                if o.duration <= Duration::ZERO {
+                    self.out.push(Finding::new(op.key("duration"), "a duration above 0", o.duration.to_string()));
+                }
+                if let crate::world::network::faults::OutageKind::Status(code) = o.kind {
+                    if !(100..=599).contains(&code) {
+                        self.out.push(Finding::new(op.key("kind").key("status"), "an HTTP status between 100 and 599", code.to_string()));
+                    }
+                }
+            }
+            if let Some(DurationDist::Uniform([a, b])) = spec.latency {
+                if b < a {
+                    self.out.push(Finding::new(p.key("latency"), "[shorter, longer]", format!("[{a}, {b}]")));
+                }
+            }
+            for (i, e) in spec.errors.iter().enumerate() {
+                let ep = p.key("errors").index(i);
+                rate(e.probability, ep.key("probability"), &mut self.out);
+                if !(100..=599).contains(&e.status) {
+                    self.out.push(Finding::new(ep.key("status"), "an HTTP status between 100 and 599", e.status.to_string()));
+                }
+            }
+        }
+    }
+
+    /// `faults.banks`: declared connectors, transient states only.
+    fn bank_faults(&mut self) {
+        let f = self.f;
+        for (id, b) in &f.faults.banks {
+            let p = FieldPath::keys("faults.banks").key(id);
+            if !self.connector_ids.contains(id.as_str()) {
+                self.out.push(Finding::new(p.clone(), known("connector", &self.connector_ids, id), format!("{id:?}")));
+            }
+            for (i, o) in b.outages.iter().enumerate() {
+                let op = p.key("outages").index(i);
+                self.in_run(o.at, op.key("at"));
+                if o.duration <= Duration::ZERO {
+                    self.out.push(Finding::new(op.key("duration"), "a duration above 0", o.duration.to_string()));
+                }
+            }
+            for (i, e) in b.errors.iter().enumerate() {
+                let ep = p.key("errors").index(i);
+                rate(e.probability, ep.key("probability"), &mut self.out);
+                if e.state.class() != crate::logic::sync::StateClass::Transient {
+                    self.out.push(Finding::new(
+                        ep.key("state"),
+                        "a transient state: websiteUnavailable, rateLimiting, bug or validating",
+                        e.state.as_str(),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// `timeline`: each event's connection, connector, job or monitor declared; durations.
+    fn timeline(&mut self) {
+        let f = self.f;
+        if f.timeline.len() > MAX_TIMELINE_EVENTS {
+            self.out.push(Finding::new("timeline", format!("at most {MAX_TIMELINE_EVENTS} events"), f.timeline.len().to_string()));
+        }
+        for (i, ev) in f.timeline.iter().enumerate() {
+            let p = FieldPath::keys("timeline").index(i);
+            self.in_run(ev.at(), p.key("at"));
+            match ev {
+                TimelineEvent::BankState { connection, .. } | TimelineEvent::UserAction { connection, .. } => {
+                    if !self.connection_exists(connection) {
+                        self.out.push(Finding::new(
+                            p.key("connection"),
+                            "a connection id or <population>#<index>",
+                            format!("{connection:?}"),
+                        ));
+                    }
+                }
+                TimelineEvent::ConnectionUnavailable { connection, duration, .. } => {
+                    if !self.connection_exists(connection) {
+                        self.out.push(Finding::new(
+                            p.key("connection"),
+                            "a connection id or <population>#<index>",
+                            format!("{connection:?}"),
+                        ));
+                    }
+                    if *duration <= Duration::ZERO {
+                        self.out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
+                    }
+                }
+                TimelineEvent::ConnectorOutage { connector, duration, .. } => {
+                    if !self.connector_ids.contains(connector.as_str()) {
+                        self.out.push(Finding::new(
+                            p.key("connector"),
+                            known("connector", &self.connector_ids, connector),
+                            format!("{connector:?}"),
+                        ));
+                    }
+                    if *duration <= Duration::ZERO {
+                        self.out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
+                    }
+                }
+                TimelineEvent::JobCrash { job, .. } | TimelineEvent::JobError { job, .. } | TimelineEvent::RunNow { job, .. } => {
+                    if !self.job_ids.contains(job) {
+                        self.out.push(Finding::new(p.key("job"), known_jobs(&self.job_ids), job.to_string()));
+                    }
+                }
+                TimelineEvent::JobHang { job, duration, .. } => {
+                    if !self.job_ids.contains(job) {
+                        self.out.push(Finding::new(p.key("job"), known_jobs(&self.job_ids), job.to_string()));
+                    }
+                    if *duration <= Duration::ZERO {
+                        self.out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
+                    }
+                }
+                TimelineEvent::KumaRestart { duration, .. } => {
+                    if *duration < Duration::ZERO {
+                        self.out.push(Finding::new(p.key("duration"), "a duration of 0 or more", duration.to_string()));
+                    }
+                }
+                TimelineEvent::KumaMaintenance { monitor, duration, .. } => {
+                    if !self.monitor_ids.contains(monitor.as_str()) {
+                        self.out.push(Finding::new(p.key("monitor"), known("monitor", &self.monitor_ids, monitor), format!("{monitor:?}")));
+                    }
+                    if *duration <= Duration::ZERO {
+                        self.out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
+                    }
+                }
+                TimelineEvent::WebhookForged { .. } | TimelineEvent::WebhookReplay { .. } => {
+                    if f.payments.is_none() {
+                        self.out.push(Finding::new(p.key("event"), "a `payments` section for webhook events", "none"));
+                    }
+                }
+                TimelineEvent::WebhookSecretRotation { overlap, erp_updates_after, .. } => {
+                    if f.payments.is_none() {
+                        self.out.push(Finding::new(p.key("event"), "a `payments` section for webhook events", "none"));
+                    }
+                    for (name, d) in [("overlap", overlap), ("erp_updates_after", erp_updates_after)] {
+                        if *d < Duration::ZERO {
+                            self.out.push(Finding::new(p.key(name), "a duration of 0 or more", d.to_string()));
+                        }
+                    }
+                }
+                TimelineEvent::CronStop { .. } | TimelineEvent::CronStart { .. } | TimelineEvent::CleanupDeadJobs { .. } => {}
+            }
+        }
+    }
+
+    /// `variants`: unique names, declared jobs, settings as in `sync`.
+    fn variants(&mut self) {
+        let f = self.f;
+        if f.variants.len() > MAX_VARIANTS {
+            self.out.push(Finding::new("variants", format!("at most {MAX_VARIANTS} variants"), f.variants.len().to_string()));
+        }
+        let mut variant_names = BTreeSet::new();
+        for (i, v) in f.variants.iter().enumerate() {
+            let p = FieldPath::keys("variants").index(i);
+            for (job, freq) in &v.job_frequency {
+                let jp = p.key("job_frequency").key(job);
+                if !job.parse::<u32>().is_ok_and(|id| self.job_ids.contains(&id)) {
+                    self.out.push(Finding::new(jp.clone(), known_jobs(&self.job_ids), format!("{job:?}")));
+                }
+                if freq.nominal() < Duration::SECOND {
+                    self.out.push(Finding::new(jp, "at least 1s", freq.to_string()));
+                }
+            }
+            if !is_file_name(&v.name) || !variant_names.insert(v.name.as_str()) {
+                self.out.push(Finding::new(p.key("name"), format!("a unique {NAME_EXPECTED}"), format!("{:?}", v.name)));
+            }
+            if let Some(sp) = &v.spreading {
+                check_spreading(sp, &p.key("spreading"), &mut self.out);
+            }
+            if v.retry_wrongpass.is_some_and(|r| r > 1) {
+                self.out.push(Finding::new(p.key("retry_wrongpass"), "0 or 1", format!("{:?}", v.retry_wrongpass.unwrap_or(0))));
+            }
+            if v.autosync_frequency.is_some_and(|d| d < Duration::MINUTE) {
+                self.out.push(Finding::new(p.key("autosync_frequency"), "at least 1m", "less"));
+            }
+        }
+    }
+
+    /// `report`: the freshness sampling and the warm-up.
+    fn report(&mut self) {
+        let f = self.f;
+        let every = f.report.freshness_sample_every;
+        if every < Duration::MINUTE || f.duration.as_ms() / every.as_ms().max(1) > MAX_FRESHNESS_SAMPLES {
+            self.out.push(Finding::new(
+                "report.freshness_sample_every",
+                format!("at least 1m and at most {MAX_FRESHNESS_SAMPLES} samples over the duration"),
+                every.to_string(),
+            ));
+        }
+        if f.report.warmup < Duration::ZERO || f.report.warmup >= f.duration {
+            self.out.push(Finding::new("report.warmup", "a warm-up shorter than the duration", f.report.warmup.to_string()));
+        }
+    }
+
+    /// `expect`: known report figures and variants, finite bounds.
+    fn expect(&mut self) {
+        let f = self.f;
+        let s = &f.sync;
+        let metrics = crate::sim::analysis::report::metric_paths(
+            &s.connectors.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+            &f.cron.jobs.iter().map(|j| j.id.to_string()).collect::<Vec<_>>(),
+            &f.kuma.monitors.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+            f.payments.is_some(),
+        );
+        for (i, e) in f.expect.iter().enumerate() {
+            let p = FieldPath::keys("expect").index(i);
+            if !metrics.contains(&e.metric) {
+                let expected = match nearest(&e.metric, metrics.iter().map(String::as_str)) {
+                    Some(near) => format!("a report figure: did you mean `{near}`?"),
+                    None => {
+                        let section = e.metric.split('.').next().unwrap_or("");
+                        let some: Vec<String> =
+                            metrics.iter().filter(|m| m.starts_with(section)).take(6).map(|m| format!("`{m}`")).collect();
+                        if some.is_empty() {
+                            "a report figure (`syncsim run` writes them all in report.json)".to_string()
+                        } else {
+                            format!("a report figure such as {}", some.join(", "))
+                        }
+                    }
+                };
+                self.out.push(Finding::new(p.key("metric"), expected, format!("{:?}", e.metric)));
+            }
+            if let Some(v) = &e.variant {
+                let names: BTreeSet<&str> =
+                    if f.variants.is_empty() { ["baseline"].into() } else { f.variants.iter().map(|v| v.name.as_str()).collect() };
+                if !names.contains(v.as_str()) {
+                    self.out.push(Finding::new(p.key("variant"), known("variant", &names, v), format!("{v:?}")));
+                }
+            }
+            if !e.value.is_finite() {
+                self.out.push(Finding::new(p.key("value"), "a finite number", e.value.to_string()));
+            }
+        }
+    }
 }
 
 fn check_retry(r: &crate::sim::scenario::model::RetrySpec, p: &FieldPath, out: &mut Vec<Finding>) {

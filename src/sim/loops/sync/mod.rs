@@ -246,9 +246,9 @@ impl<'a, 't> SyncLoop<'a, 't> {
     /// A world event from the plan: the bank's answers change, or the user acts.
     fn on_world(&mut self, t: Instant, world: WorldEvent) {
         match world {
-            WorldEvent::BankState { connection, state } => self.bank.set_condition(connection, state),
-            WorldEvent::ConnectionUnavailable { connection, until } => self.bank.connection_unavailable_until(connection, until),
-            WorldEvent::ConnectorOutage { connector, until } => self.bank.connector_outage_until(connector, until),
+            WorldEvent::BankState { connection, state } => self.bank.handle_bank_state(connection, state),
+            WorldEvent::ConnectionUnavailable { connection, until } => self.bank.handle_connection_unavailable(connection, until),
+            WorldEvent::ConnectorOutage { connector, until } => self.bank.handle_connector_outage(connector, until),
             WorldEvent::UserAction { connection } => return self.on_user_action(t, connection),
         }
         if self.trace.enabled() {
@@ -292,7 +292,7 @@ impl<'a, 't> SyncLoop<'a, 't> {
 
     /// The user fixes the connection: the wait ends, and Powens syncs at once (SPEC 1.3 B).
     fn on_user_action(&mut self, t: Instant, connection: u32) {
-        self.bank.user_acts(connection);
+        self.bank.handle_user_action(connection);
         let i = connection as usize;
         let connector = self.plan.connections[i].connector;
         let c = &mut self.conns[i];
@@ -368,7 +368,7 @@ impl<'a, 't> SyncLoop<'a, 't> {
         if c.waiting() {
             m.figures.attempts_while_waiting += 1;
         }
-        let state = self.bank.answer(t, connection, connector);
+        let state = self.bank.handle_attempt(t, connection, connector);
         let (hour, day) = self.clock.hour_and_day(t);
         let day = self.days.code(day);
         let rate_limited = state == ConnectionState::RateLimiting;
