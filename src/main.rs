@@ -9,9 +9,11 @@ use std::time::Instant as WallInstant;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use syncsim::sim::commands::advise::{self, AdviseError};
 use syncsim::sim::commands::ci::{self, ScenarioVerdict};
+use syncsim::sim::commands::cli::{shard_files, summary};
 use syncsim::sim::commands::compare::{self, Comparison, GridOptions, Partial, Shard};
-use syncsim::sim::commands::run::{RunOptions, RunOutput, TransportChoice};
+use syncsim::sim::commands::run::{RunOptions, TransportChoice};
 use syncsim::sim::commands::trace_file::{self, TraceFile};
 use syncsim::sim::commands::{atomic, interrupt, output, run};
 use syncsim::sim::scenario::{self, Problem, Scenario};
@@ -196,72 +198,101 @@ enum Outcome {
     Invalid = 2,
 }
 
+/// Why a command, or one scenario of a command, could not be done. [`fail`] prints it; its
+/// outcome is always [`Outcome::Invalid`] (exit 2).
+enum CliError {
+    /// A scenario file's problems, each with its file, line and column.
+    Problems(Vec<Problem>),
+    /// `syncsim import` writes its scenario only when everything succeeded.
+    Import(syncsim::import::ImportError),
+    Advise(AdviseError),
+    Compare(compare::CompareError),
+    /// Anything else, said in one line (mostly an I/O error with the path it concerns).
+    Message(String),
+}
+
+impl From<Vec<Problem>> for CliError {
+    fn from(problems: Vec<Problem>) -> Self {
+        CliError::Problems(problems)
+    }
+}
+
+impl From<compare::CompareError> for CliError {
+    fn from(e: compare::CompareError) -> Self {
+        CliError::Compare(e)
+    }
+}
+
+impl From<String> for CliError {
+    fn from(message: String) -> Self {
+        CliError::Message(message)
+    }
+}
+
+/// The one place an error is printed: on stderr, as `error: …` (a scenario's problems as they
+/// are). Returns the outcome every error gives, so that a command which goes on after an error
+/// (the other scenarios of `run`) keeps it.
+fn fail(e: CliError) -> Outcome {
+    match e {
+        CliError::Problems(problems) => {
+            for p in problems {
+                tell!("{p}");
+            }
+        }
+        CliError::Import(e) => {
+            tell!("error: {e}");
+            tell!("nothing was written");
+        }
+        CliError::Advise(e) => tell!("error: {e}"),
+        CliError::Compare(e) => tell!("error: {e}"),
+        CliError::Message(m) => tell!("error: {m}"),
+    }
+    Outcome::Invalid
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(e) = interrupt::install() {
         tell!("warning: cannot handle SIGINT/SIGTERM ({e}); an interrupted run may leave .partial files");
     }
-    let worst = match cli.command {
+    let worst = real_main(cli).unwrap_or_else(fail);
+    ExitCode::from(worst as u8)
+}
+
+fn real_main(cli: Cli) -> Result<Outcome, CliError> {
+    match cli.command {
         None => run_all(Path::new("scenarios"), Path::new("reports")),
         Some(Command::Run { files, seed, out, trace, transport, junit }) => {
             if trace.is_some() && files.len() > 1 {
-                tell!("error: --trace takes one scenario at a time ({} given)", files.len());
-                Outcome::Invalid
-            } else {
-                let mut ci = CiSinks::from_env();
-                let worst = run_files(&files, seed, &out, trace.as_deref(), transport.into(), &mut ci);
-                let index = if files.len() > 1 { ci.write_index(&out) } else { Outcome::Passed };
-                worst.max(ci.write_junit(junit.as_deref())).max(index)
+                return Err(CliError::Message(format!("--trace takes one scenario at a time ({} given)", files.len())));
             }
+            let mut ci = CiSinks::from_env();
+            let worst = run_files(&files, seed, &out, trace.as_deref(), transport.into(), &mut ci);
+            let index = if files.len() > 1 { ci.write_index(&out) } else { Outcome::Passed };
+            Ok(worst.max(ci.write_junit(junit.as_deref())).max(index))
         }
-        Some(Command::Check { files }) => check(&files),
+        Some(Command::Check { files }) => Ok(check(&files)),
         Some(Command::Import { kuma, dolibarr, links, tz, output, start, duration, tick, no_advise }) => {
-            match syncsim::import::import(&syncsim::import::Options { kuma, dolibarr, links, tz, output, start, duration, tick, no_advise })
-            {
-                Ok(done) => {
-                    say!("{}", done.report);
-                    Outcome::Passed
-                }
-                Err(e) => {
-                    tell!("error: {e}");
-                    tell!("nothing was written");
-                    Outcome::Invalid
-                }
-            }
+            let options = syncsim::import::Options { kuma, dolibarr, links, tz, output, start, duration, tick, no_advise };
+            let done = syncsim::import::import(&options).map_err(CliError::Import)?;
+            say!("{}", done.report);
+            Ok(Outcome::Passed)
         }
-        Some(Command::Advise { file, monitor, false_alerts_per_month }) => match scenario::load_file(&file) {
-            Err(problems) => {
-                print_problems(&problems);
-                Outcome::Invalid
-            }
-            Ok(s) => match syncsim::sim::commands::advise::advise(&s, monitor.as_deref(), false_alerts_per_month) {
-                Ok(a) => {
-                    say!("{}", syncsim::import::audit_scenario(&s));
-                    say!("{}", syncsim::sim::commands::advise::render(&a, false_alerts_per_month));
-                    Outcome::Passed
-                }
-                Err(e) => {
-                    tell!("error: {e}");
-                    Outcome::Invalid
-                }
-            },
-        },
+        Some(Command::Advise { file, monitor, false_alerts_per_month }) => {
+            let s = scenario::load_file(&file)?;
+            let a = advise::advise(&s, monitor.as_deref(), false_alerts_per_month).map_err(CliError::Advise)?;
+            say!("{}", syncsim::import::audit_scenario(&s));
+            say!("{}", advise::render(&a, false_alerts_per_month));
+            Ok(Outcome::Passed)
+        }
         Some(Command::Compare { file, spreadings, backoffs, seeds, first_seed, threads, shard, out }) => {
-            let options = CompareArgs { spreadings, backoffs, seeds, first_seed, threads: threads.into(), shard, out };
-            compare(&file, options)
+            compare(&file, CompareArgs { spreadings, backoffs, seeds, first_seed, threads: threads.into(), shard, out })
         }
         Some(Command::Merge { partials, out }) => merge(&partials, out),
         Some(Command::Schema) => {
             say!("{}", serde_json::to_string_pretty(&scenario::json_schema()).unwrap_or_default());
-            Outcome::Passed
+            Ok(Outcome::Passed)
         }
-    };
-    ExitCode::from(worst as u8)
-}
-
-fn print_problems(problems: &[Problem]) {
-    for p in problems {
-        tell!("{p}");
     }
 }
 
@@ -296,8 +327,7 @@ fn check(files: &[PathBuf]) -> Outcome {
             }
             Err(problems) => {
                 count += problems.len();
-                print_problems(&problems);
-                worst = Outcome::Invalid;
+                worst = fail(problems.into());
             }
         }
     }
@@ -315,14 +345,8 @@ fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn run_all(dir: &Path, out: &Path) -> Outcome {
-    let files = match scenario_files(dir) {
-        Ok(f) => f,
-        Err(e) => {
-            tell!("error: {e}");
-            return Outcome::Invalid;
-        }
-    };
+fn run_all(dir: &Path, out: &Path) -> Result<Outcome, CliError> {
+    let files = scenario_files(dir)?;
     say!("Running {} scenarios from {} into {}/", files.len(), dir.display(), out.display());
     let mut ci = CiSinks::from_env();
     let worst = run_files(&files, None, out, None, TransportChoice::Auto, &mut ci);
@@ -336,9 +360,8 @@ fn run_all(dir: &Path, out: &Path) -> Outcome {
             Outcome::Invalid => "Some scenarios are invalid: see the errors above.",
         }
     );
-    worst
+    Ok(worst)
 }
-
 /// A progress bar on stderr, shown only for runs longer than a second and only on a terminal.
 struct Progress {
     bar: ProgressBar,
@@ -398,8 +421,7 @@ impl CiSinks {
                     }
                 };
                 if let Err(e) = ci::github::append_summary(path, &md) {
-                    tell!("error: {e}");
-                    outcome = Outcome::Invalid;
+                    outcome = fail(e.into());
                 }
             }
         }
@@ -417,24 +439,12 @@ impl CiSinks {
                 ci::VerdictOutcome::Invalid { .. } => None,
             })
             .collect();
-        match output::write_index(out, &reports) {
-            Ok(()) => Outcome::Passed,
-            Err(e) => {
-                tell!("error: {e}");
-                Outcome::Invalid
-            }
-        }
+        output::write_index(out, &reports).map_or_else(|e| fail(e.into()), |()| Outcome::Passed)
     }
 
     fn write_junit(&self, path: Option<&Path>) -> Outcome {
         let Some(path) = path else { return Outcome::Passed };
-        match ci::junit::junit(&self.verdicts).and_then(|xml| atomic::write(path, xml)) {
-            Ok(()) => Outcome::Passed,
-            Err(e) => {
-                tell!("error: {e}");
-                Outcome::Invalid
-            }
-        }
+        ci::junit::junit(&self.verdicts).and_then(|xml| atomic::write(path, xml)).map_or_else(|e| fail(e.into()), |()| Outcome::Passed)
     }
 }
 
@@ -451,8 +461,9 @@ fn run_files(
 ) -> Outcome {
     if let Some(trace) = trace {
         if let Some(input) = files.iter().find(|f| same_file(f, trace)) {
-            tell!("error: --trace {} is the scenario file {}; it would be overwritten (nothing was run)", trace.display(), input.display());
-            return Outcome::Invalid;
+            let why =
+                format!("--trace {} is the scenario file {}; it would be overwritten (nothing was run)", trace.display(), input.display());
+            return fail(why.into());
         }
     }
     let mut worst = Outcome::Passed;
@@ -463,17 +474,16 @@ fn run_files(
             Ok(s) => match folders.get(&s.file.name) {
                 Some(first) => {
                     let dir = out.join(&s.file.name);
-                    tell!(
-                        "error: {}: the scenario name {:?} is also {}'s; both would write {}/ (rename one)",
+                    worst = fail(CliError::Message(format!(
+                        "{}: the scenario name {:?} is also {}'s; both would write {}/ (rename one)",
                         file.display(),
                         s.file.name,
                         first.display(),
                         dir.display()
-                    );
+                    )));
                     let why = format!("the scenario name {:?} is also {}'s", s.file.name, first.display());
                     ci.record(ScenarioVerdict::invalid(file, vec![why]));
                     say!("INVALID {}  (its report folder is another scenario's)", file.display());
-                    worst = Outcome::Invalid;
                 }
                 None => {
                     folders.insert(s.file.name.clone(), file);
@@ -481,14 +491,14 @@ fn run_files(
                 }
             },
             Err(problems) => {
-                print_problems(&problems);
-                ci.record(ScenarioVerdict::invalid(file, problems.iter().map(ToString::to_string).collect()));
-                say!("INVALID {}  ({} problems)", file.display(), problems.len());
-                worst = Outcome::Invalid;
+                let (count, lines) = (problems.len(), problems.iter().map(ToString::to_string).collect());
+                worst = fail(problems.into());
+                ci.record(ScenarioVerdict::invalid(file, lines));
+                say!("INVALID {}  ({count} problems)", file.display());
             }
         }
     }
-    runs.into_iter().map(|(file, s)| simulate(file, &s, seed, out, trace, transport, ci)).fold(worst, Outcome::max)
+    runs.into_iter().map(|(file, s)| simulate(file, &s, seed, out, trace, transport, ci).unwrap_or_else(fail)).fold(worst, Outcome::max)
 }
 
 /// Whether two paths name the same existing file (after links and `..`).
@@ -502,6 +512,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// Run one loaded scenario, write its report, and write the trace if asked. The trace goes to a
 /// temporary name and is renamed when whole; a trace that cannot be written (a full disk) is an
 /// error, but the finished simulation's reports are written all the same (issue #17, item 9).
+/// The error is a trace file that cannot be created: then nothing runs.
 fn simulate(
     file: &Path,
     scenario: &Scenario,
@@ -510,20 +521,14 @@ fn simulate(
     trace: Option<&Path>,
     transport: TransportChoice,
     ci: &mut CiSinks,
-) -> Outcome {
+) -> Result<Outcome, CliError> {
     let dir = out.join(&scenario.file.name);
     let partial_trace = trace.map(output::partial_name);
     let zstd = trace.is_some_and(trace_file::compressed);
-    let mut trace_file = match partial_trace.as_deref().map(|p| TraceFile::create(p, zstd)).transpose() {
-        Ok(f) => f,
-        Err(e) => {
-            tell!(
-                "error: cannot create the trace file {}: {e} (nothing was run)",
-                trace.map(Path::display).map(|d| d.to_string()).unwrap_or_default()
-            );
-            return Outcome::Invalid;
-        }
-    };
+    let mut trace_file = partial_trace.as_deref().map(|p| TraceFile::create(p, zstd)).transpose().map_err(|e| {
+        let name = trace.map(Path::display).map(|d| d.to_string()).unwrap_or_default();
+        CliError::Message(format!("cannot create the trace file {name}: {e} (nothing was run)"))
+    })?;
     interrupt::simulating(Some(&dir));
     interrupt::tracing(partial_trace.as_deref());
     let started = WallInstant::now();
@@ -551,87 +556,16 @@ fn simulate(
     interrupt::simulating(None);
     let mut outcome = if output.report.passed { Outcome::Passed } else { Outcome::Failed };
     match written {
-        Ok(()) => say!("{}", summary(&output, started.elapsed().as_secs_f64(), &dir)),
-        Err(e) => {
-            tell!("error: {e}");
-            outcome = Outcome::Invalid;
-        }
+        Ok(()) => say!("{}", summary::run_line(&output, started.elapsed().as_secs_f64(), &dir)),
+        Err(e) => outcome = fail(e.into()),
     }
     if let Err(e) = traced {
-        tell!("error: writing the trace failed: {e}; no trace was left, the reports were written");
-        outcome = Outcome::Invalid;
+        outcome = fail(format!("writing the trace failed: {e}; no trace was left, the reports were written").into());
     }
     // The loader read the file a moment ago; reading it again only fails if it vanished since,
     // and then the failures are still printed, without their line.
     let text = std::fs::read_to_string(file).unwrap_or_default();
-    outcome.max(ci.record(ScenarioVerdict::ran(file, &text, &output)))
-}
-
-fn summary(output: &RunOutput, seconds: f64, dir: &Path) -> String {
-    let r = &output.report;
-    let passed = r.expectations.iter().filter(|e| e.passed).count();
-    let range = |f: &dyn Fn(&syncsim::sim::analysis::report::VariantReport) -> f64| -> String {
-        let values: Vec<f64> = r.variants.iter().map(f).collect();
-        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        if (hi - lo).abs() < 1e-9 { format!("{lo}") } else { format!("{lo}..{hi}") }
-    };
-    let monitors: Vec<&syncsim::sim::analysis::report::MonitorFigures> = r.variants.iter().flat_map(|v| v.monitors.values()).collect();
-    let alerts = if monitors.is_empty() {
-        String::new()
-    } else {
-        let sum = |f: &dyn Fn(&syncsim::sim::analysis::report::MonitorFigures) -> u64| monitors.iter().map(|m| f(m)).sum::<u64>();
-        let ttd = monitors.iter().map(|m| m.ttd_down_max_s).max().unwrap_or(0);
-        format!(
-            "  incidents {} detected {} missed {} false alerts {} worst TTD {} s",
-            sum(&|m| m.incidents),
-            sum(&|m| m.detected),
-            sum(&|m| m.missed),
-            sum(&|m| m.false_alerts),
-            ttd
-        )
-    };
-    let pays: Vec<&syncsim::sim::analysis::payments::PaymentFigures> = r.variants.iter().filter_map(|v| v.payments.as_ref()).collect();
-    let alerts = if pays.is_empty() {
-        alerts
-    } else {
-        let sum = |f: &dyn Fn(&syncsim::sim::analysis::payments::PaymentFigures) -> u64| pays.iter().map(|p| f(p)).sum::<u64>();
-        format!(
-            "{alerts}  paid {} by webhook {} by job {} unrecovered {} double {}",
-            sum(&|p| p.paid_at_bridge),
-            sum(&|p| p.recorded_by_webhook),
-            sum(&|p| p.recorded_by_job),
-            sum(&|p| p.unrecovered_at_end),
-            sum(&|p| p.double_records)
-        )
-    };
-    if r.variants.iter().all(|v| v.sync.connections == 0) {
-        return format!(
-            "{} {:<28} expectations {}/{}  variants {}{alerts}  [{}, {:.2} s] -> {}",
-            if r.passed { "PASS" } else { "FAIL" },
-            r.scenario,
-            passed,
-            r.expectations.len(),
-            r.variants.len(),
-            output.transport,
-            seconds,
-            dir.join("report.md").display()
-        );
-    }
-    format!(
-        "{} {:<28} expectations {}/{}  variants {}  attempts {}  peak/mean {}  rateLimiting {}  freshness p95 {} min{alerts}  [{:.2} s] -> {}",
-        if r.passed { "PASS" } else { "FAIL" },
-        r.scenario,
-        passed,
-        r.expectations.len(),
-        r.variants.len(),
-        range(&|v| v.sync.attempts as f64),
-        range(&|v| v.sync.overall.peak_to_mean),
-        range(&|v| v.sync.overall.rate_limited as f64),
-        range(&|v| v.sync.freshness.p95_minutes as f64),
-        seconds,
-        dir.join("report.md").display()
-    )
+    Ok(outcome.max(ci.record(ScenarioVerdict::ran(file, &text, &output))))
 }
 
 /// The comparison `cargo run --release` refreshes with the bundled scenarios: the spreading
@@ -645,7 +579,7 @@ fn bundled_comparison(scenarios: &Path, reports: &Path) -> Outcome {
         return Outcome::Passed;
     }
     let out = Some(reports.join("policies").join(name.trim_end_matches(".json")));
-    compare(&file, CompareArgs { seeds, out, ..CompareArgs::default() })
+    compare(&file, CompareArgs { seeds, out, ..CompareArgs::default() }).unwrap_or_else(fail)
 }
 
 #[derive(Default)]
@@ -659,43 +593,18 @@ struct CompareArgs {
     out: Option<PathBuf>,
 }
 
-fn default_compare_dir(scenario: &str) -> PathBuf {
-    Path::new("reports").join("policies").join(scenario)
-}
-
-fn compare(file: &Path, args: CompareArgs) -> Outcome {
-    let source = match std::fs::read(file) {
-        Ok(b) => b,
-        Err(e) => {
-            tell!("error: cannot read {}: {e}", file.display());
-            return Outcome::Invalid;
-        }
+fn compare(file: &Path, args: CompareArgs) -> Result<Outcome, CliError> {
+    let source = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let scenario = scenario::load_file(file)?;
+    let options = GridOptions {
+        spreadings: args.spreadings.iter().map(|p| compare::parse_policy(p)).collect::<Result<_, _>>()?,
+        backoffs: args.backoffs.iter().map(|p| compare::parse_policy(p)).collect::<Result<_, _>>()?,
+        seeds: args.seeds,
+        first_seed: args.first_seed,
     };
-    let scenario = match scenario::load_file(file) {
-        Ok(s) => s,
-        Err(problems) => {
-            print_problems(&problems);
-            return Outcome::Invalid;
-        }
-    };
-    let planned = (|| {
-        let options = GridOptions {
-            spreadings: args.spreadings.iter().map(|p| compare::parse_policy(p)).collect::<Result<_, _>>()?,
-            backoffs: args.backoffs.iter().map(|p| compare::parse_policy(p)).collect::<Result<_, _>>()?,
-            seeds: args.seeds,
-            first_seed: args.first_seed,
-        };
-        let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-        Ok::<_, compare::CompareError>((compare::grid(&scenario, &source, &options)?, shard))
-    })();
-    let (grid, shard) = match planned {
-        Ok(p) => p,
-        Err(e) => {
-            tell!("error: {e}");
-            return Outcome::Invalid;
-        }
-    };
-    let dir = args.out.unwrap_or_else(|| default_compare_dir(&grid.scenario));
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    let grid = compare::grid(&scenario, &source, &options)?;
+    let dir = args.out.unwrap_or_else(|| shard_files::default_dir(&grid.scenario));
     let started = WallInstant::now();
     let progress = std::sync::Mutex::new(Progress::new(&format!("compare {}", grid.scenario)));
     let on_progress = |done: usize, total: usize| {
@@ -707,100 +616,25 @@ fn compare(file: &Path, args: CompareArgs) -> Outcome {
     if let Ok(p) = progress.lock() {
         p.bar.finish_and_clear();
     }
-    let partial = match ran {
-        Ok(p) => p,
-        Err(e) => {
-            tell!("error: {e}");
-            return Outcome::Invalid;
-        }
-    };
+    let partial = ran?;
     let seconds = started.elapsed().as_secs_f64();
     if let Some(shard) = shard {
-        let path = dir.join(shard.file_name());
-        let written = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, partial.to_json()));
-        if let Err(e) = written {
-            tell!("error: cannot write {}: {e}", path.display());
-            return Outcome::Invalid;
-        }
-        say!(
-            "shard {}/{} of {}: {} of {} runs [{seconds:.2} s] -> {}",
-            shard.index,
-            shard.count,
-            grid.scenario,
-            partial.samples.len(),
-            grid.points(),
-            path.display()
-        );
-        return Outcome::Passed;
+        let path = shard_files::write(&dir, shard, &partial)?;
+        say!("{}", summary::shard_line(shard, &grid, &partial, seconds, &path));
+        return Ok(Outcome::Passed);
     }
     finish_comparison(&[partial], &dir, seconds)
 }
 
-fn finish_comparison(partials: &[Partial], dir: &Path, seconds: f64) -> Outcome {
-    let comparison = match Comparison::from_partials(partials) {
-        Ok(c) => c,
-        Err(e) => {
-            tell!("error: {e}");
-            return Outcome::Invalid;
-        }
-    };
-    if let Err(e) = compare::write(dir, &comparison) {
-        tell!("error: {e}");
-        return Outcome::Invalid;
-    }
-    let keep: Vec<&str> = comparison.cells.iter().filter(|c| c.dominated_by.is_empty()).map(|c| c.name.as_str()).collect();
-    say!(
-        "COMPARE {:<24} policies {}  seeds {}  worth considering: {}  [{seconds:.2} s] -> {}",
-        comparison.scenario,
-        comparison.cells.len(),
-        comparison.seeds.len(),
-        keep.join(", "),
-        dir.join("compare.md").display()
-    );
-    Outcome::Passed
+fn finish_comparison(partials: &[Partial], dir: &Path, seconds: f64) -> Result<Outcome, CliError> {
+    let comparison = Comparison::from_partials(partials)?;
+    compare::write(dir, &comparison)?;
+    say!("{}", summary::compare_line(&comparison, seconds, dir));
+    Ok(Outcome::Passed)
 }
 
-/// The partial files among `paths`: files as given, folders' `partial-*.json` in name order.
-fn partial_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let entries = std::fs::read_dir(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    f.file_name().is_some_and(|n| n.to_string_lossy().starts_with("partial-")) && f.extension().is_some_and(|x| x == "json")
-                })
-                .collect();
-            found.sort();
-            if found.is_empty() {
-                return Err(format!("{} holds no partial-*.json file", p.display()));
-            }
-            files.extend(found);
-        } else {
-            files.push(p.clone());
-        }
-    }
-    Ok(files)
-}
-
-fn merge(paths: &[PathBuf], out: Option<PathBuf>) -> Outcome {
-    let read = || -> Result<Vec<Partial>, String> {
-        partial_files(paths)?
-            .iter()
-            .map(|f| {
-                let text = std::fs::read_to_string(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
-                Partial::from_json(&f.display().to_string(), &text).map_err(|e| e.to_string())
-            })
-            .collect()
-    };
-    let partials = match read() {
-        Ok(p) => p,
-        Err(e) => {
-            tell!("error: {e}");
-            return Outcome::Invalid;
-        }
-    };
-    let dir = out.unwrap_or_else(|| default_compare_dir(&partials[0].grid.scenario));
+fn merge(paths: &[PathBuf], out: Option<PathBuf>) -> Result<Outcome, CliError> {
+    let partials = shard_files::read_partials(paths)?;
+    let dir = out.unwrap_or_else(|| shard_files::default_dir(&partials[0].grid.scenario));
     finish_comparison(&partials, &dir, 0.0)
 }

@@ -3,6 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use serde_json::json;
+use support::scenario_file::{ScenarioFile, Sync, policy};
+
+mod support;
+
 fn syncsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_syncsim"))
 }
@@ -16,12 +21,11 @@ fn temp_dir(name: &str) -> PathBuf {
 
 fn scenario(dir: &Path, name: &str, bound: u32) -> PathBuf {
     let path = dir.join(format!("{name}.json"));
-    let text = format!(
-        r#"{{"name": "{name}", "start": "2026-01-05T00:00:00+01:00", "duration": "3d", "seed": 4,
-  "sync": {{"spreading": {{"policy": "fixed"}}, "connectors": [{{"id": "bnp"}}],
-           "connections": [{{"id": "a", "connector": "bnp"}}]}},
-  "expect": [{{"metric": "sync.attempts", "op": "==", "value": {bound}}}]}}"#
-    );
+    let text = ScenarioFile::new(name, "2026-01-05T00:00:00+01:00", "3d")
+        .seed(4)
+        .sync(Sync::new().spreading(policy("fixed")).connector("bnp", None).connection("a", "bnp", None))
+        .expect("sync.attempts", "==", json!(bound))
+        .text();
     std::fs::write(&path, text).unwrap();
     path
 }

@@ -4,24 +4,31 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use serde_json::{Value, json};
+use support::scenario_file::{ScenarioFile, Sync};
 use syncsim::logic::sync::{BackoffSettings, SpreadingSettings};
 use syncsim::sim::commands::compare::{self, CompareError, Comparison, GridOptions, Metric, Partial, Shard};
 use syncsim::sim::scenario::{self, Scenario};
 
+mod support;
+
 /// A herd created in one minute on one bank. `capacity` per minute decides whether it is
 /// rate-limited; `variants` are the policies.
-fn herd(count: u32, capacity: u32, variants: &str) -> String {
-    format!(
-        r#"{{"name": "herd", "seed": 7, "start": "2026-03-02T00:00:00Z", "time_zone": "UTC", "duration": "5d",
-  "sync": {{"connectors": [{{"id": "bank", "capacity": {capacity}}}],
-           "populations": [{{"name": "herd", "count": {count}, "created": {{"between": ["+0s", "+59s"]}}}}]}},
-  "report": {{"warmup": "1d"}},
-  "variants": [{variants}]}}"#
-    )
+fn herd(count: u32, capacity: u32, variants: Vec<Value>) -> String {
+    let file = ScenarioFile::new("herd", "2026-03-02T00:00:00Z", "5d")
+        .seed(7)
+        .time_zone("UTC")
+        .sync(Sync::new().connector("bank", Some(capacity)).population("herd", count, ("+0s", "+59s")))
+        .report(json!({"warmup": "1d"}));
+    variants.into_iter().fold(file, ScenarioFile::variant).text()
 }
 
-const FIXED_VS_JITTER: &str = r#"{"name": "fixed", "spreading": {"policy": "fixed"}},
-    {"name": "uniform-jitter", "spreading": {"policy": "uniform-jitter", "max": "6h"}}"#;
+fn fixed_vs_jitter() -> Vec<Value> {
+    vec![
+        json!({"name": "fixed", "spreading": {"policy": "fixed"}}),
+        json!({"name": "uniform-jitter", "spreading": {"policy": "uniform-jitter", "max": "6h"}}),
+    ]
+}
 
 fn load(text: &str) -> Scenario {
     scenario::load_str("herd.json", text).unwrap_or_else(|p| panic!("{p:#?}"))
@@ -43,7 +50,7 @@ fn files(c: &Comparison) -> Vec<(String, String)> {
 
 #[test]
 fn merging_shards_read_back_from_their_files_gives_the_single_run_byte_for_byte() {
-    let text = herd(300, 1000, FIXED_VS_JITTER);
+    let text = herd(300, 1000, fixed_vs_jitter());
     let s = load(&text);
     let grid = compare::grid(&s, text.as_bytes(), &options(5)).unwrap();
     let single = Comparison::from_partials(&[compare::run_shard(&s, &grid, Shard::WHOLE, 2).unwrap()]).unwrap();
@@ -60,7 +67,7 @@ fn merging_shards_read_back_from_their_files_gives_the_single_run_byte_for_byte(
 
 #[test]
 fn the_thread_count_does_not_change_the_results() {
-    let text = herd(300, 1000, FIXED_VS_JITTER);
+    let text = herd(300, 1000, fixed_vs_jitter());
     let one = files(&compared(&text, &options(6), 1));
     for threads in [2, 5] {
         assert_eq!(files(&compared(&text, &options(6), threads)), one, "{threads} threads");
@@ -73,7 +80,7 @@ fn even_jitter_beats_fixed_on_load_and_same_hour_while_fixed_stays_fresher() {
     // day: one peak minute and the same hour daily. `uniform-jitter` adds J in [0, 6 h]: the
     // load spreads, the hour changes, but each period is J/2 = 3 h longer on average, so data is
     // older. No rate limit here (capacity above the herd), so only spreading differs.
-    let c = compared(&herd(2000, 5000, FIXED_VS_JITTER), &options(8), 0);
+    let c = compared(&herd(2000, 5000, fixed_vs_jitter()), &options(8), 0);
     let (fixed, jitter) = (&c.cells[0], &c.cells[1]);
     for m in [Metric::PeakToMean, Metric::SameHourShare] {
         assert!(jitter.best_on.contains(&m.key().to_string()) && !fixed.best_on.contains(&m.key().to_string()), "{m:?}: {c:#?}");
@@ -99,7 +106,7 @@ fn a_rate_limited_herd_with_plain_exponential_backoff_is_dominated_by_full_jitte
         ],
         ..options(4)
     };
-    let c = compared(&herd(1500, 100, "{\"name\": \"unused\"}"), &o, 0);
+    let c = compared(&herd(1500, 100, vec![json!({"name": "unused"})]), &o, 0);
     assert_eq!(c.cells.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(), ["fixed + exponential", "fixed + full-jitter"]);
     let exp = c.summary("fixed + exponential", Metric::RateLimited).unwrap();
     let jit = c.summary("fixed + full-jitter", Metric::RateLimited).unwrap();
@@ -109,7 +116,7 @@ fn a_rate_limited_herd_with_plain_exponential_backoff_is_dominated_by_full_jitte
 
 #[test]
 fn shards_of_another_grid_or_a_missing_shard_do_not_merge() {
-    let text = herd(100, 1000, FIXED_VS_JITTER);
+    let text = herd(100, 1000, fixed_vs_jitter());
     let s = load(&text);
     let grid = compare::grid(&s, text.as_bytes(), &options(3)).unwrap();
     let shard = |g: &compare::Grid, index| compare::run_shard(&s, g, Shard { index, count: 2 }, 1).unwrap();
@@ -157,7 +164,7 @@ fn compare_and_merge_from_the_command_line_write_the_same_report() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("herd.json");
-    std::fs::write(&file, herd(200, 1000, FIXED_VS_JITTER)).unwrap();
+    std::fs::write(&file, herd(200, 1000, fixed_vs_jitter())).unwrap();
     let path = |p: &str| dir.join(p).to_string_lossy().to_string();
     let f = file.to_string_lossy().to_string();
     let out = syncsim(&["compare", &f, "--seeds", "3", "--out", &path("single")]);

@@ -3,6 +3,8 @@
 
 mod support;
 
+use support::scenario_file::{Event, Job, ScenarioFile, fixed};
+
 /// (start of the run, slot it served, fate) of every run.
 fn runs(text: &str) -> Vec<(String, String, String)> {
     support::trace(text)
@@ -16,16 +18,16 @@ fn runs(text: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn job(frequency: &str, first_run: &str, duration: &str, extra: &str) -> String {
-    format!(
-        r#"{{"name": "jobs", "start": "2026-01-01T00:00:00Z", "time_zone": "Europe/Paris", {extra}
-  "cron": {{"tick": "1m", "jobs": [{{"id": 1, "label": "job", "frequency": "{frequency}", "first_run": "{first_run}", "duration": {{"fixed": "{duration}"}}}}]}}}}"#
-    )
+/// One job processing `duration` per run, on a one-minute tick, in Paris, for `length`.
+fn job(frequency: &str, first_run: &str, duration: &str, length: &str) -> ScenarioFile {
+    ScenarioFile::new("jobs", "2026-01-01T00:00:00Z", length)
+        .time_zone("Europe/Paris")
+        .cron(Some("1m"), vec![Job::new(1, "job", frequency).first_run(first_run).duration(fixed(duration))])
 }
 
 #[test]
 fn monthly_jobs_add_calendar_months_and_overflow_like_php() {
-    let got = runs(&job("1mo", "2026-01-31T08:00:00Z", "10s", r#""duration": "100d","#));
+    let got = runs(&job("1mo", "2026-01-31T08:00:00Z", "10s", "100d").text());
     let slots: Vec<&str> = got.iter().map(|r| r.1.as_str()).collect();
     // Jan 31 + 1 month = "Feb 31" = Mar 3 (PHP DateInterval), then Apr 3 by repeated addition.
     assert_eq!(slots, ["2026-01-31T08:00", "2026-03-03T08:00", "2026-04-03T08:00"]);
@@ -34,12 +36,7 @@ fn monthly_jobs_add_calendar_months_and_overflow_like_php() {
 
 #[test]
 fn after_a_three_day_outage_the_job_runs_once_then_goes_back_on_the_grid() {
-    let text = job(
-        "6h",
-        "2026-01-01T00:00:00Z",
-        "10s",
-        r#""duration": "6d", "timeline": [{"at": "+1d1h", "event": "cron_stop"}, {"at": "+4d2h30m", "event": "cron_start"}],"#,
-    );
+    let text = job("6h", "2026-01-01T00:00:00Z", "10s", "6d").at("+1d1h", Event::CronStop).at("+4d2h30m", Event::CronStart).text();
     let got = runs(&text);
     let around: Vec<(&str, &str)> =
         got.iter().filter(|r| r.0.as_str() >= "2026-01-01T18:00").take(4).map(|r| (r.0.as_str(), r.1.as_str())).collect();
@@ -60,7 +57,7 @@ fn after_a_three_day_outage_the_job_runs_once_then_goes_back_on_the_grid() {
 
 #[test]
 fn a_run_over_600_s_of_processing_is_killed_and_the_job_stays_stuck() {
-    let got = runs(&job("1h", "2026-01-01T00:00:00Z", "15m", r#""duration": "1d","#));
+    let got = runs(&job("1h", "2026-01-01T00:00:00Z", "15m", "1d").text());
     assert_eq!(got.len(), 1, "stuck after the first run: {got:?}");
     assert_eq!(got[0].2, "time_limit");
 }
@@ -68,20 +65,20 @@ fn a_run_over_600_s_of_processing_is_killed_and_the_job_stays_stuck() {
 #[test]
 fn a_daily_grid_keeps_utc_time_across_the_paris_spring_change() {
     // Dolibarr adds 86 400 s: 07:00 UTC every day, so 08:00 CET before and 09:00 CEST after.
-    let text = r#"{"name": "jobs", "start": "2026-03-27T00:00:00Z", "time_zone": "Europe/Paris", "duration": "4d",
-      "cron": {"tick": "1m", "jobs": [{"id": 1, "label": "job", "frequency": "1d", "first_run": "2026-03-27T07:00:00Z"}]}}"#;
-    let slots: Vec<String> = runs(text).into_iter().map(|r| r.1).collect();
+    let text = ScenarioFile::new("jobs", "2026-03-27T00:00:00Z", "4d")
+        .time_zone("Europe/Paris")
+        .cron(Some("1m"), vec![Job::new(1, "job", "1d").first_run("2026-03-27T07:00:00Z")])
+        .text();
+    let slots: Vec<String> = runs(&text).into_iter().map(|r| r.1).collect();
     assert_eq!(slots, ["2026-03-27T07:00", "2026-03-28T07:00", "2026-03-29T07:00", "2026-03-30T07:00"]);
 }
 
 #[test]
 fn run_now_runs_at_once_with_pending_faults_and_leaves_a_future_slot_on_the_grid() {
-    let text = job(
-        "1h",
-        "2026-01-01T00:00:00Z",
-        "10s",
-        r#""duration": "2h", "timeline": [{"at": "+10m", "event": "job_error", "job": 1}, {"at": "+20m", "event": "run_now", "job": 1}],"#,
-    );
+    let text = job("1h", "2026-01-01T00:00:00Z", "10s", "2h")
+        .at(10, Event::JobError { job: 1, count: None })
+        .at(20, Event::RunNow { job: 1 })
+        .text();
     let got = runs(&text);
     let got: Vec<(&str, &str, &str)> = got.iter().map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_str())).collect();
     // "Exécuter maintenant" at 00:20 runs at once (the pending error applies to it); datenextrun

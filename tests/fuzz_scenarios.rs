@@ -18,6 +18,8 @@ use syncsim::sim::commands::output;
 use syncsim::sim::commands::run::{self, RunOptions, TransportChoice};
 use syncsim::sim::scenario;
 
+mod support;
+
 /// The bundled scenarios small enough to run many times in a debug build.
 const SEEDS: &[&str] = &[
     "kuma-seed-example",
@@ -240,7 +242,10 @@ fn every_mutant_is_located_problems_in_file_order_or_a_scenario_that_runs_to_a_w
     // A fixed seed: the same mutants on every machine (the long mode varies it with
     // SYNCSIM_FUZZ_SEED), so the coverage check below cannot flicker.
     let seed = std::env::var("SYNCSIM_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(17);
-    let config = Config { cases: cases(), failure_persistence: None, rng_seed: RngSeed::Fixed(seed), ..Config::default() };
+    // The shared configuration with the fuzzer's own depth and seed (documented in the README)
+    // and no regression file: a failing mutant is printed whole, and replays from its seed.
+    let config =
+        Config { cases: cases(), failure_persistence: None, rng_seed: RngSeed::Fixed(seed), ..support::properties::config(cases()) };
     let tally = std::cell::RefCell::new(Tally::default());
     let strategy = (0usize..SEEDS.len(), proptest::collection::vec(fault(), 1..=4), any::<bool>());
     let result = TestRunner::new(config)

@@ -10,6 +10,8 @@ use syncsim::world::kuma::monitor::MonitorSettings;
 
 mod support;
 
+use support::scenario_file::{Event, Faults, Job, Monitor, ScenarioFile, minutes, seconds, uniform};
+
 #[derive(Debug, Clone)]
 struct Gen {
     frequency_s: u32,
@@ -75,49 +77,38 @@ fn interval_s(g: &Gen) -> u32 {
 }
 
 fn text(g: &Gen) -> String {
-    let mut timeline: Vec<String> =
-        g.errors.iter().map(|(m, n)| format!(r#"{{"at": "+{m}m", "event": "job_error", "job": 1, "count": {n}}}"#)).collect();
+    let job = Job::new(1, "job", &seconds(g.frequency_s))
+        .first_run("+2m")
+        .duration(uniform(&seconds(g.duration_s.0), &seconds(g.duration_s.1)))
+        .heartbeat("m");
+    let monitor =
+        Monitor::new("m", interval_s(g)).max_retries(g.max_retries).retry_interval_s(g.retry_interval_s).timer_lateness_ms(g.lateness_ms);
+    let mut file = ScenarioFile::new("generated-jobs", "2026-05-04T00:00:00Z", "3d")
+        .seed(g.seed)
+        .time_zone("UTC")
+        .cron(Some("1m"), vec![job])
+        .kuma(vec![monitor])
+        .no_faults()
+        .timeline();
+    for &(m, n) in &g.errors {
+        file = file.at(m, Event::JobError { job: 1, count: Some(n) });
+    }
     if let Some((at, len)) = g.crash {
-        timeline.push(format!(r#"{{"at": "+{at}m", "event": "job_crash", "job": 1}}"#));
-        timeline.push(format!(r#"{{"at": "+{}m", "event": "cleanup_dead_jobs"}}"#, at + len));
+        file = file.at(at, Event::JobCrash { job: 1 }).at(at + len, Event::CleanupDeadJobs);
     }
     if let Some((at, len)) = g.cron_stop {
-        timeline.push(format!(r#"{{"at": "+{at}m", "event": "cron_stop"}}"#));
-        timeline.push(format!(r#"{{"at": "+{}m", "event": "cron_start"}}"#, at + len));
+        file = file.at(at, Event::CronStop).at(at + len, Event::CronStart);
     }
-    let faults = match g.push_outage {
-        Some((at, len)) => format!(r#"{{"kuma_push": {{"outages": [{{"at": "+{at}m", "duration": "{len}m"}}]}}}}"#),
-        None => "{}".into(),
-    };
-    format!(
-        r#"{{"name": "generated-jobs", "seed": {}, "start": "2026-05-04T00:00:00Z", "time_zone": "UTC", "duration": "3d",
-  "cron": {{"tick": "1m", "jobs": [{{"id": 1, "label": "job", "frequency": "{}s", "first_run": "+2m",
-    "duration": {{"uniform": ["{}s", "{}s"]}}, "heartbeat": {{"monitor": "m"}}}}]}},
-  "kuma": {{"monitors": [{{"id": "m", "interval_s": {}, "max_retries": {}, "retry_interval_s": {}, "timer_lateness_ms": {}}}]}},
-  "faults": {faults},
-  "timeline": [{}]
-}}
-"#,
-        g.seed,
-        g.frequency_s,
-        g.duration_s.0,
-        g.duration_s.1,
-        interval_s(g),
-        g.max_retries,
-        g.retry_interval_s,
-        g.lateness_ms,
-        timeline.join(",\n    ")
-    )
+    if let Some((at, len)) = g.push_outage {
+        file = file.faults("kuma_push", &Faults::new().outage(at, &minutes(len), None));
+    }
+    file.text()
 }
 
 const START_MS: i64 = 1_777_852_800_000; // 2026-05-04T00:00:00Z
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: support::cases(256),
-        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(support::properties::config(256))]
 
     #[test]
     fn runner_every_run_serves_a_slot_of_its_grid(g in any_case()) {
@@ -180,8 +171,7 @@ proptest! {
 #[test]
 fn the_generator_reaches_pending_recoveries_downs_stuck_jobs_lost_pushes_and_retries() {
     use proptest::strategy::ValueTree;
-    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
-    let mut runner = TestRunner::new_with_rng(ProptestConfig::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let mut runner = support::properties::coverage_runner();
     let mut seen: BTreeMap<&str, u64> = BTreeMap::new();
     for _ in 0..60 {
         let g = any_case().new_tree(&mut runner).unwrap().current();

@@ -156,11 +156,7 @@ fn payments(r: &syncsim::sim::analysis::report::Report) -> &syncsim::sim::analys
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: support::cases(48),
-        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(support::properties::config(48))]
 
     #[test]
     fn every_acsc_payment_is_recorded_exactly_once_whenever_a_run_could_find_it(g in any_case()) {
@@ -250,8 +246,7 @@ proptest! {
 #[test]
 fn the_generator_reaches_lost_duplicate_and_forged_webhooks_429s_pages_revocations_and_job_records() {
     use proptest::strategy::ValueTree;
-    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
-    let mut runner = TestRunner::new_with_rng(ProptestConfig::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let mut runner = support::properties::coverage_runner();
     let mut seen: BTreeMap<&str, u64> = BTreeMap::new();
     for _ in 0..24 {
         let g = any_case().new_tree(&mut runner).unwrap().current();

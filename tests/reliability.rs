@@ -5,6 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use support::scenario_file::{Job, ScenarioFile, fixed};
+
+mod support;
+
 fn syncsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_syncsim"))
 }
@@ -27,11 +31,12 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// A valid one-day scenario with one job, named `name`.
+fn small_file(name: &str) -> ScenarioFile {
+    ScenarioFile::new(name, "2026-01-05T00:00:00Z", "1d").seed(1).cron(None, vec![Job::new(1, "j", "1h").duration(fixed("10s"))])
+}
+
 fn small(name: &str) -> String {
-    format!(
-        r#"{{"name": "{name}", "start": "2026-01-05T00:00:00Z", "duration": "1d", "seed": 1,
-  "cron": {{"jobs": [{{"id": 1, "label": "j", "frequency": "1h", "duration": {{"fixed": "10s"}}}}]}}}}"#
-    )
+    small_file(name).text()
 }
 
 fn no_panic(out: &Output) {
@@ -110,7 +115,7 @@ fn a_byte_order_mark_before_the_json_is_accepted() {
 fn check_refuses_a_run_that_would_end_past_what_rfc_3339_can_write() {
     // Before: `check` said ok, `run` simulated and failed writing year 10000 after the trace.
     let dir = temp_dir("late");
-    let late = small("late").replace("2026-01-05T00:00:00Z", "9999-12-01T00:00:00Z");
+    let late = small_file("late").start("9999-12-01T00:00:00Z").text();
     let file = write(&dir, "s.json", &late);
     let out = syncsim().args(["check", file.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));

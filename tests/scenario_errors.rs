@@ -4,6 +4,8 @@
 use proptest::prelude::*;
 use syncsim::sim::scenario::{self, Problem};
 
+mod support;
+
 const BROKEN: &str = r#"{
   "name": "broken one",
   "start": "+1d",
@@ -220,11 +222,7 @@ fn replace_nth(text: &str, starts: impl Fn(char) -> bool, nth: usize, with: &str
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: ProptestConfig::default().cases.max(1000),
-        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(support::properties::config(1000))]
 
     #[test]
     fn mutated_scenario_files_give_problems_or_a_scenario_never_a_panic(

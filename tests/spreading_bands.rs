@@ -4,23 +4,25 @@
 //! mean; random or hashed placement of n attempts in n minute slots peaks at several times it (the
 //! maximum of about 14 400 Poisson(1) draws is 7 or 8).
 
+use serde_json::json;
+use support::scenario_file::{Offset, ScenarioFile, Sync};
 use syncsim::sim::commands::run::{self, RunOptions, TransportChoice};
 use syncsim::sim::scenario;
 
+mod support;
+
 fn peak_to_mean() -> Vec<(String, f64, f64)> {
-    let connections: Vec<String> = (0..1440).map(|i| format!(r#"{{"id": "c{i}", "connector": "b", "created": "+{i}m"}}"#)).collect();
-    let text = format!(
-        r#"{{"name": "bands", "seed": 9, "start": "2026-02-02T00:00:00Z", "time_zone": "UTC", "duration": "12d",
-  "sync": {{"connectors": [{{"id": "b"}}], "connections": [{}]}},
-  "variants": [
-    {{"name": "fixed", "spreading": {{"policy": "fixed"}}}},
-    {{"name": "uniform-jitter", "spreading": {{"policy": "uniform-jitter", "max": "24h"}}}},
-    {{"name": "stable-offset", "spreading": {{"policy": "stable-offset"}}}},
-    {{"name": "random-hours", "spreading": {{"policy": "random-hours", "max_hours": 23}}}}
-  ],
-  "report": {{"warmup": "2d", "freshness_sample_every": "6h"}}}}"#,
-        connections.join(",")
-    );
+    let sync = (0..1440).fold(Sync::new().connector("b", None), |s, i| s.connection(&format!("c{i}"), "b", Some(Offset::minutes(i))));
+    let text = ScenarioFile::new("bands", "2026-02-02T00:00:00Z", "12d")
+        .seed(9)
+        .time_zone("UTC")
+        .sync(sync)
+        .variant(json!({"name": "fixed", "spreading": {"policy": "fixed"}}))
+        .variant(json!({"name": "uniform-jitter", "spreading": {"policy": "uniform-jitter", "max": "24h"}}))
+        .variant(json!({"name": "stable-offset", "spreading": {"policy": "stable-offset"}}))
+        .variant(json!({"name": "random-hours", "spreading": {"policy": "random-hours", "max_hours": 23}}))
+        .report(json!({"warmup": "2d", "freshness_sample_every": "6h"}))
+        .text();
     let s = scenario::load_str("bands.json", &text).unwrap();
     let (out, r) = run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: None, progress: &mut |_| {} });
     r.unwrap();

@@ -9,6 +9,8 @@ use proptest::prelude::*;
 
 mod support;
 
+use support::scenario_file::{Event, Offset, ScenarioFile, Sync, minutes, policy};
+
 #[derive(Debug, Clone)]
 struct Gen {
     retry_wrongpass: u8,
@@ -45,46 +47,27 @@ fn any_scenario() -> impl Strategy<Value = Gen> {
 }
 
 fn scenario_text(g: &Gen) -> String {
-    let connections: Vec<String> = (0..g.connections)
-        .map(|i| format!(r#"{{"id": "c{i}", "connector": "bank", "created": "+{}m"}}"#, if g.together { 0 } else { i * 37 }))
-        .collect();
-    let mut timeline: Vec<String> = g
-        .events
-        .iter()
-        .map(|&(minute, c, kind)| {
-            let c = c % g.connections;
-            if kind < 6 {
-                format!(r#"{{"at": "+{minute}m", "event": "bank_state", "connection": "c{c}", "state": "{}"}}"#, STATES[kind as usize])
-            } else {
-                format!(r#"{{"at": "+{minute}m", "event": "user_action", "connection": "c{c}"}}"#)
-            }
-        })
-        .collect();
-    if let Some((at, len)) = g.outage {
-        timeline.push(format!(r#"{{"at": "+{at}m", "event": "connector_outage", "connector": "bank", "duration": "{len}m"}}"#));
+    let sync = Sync::new()
+        .retry_wrongpass(u32::from(g.retry_wrongpass))
+        .spreading(policy(g.spreading))
+        .backoff(policy("full-jitter"))
+        .connector("bank", Some(2));
+    let sync = (0..g.connections).fold(sync, |s, i| {
+        let created = if g.together { 0 } else { i * 37 };
+        s.connection(&format!("c{i}"), "bank", Some(Offset::minutes(created as u32)))
+    });
+    let mut file = ScenarioFile::new("generated", "2026-03-20T00:00:00+01:00", "14d").seed(g.seed).sync(sync).timeline();
+    for &(minute, c, kind) in &g.events {
+        let connection = format!("c{}", c % g.connections);
+        file = file.at(
+            minute,
+            if kind < 6 { Event::BankState { connection, state: STATES[kind as usize].into() } } else { Event::UserAction { connection } },
+        );
     }
-    format!(
-        r#"{{
-  "name": "generated",
-  "seed": {},
-  "start": "2026-03-20T00:00:00+01:00",
-  "duration": "14d",
-  "sync": {{
-    "retry_wrongpass": {},
-    "spreading": {{"policy": "{}"}},
-    "backoff": {{"policy": "full-jitter"}},
-    "connectors": [{{"id": "bank", "capacity": 2}}],
-    "connections": [{}]
-  }},
-  "timeline": [{}]
-}}
-"#,
-        g.seed,
-        g.retry_wrongpass,
-        g.spreading,
-        connections.join(", "),
-        timeline.join(",\n    ")
-    )
+    if let Some((at, len)) = g.outage {
+        file = file.at(at, Event::ConnectorOutage { connector: "bank".into(), duration: minutes(len) });
+    }
+    file.text()
 }
 
 fn check(text: &str, property: &str, ok: impl Fn(&[serde_json::Value]) -> Result<(), String>) -> Result<(), TestCaseError> {
@@ -96,11 +79,7 @@ fn check(text: &str, property: &str, ok: impl Fn(&[serde_json::Value]) -> Result
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: support::cases(256),
-        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(support::properties::config(256))]
 
     #[test]
     fn rule_b_no_attempt_on_a_connection_waiting_for_its_user(g in any_scenario()) {
@@ -146,8 +125,7 @@ proptest! {
 #[test]
 fn the_generator_reaches_every_rule_and_the_interesting_situations() {
     use proptest::strategy::ValueTree;
-    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
-    let mut runner = TestRunner::new_with_rng(ProptestConfig::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let mut runner = support::properties::coverage_runner();
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
     for _ in 0..150 {
         let g = any_scenario().new_tree(&mut runner).unwrap().current();

@@ -9,6 +9,8 @@ use syncsim::logic::sync::rules::{Policies, Subject};
 use syncsim::logic::sync::{BackoffSettings, ConnectionState, Decision, Rule, SpreadingSettings, SyncCounters, SyncRules};
 use syncsim::time::{Duration, Instant};
 
+mod support;
+
 const H: i64 = 3_600_000;
 
 fn at(rfc3339: &str) -> Instant {
@@ -274,11 +276,7 @@ fn replay(case: &Case, mut check: impl FnMut(&Driver, ConnectionState, &Decision
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: ProptestConfig::default().cases.max(256),
-        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(support::properties::config(256))]
 
     #[test]
     fn rule_a_every_success_is_scheduled_at_now_plus_f_plus_j_with_j_inside_the_policy_bounds(case in any_case()) {

@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 use syncsim::sim::analysis::payments::PaidRow;
 use syncsim::sim::analysis::report::Report;
 use syncsim::sim::commands::run::{RunOutput, TransportChoice};
@@ -29,7 +29,10 @@ use syncsim::world::kuma::monitor::MonitorSettings;
 mod support;
 // The combined runs are heavier than the per-area ones: their default depth is lower than
 // proptest's 256.
-use support::cases;
+use support::properties::cases;
+use support::scenario_file::{
+    Event, Faults, Job, Monitor, Offset, OutageKind, ScenarioFile, Sync, hours, millis, minutes, policy, seconds, uniform,
+};
 
 /// 2026-05-04T00:00:00Z, the start of every generated scenario.
 const START_MS: i64 = 1_777_852_800_000;
@@ -312,120 +315,94 @@ impl Gen {
     }
 }
 
-fn link_faults(g: &Gen, l: &LinkGen) -> String {
-    let mut parts = Vec::new();
+fn link_faults(g: &Gen, l: &LinkGen) -> Faults {
+    let mut faults = Faults::new();
     if let Some((at, len, kind)) = l.outage {
-        let kind = ["\"refused\"", "\"no_answer\"", "{\"status\": 503}"][kind as usize];
-        parts.push(format!(r#""outages": [{{"at": "+{}m", "duration": "{len}m", "kind": {kind}}}]"#, g.fold(at)));
+        let kind = [OutageKind::Refused, OutageKind::NoAnswer, OutageKind::Status(503)][kind as usize];
+        faults = faults.outage(g.fold(at), &minutes(len), Some(kind));
     }
     if let Some((p, is_429)) = l.error {
-        parts.push(if is_429 {
-            format!(r#""errors": [{{"probability": {p}, "status": 429, "retry_after": "{}s"}}]"#, RETRY_AFTER_MS / 1000)
-        } else {
-            format!(r#""errors": [{{"probability": {p}, "status": 503}}]"#)
-        });
+        let retry_after = seconds((RETRY_AFTER_MS / 1000) as u32);
+        faults = if is_429 { faults.error(p, 429, Some(&retry_after)) } else { faults.error(p, 503, None) };
     }
     if let Some(ms) = l.latency_ms {
-        parts.push(format!(r#""latency": {{"uniform": ["1ms", "{ms}ms"]}}"#));
+        faults = faults.latency(uniform("1ms", &millis(ms)));
     }
-    format!("{{{}}}", parts.join(", "))
+    faults
 }
 
 fn scenario_text(g: &Gen) -> String {
     let s = &g.sync;
-    let connections: Vec<String> =
-        (0..s.connections).map(|i| format!(r#"{{"id": "c{i}", "connector": "bank", "created": "+{}m"}}"#, g.created_min(i))).collect();
-    let mut timeline: Vec<String> = s
-        .events
-        .iter()
-        .map(|&(m, c, kind)| {
-            let (m, c) = (g.fold(m), c % s.connections);
-            if kind < 6 {
-                format!(r#"{{"at": "+{m}m", "event": "bank_state", "connection": "c{c}", "state": "{}"}}"#, STATES[kind as usize])
-            } else {
-                format!(r#"{{"at": "+{m}m", "event": "user_action", "connection": "c{c}"}}"#)
-            }
-        })
-        .collect();
-    if let Some((at, len)) = s.outage {
-        timeline.push(format!(r#"{{"at": "+{}m", "event": "connector_outage", "connector": "bank", "duration": "{len}m"}}"#, g.fold(at)));
-    }
+    let sync = Sync::new()
+        .retry_wrongpass(u32::from(s.retry_wrongpass))
+        .spreading(policy(s.spreading))
+        .backoff(policy(s.backoff))
+        .connector("bank", Some(s.capacity));
+    let sync = (0..s.connections).fold(sync, |sync, i| sync.connection(&format!("c{i}"), "bank", Some(Offset::minutes(g.created_min(i)))));
     let c = &g.cron;
+    let job = Job::new(1, "Récupération des paiements Bridge", &seconds(c.frequency_s))
+        .first_run("+2m")
+        .duration(uniform(&seconds(c.duration_s.0), &seconds(c.duration_s.1)))
+        .heartbeat("bridge");
+    let k = &g.kuma;
+    let monitor = Monitor::new("bridge", g.interval_s())
+        .max_retries(k.max_retries)
+        .retry_interval_s(k.retry_interval_s)
+        .timer_lateness_ms(k.lateness_ms);
+    let p = &g.pay;
+    let (pay, rej, ret, late) = p.shares;
+    let payments = json!({
+        "recovery_job": 1, "invoices_per_day": p.invoices_per_day, "page_size": p.page_size,
+        "link_validity": hours(p.validity_h), "revoke_after": hours(p.revoke_after_h),
+        "payers": {"pay_share": pay, "pay_delay": uniform("1m", "30h"), "reject_share": rej, "retry_share": ret, "late_share": late,
+                   "pending_share": p.pending, "pending_delay": uniform("10m", "20h")},
+        "webhooks": {"loss": p.loss, "duplicate": p.duplicate, "delay": uniform("100ms", &seconds(p.delay_max_s))}
+    });
+    let mut file = ScenarioFile::new("generated-whole-system", "2026-05-04T00:00:00Z", &format!("{}d", g.days))
+        .seed(g.seed)
+        .time_zone("UTC")
+        .sync(sync)
+        .cron(Some("1m"), vec![job])
+        .kuma(vec![monitor])
+        .payments(payments)
+        .faults("kuma_push", &link_faults(g, &g.push))
+        .faults("bridge_api", &link_faults(g, &g.api))
+        .faults("webhooks", &link_faults(g, &g.hooks))
+        .timeline();
+    for &(m, c, kind) in &s.events {
+        let connection = format!("c{}", c % s.connections);
+        let event =
+            if kind < 6 { Event::BankState { connection, state: STATES[kind as usize].into() } } else { Event::UserAction { connection } };
+        file = file.at(g.fold(m), event);
+    }
+    if let Some((at, len)) = s.outage {
+        file = file.at(g.fold(at), Event::ConnectorOutage { connector: "bank".into(), duration: minutes(len) });
+    }
     for &(m, n) in &c.errors {
-        timeline.push(format!(r#"{{"at": "+{}m", "event": "job_error", "job": 1, "count": {n}}}"#, g.fold(m)));
+        file = file.at(g.fold(m), Event::JobError { job: 1, count: Some(n) });
     }
     if let Some((at, len)) = c.crash {
-        timeline.push(format!(r#"{{"at": "+{}m", "event": "job_crash", "job": 1}}"#, g.fold(at)));
-        timeline.push(format!(r#"{{"at": "+{}m", "event": "cleanup_dead_jobs"}}"#, g.fold(at) + len));
+        file = file.at(g.fold(at), Event::JobCrash { job: 1 }).at(g.fold(at) + len, Event::CleanupDeadJobs);
     }
     if let Some((at, len)) = c.cron_stop {
-        timeline.push(format!(r#"{{"at": "+{}m", "event": "cron_stop"}}"#, g.fold(at)));
-        timeline.push(format!(r#"{{"at": "+{}m", "event": "cron_start"}}"#, g.fold(at) + len));
+        file = file.at(g.fold(at), Event::CronStop).at(g.fold(at) + len, Event::CronStart);
     }
-    for &(m, len) in &g.kuma.maintenance {
-        timeline.push(format!(r#"{{"at": "+{}m", "event": "kuma_maintenance", "monitor": "bridge", "duration": "{len}m"}}"#, g.fold(m)));
+    for &(m, len) in &k.maintenance {
+        file = file.at(g.fold(m), Event::KumaMaintenance { monitor: "bridge".into(), duration: minutes(len) });
     }
-    for &(m, len_s) in &g.kuma.restarts {
-        timeline.push(format!(r#"{{"at": "+{}m", "event": "kuma_restart", "duration": "{len_s}s"}}"#, g.fold(m)));
+    for &(m, len_s) in &k.restarts {
+        file = file.at(g.fold(m), Event::KumaRestart { duration: seconds(len_s) });
     }
-    let p = &g.pay;
     if let Some((at, n)) = p.forged {
-        timeline.push(format!(r#"{{"at": "+{}m", "event": "webhook_forged", "count": {n}}}"#, g.fold(at)));
+        file = file.at(g.fold(at), Event::WebhookForged { count: n });
     }
     if let Some((at, n)) = p.replay {
-        timeline.push(format!(r#"{{"at": "+{}m", "event": "webhook_replay", "count": {n}}}"#, g.fold(at)));
+        file = file.at(g.fold(at), Event::WebhookReplay { count: n });
     }
     if let Some((at, overlap, late)) = p.rotation {
-        timeline.push(format!(
-            r#"{{"at": "+{}m", "event": "webhook_secret_rotation", "overlap": "{overlap}m", "erp_updates_after": "{late}m"}}"#,
-            g.fold(at)
-        ));
+        file = file.at(g.fold(at), Event::WebhookSecretRotation { overlap: minutes(overlap), erp_updates_after: minutes(late) });
     }
-    let (pay, rej, ret, late) = p.shares;
-    format!(
-        r#"{{"name": "generated-whole-system", "seed": {seed}, "start": "2026-05-04T00:00:00Z", "time_zone": "UTC", "duration": "{days}d",
-  "sync": {{"retry_wrongpass": {rw}, "spreading": {{"policy": "{spreading}"}}, "backoff": {{"policy": "{backoff}"}},
-    "connectors": [{{"id": "bank", "capacity": {capacity}}}],
-    "connections": [{connections}]}},
-  "cron": {{"tick": "1m", "jobs": [{{"id": 1, "label": "Récupération des paiements Bridge", "frequency": "{freq}s", "first_run": "+2m",
-    "duration": {{"uniform": ["{lo}s", "{hi}s"]}}, "heartbeat": {{"monitor": "bridge"}}}}]}},
-  "kuma": {{"monitors": [{{"id": "bridge", "interval_s": {interval}, "max_retries": {n}, "retry_interval_s": {r}, "timer_lateness_ms": {lat}}}]}},
-  "payments": {{"recovery_job": 1, "invoices_per_day": {ipd}, "page_size": {page}, "link_validity": "{val}h", "revoke_after": "{rev}h",
-    "payers": {{"pay_share": {pay}, "pay_delay": {{"uniform": ["1m", "30h"]}}, "reject_share": {rej}, "retry_share": {ret}, "late_share": {late},
-               "pending_share": {pending}, "pending_delay": {{"uniform": ["10m", "20h"]}}}},
-    "webhooks": {{"loss": {loss}, "duplicate": {dup}, "delay": {{"uniform": ["100ms", "{delay}s"]}}}}}},
-  "faults": {{"kuma_push": {push}, "bridge_api": {api}, "webhooks": {hooks}}},
-  "timeline": [
-    {timeline}]
-}}
-"#,
-        seed = g.seed,
-        days = g.days,
-        rw = s.retry_wrongpass,
-        spreading = s.spreading,
-        backoff = s.backoff,
-        capacity = s.capacity,
-        connections = connections.join(", "),
-        freq = c.frequency_s,
-        lo = c.duration_s.0,
-        hi = c.duration_s.1,
-        interval = g.interval_s(),
-        n = g.kuma.max_retries,
-        r = g.kuma.retry_interval_s,
-        lat = g.kuma.lateness_ms,
-        ipd = p.invoices_per_day,
-        page = p.page_size,
-        val = p.validity_h,
-        rev = p.revoke_after_h,
-        pending = p.pending,
-        loss = p.loss,
-        dup = p.duplicate,
-        delay = p.delay_max_s,
-        push = link_faults(g, &g.push),
-        api = link_faults(g, &g.api),
-        hooks = link_faults(g, &g.hooks),
-        timeline = timeline.join(",\n    "),
-    )
+    file.text()
 }
 
 // ---- running a case -----------------------------------------------------------------------
@@ -839,11 +816,7 @@ fn revocations(out: &RunOutput, lines: &[Value], g: &Gen) -> Result<(), String> 
 // ---- the properties -----------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: cases(32),
-        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(support::properties::config(32))]
 
     #[test]
     fn sync_rule_b_no_attempt_while_a_connection_waits_for_its_user(g in any_system()) {
@@ -932,11 +905,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: (cases(32) / 8).max(1),
-        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(ProptestConfig { cases: (cases(32) / 8).max(1), ..support::properties::config(32) })]
 
     #[test]
     fn http_and_in_process_give_byte_identical_report_files_and_trace(g in any_system().prop_map(small)) {
@@ -1069,8 +1038,7 @@ fn reached(g: &Gen, report: &Report, lines: &[Value], seen: &mut BTreeMap<&'stat
 #[test]
 fn the_combined_generator_reaches_every_situation_the_properties_are_about() {
     use proptest::strategy::ValueTree;
-    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
-    let mut runner = TestRunner::new_with_rng(ProptestConfig::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let mut runner = support::properties::coverage_runner();
     let mut seen: BTreeMap<&'static str, u64> = BTreeMap::new();
     for _ in 0..SAMPLE {
         let g = any_system().new_tree(&mut runner).unwrap().current();

@@ -1,7 +1,11 @@
-//! Shared by the engine-level tests: run a scenario given as text and read its trace, and keep a
-//! failing generated scenario as a file that `syncsim run` replays.
+//! Shared by the integration tests: build a scenario file ([`scenario_file`]), run it and read its
+//! trace, keep a failing generated scenario as a file that `syncsim run` replays, configure every
+//! property the same way ([`properties`]), and the rule checkers several property files share.
 
 #![allow(dead_code)] // each test file uses part of it
+
+pub mod properties;
+pub mod scenario_file;
 
 use std::collections::BTreeMap;
 
@@ -59,12 +63,6 @@ pub fn keep_failure(text: &str, property: &str) -> String {
     let path = dir.join(format!("{property}.json"));
     let _ = std::fs::write(&path, text);
     format!("replay with: cargo run -- run {} --trace trace.jsonl", path.display())
-}
-
-/// How many cases a whole-engine property runs: `PROPTEST_CASES` when set (the nightly deeper
-/// run), else `default`, chosen per file so that `cargo test` stays fast.
-pub fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 // ---- rule checkers shared by the sync-engine and whole-system properties (SPEC 1) ----------

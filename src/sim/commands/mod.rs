@@ -6,6 +6,7 @@
 pub mod advise;
 pub mod atomic;
 pub mod ci;
+pub mod cli;
 pub mod compare;
 pub mod interrupt;
 pub mod output;
