@@ -8,8 +8,11 @@
 
 use proptest::test_runner::{Config, FileFailurePersistence, RngAlgorithm, RngSeed, TestRng, TestRunner};
 
-/// The seed of every property when `SYNCSIM_PROPTEST_SEED` is not set.
-pub const DEFAULT_SEED: u64 = 13;
+/// The seed of every property when `SYNCSIM_PROPTEST_SEED` is not set. Any seed draws cases
+/// from the same generators; this one was measured (seeds 1 to 4 and 13, 2026-12-02) to keep
+/// the heaviest files (whole system, payments) at or under the CPU time the random seeds took
+/// before: 28 s and 21 s against 25–30 s and 22–24 s.
+pub const DEFAULT_SEED: u64 = 2;
 
 /// How many cases a property runs: `PROPTEST_CASES` when set (the nightly deeper run), else
 /// `default`, chosen per file so that `cargo test` stays fast.
