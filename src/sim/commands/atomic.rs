@@ -5,16 +5,18 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The temporary sibling of `path`: hidden, and named after the process so that two runs
-/// writing the same folder do not share one.
-fn temp_path(path: &Path) -> PathBuf {
+/// The temporary name a file is written under before it is renamed into place: in the same
+/// folder (a rename across file systems is not atomic), hidden, and saying what it is. Every
+/// output of syncsim uses it (reports, traces, JUnit, index.html, shard partials), so the
+/// interrupt handler and the user know what a leftover is.
+pub fn partial_name(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    path.with_file_name(format!(".{name}.partial"))
 }
 
 /// Write `contents` to `path` atomically. The error names the file and the OS reason.
 pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), String> {
-    let temp = temp_path(path);
+    let temp = partial_name(path);
     let written = (|| {
         let mut f = std::fs::File::create(&temp)?;
         f.write_all(contents.as_ref())?;

@@ -1,7 +1,8 @@
 //! What the CLI runs, as library functions: [`run`] (a scenario and its variants → a report),
 //! [`advise`] (monitor settings swept on a scenario's runs), [`compare`] (policies × seeds, shards
 //! and merge), [`output`] (the files of a run, written with [`atomic`]) and [`ci`] (what CI reads:
-//! failed expectations on stderr, JUnit XML, GitHub annotations and job summary).
+//! failed expectations on stderr, JUnit XML, GitHub annotations and job summary) and [`cli`]
+//! (the summary lines `main.rs` prints, and the shard files of `compare --shard` / `merge`).
 
 pub mod advise;
 pub mod atomic;

@@ -1,6 +1,7 @@
 //! Writing a run's files: `report.json`, `report.md`, `report.html` and the SVG plots under one
 //! folder, and `index.html` over a run.
 
+pub use super::atomic::partial_name;
 use std::path::{Path, PathBuf};
 
 use crate::sim::analysis::{html, markdown as render, plots};
@@ -68,13 +69,6 @@ pub fn write_files(dir: &Path, files: Vec<(String, String)>) -> Result<(), Strin
         std::fs::remove_file(&stale).map_err(|e| format!("cannot remove {}: {e}", stale.display()))?;
     }
     Ok(())
-}
-
-/// The temporary name a file is written under before it is renamed into place: in the same
-/// folder (a rename across file systems is not atomic), hidden, and saying what it is.
-pub fn partial_name(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.partial"))
 }
 
 /// Write `index.html` over the scenarios of a run into `out` (their reports are `out/<name>/`).

@@ -10,14 +10,14 @@ pub fn default_dir(scenario: &str) -> PathBuf {
     Path::new("reports").join("policies").join(scenario)
 }
 
-/// Write one shard's partial result as `<dir>/partial-<i>-of-<n>.json` (creating `dir`) and
+/// Write one shard's partial result as `<dir>/partial-<i>-of-<n>.json` (creating `dir`),
+/// whole or not at all (an interrupted shard leaves no cut-off file for `merge` to trip on), and
 /// return its path.
 pub fn write(dir: &Path, shard: Shard, partial: &Partial) -> Result<PathBuf, String> {
     let path = dir.join(shard.file_name());
-    match std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, partial.to_json())) {
-        Ok(()) => Ok(path),
-        Err(e) => Err(format!("cannot write {}: {e}", path.display())),
-    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    crate::sim::commands::atomic::write(&path, partial.to_json())?;
+    Ok(path)
 }
 
 /// The partial files among `paths`: files as given, folders' `partial-*.json` in name order. A
