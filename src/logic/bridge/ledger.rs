@@ -207,13 +207,15 @@ pub struct Record {
     pub path: Path,
 }
 
+/// The ledger. Its fields are private: every write goes through a verb below, so the rules in
+/// this module's header hold whoever calls (the receiver, the recovery job, the harness).
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    pub invoices: Vec<Invoice>,
-    pub links: BTreeMap<String, LocalLink>,
-    pub payments: BTreeMap<String, Payment>,
-    pub records: Vec<Record>,
-    pub archived_links: u64,
+    invoices: Vec<Invoice>,
+    links: BTreeMap<String, LocalLink>,
+    payments: BTreeMap<String, Payment>,
+    records: Vec<Record>,
+    archived_links: u64,
 }
 
 impl Ledger {
@@ -221,13 +223,14 @@ impl Ledger {
         Self::default()
     }
 
-    pub fn add_invoice(&mut self, reference: String, amount_cents: i64, now: Instant) -> InvoiceId {
+    /// The ERP issues an invoice at `now`; returns its id (ids count up from 0).
+    pub fn issue_invoice(&mut self, reference: String, amount_cents: i64, now: Instant) -> InvoiceId {
         let id = self.invoices.len() as InvoiceId;
         self.invoices.push(Invoice { id, reference, amount_cents, issued_at: now, link: None });
         id
     }
 
-    /// The create call answered: the invoice has its link.
+    /// The create call answered: the invoice has its link, `valid` until `expires_at`.
     pub fn link_created(&mut self, invoice: InvoiceId, link_id: String, now: Instant, expires_at: Instant) {
         if let Some(inv) = self.invoices.get_mut(invoice as usize) {
             inv.link = Some(link_id.clone());
@@ -353,6 +356,33 @@ impl Ledger {
             .collect()
     }
 
+    /// The recovery job read the link's whole list of payment requests at `now` (its last page
+    /// had no `next_uri`): what `LocalLink::is_settled` needs for a completed link. An unknown
+    /// link is ignored. Records nothing and changes no status.
+    pub fn mark_listed(&mut self, link_id: &str, now: Instant) {
+        if let Some(l) = self.links.get_mut(link_id) {
+            l.listed_at = Some(now);
+        }
+    }
+
+    /// A revoke call for the link got no usable answer: it may have landed, so the link leaves
+    /// the revocation list until a refresh confirms its status ([`Self::confirm_status`]).
+    pub fn mark_revoke_unconfirmed(&mut self, link_id: &str) {
+        if let Some(l) = self.links.get_mut(link_id) {
+            l.revoke_unconfirmed = true;
+        }
+    }
+
+    /// A refresh read the link's status at Bridge at `now`: applied as [`Self::apply_link`]
+    /// does, and any revoke awaiting confirmation is settled by it.
+    pub fn confirm_status(&mut self, now: Instant, link_id: &str, status: LinkState) -> Applied {
+        let applied = self.apply_link(now, link_id, status, now);
+        if let Some(l) = self.links.get_mut(link_id) {
+            l.revoke_unconfirmed = false;
+        }
+        applied
+    }
+
     /// Archive settled links (and their payments) untouched for `retention` (SPEC 2.1 duty 4).
     /// Returns how many links were archived now.
     pub fn archive(&mut self, now: Instant, retention: Duration) -> u64 {
@@ -366,6 +396,28 @@ impl Ledger {
         }
         self.archived_links += n;
         n
+    }
+
+    /// Every record, in the order they were made (the double-record check reads this).
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    pub fn invoice(&self, id: InvoiceId) -> Option<&Invoice> {
+        self.invoices.get(id as usize)
+    }
+
+    pub fn link(&self, id: &str) -> Option<&LocalLink> {
+        self.links.get(id)
+    }
+
+    pub fn payment(&self, request_id: &str) -> Option<&Payment> {
+        self.payments.get(request_id)
+    }
+
+    /// Links archived so far.
+    pub fn archived_links(&self) -> u64 {
+        self.archived_links
     }
 
     /// Request ids recorded more than once (must be empty).
@@ -388,7 +440,7 @@ mod tests {
 
     fn ledger() -> Ledger {
         let mut l = Ledger::new();
-        let inv = l.add_invoice("INV-1".into(), 1250, t(0));
+        let inv = l.issue_invoice("INV-1".into(), 1250, t(0));
         l.link_created(inv, "L1".into(), t(1), t(86_400));
         l
     }
@@ -404,10 +456,10 @@ mod tests {
         assert_eq!(l.apply_payment(t(20), &upd(PaymentStatus::Acsc, 15, Path::Webhook)), Applied::Recorded);
         assert_eq!(l.apply_payment(t(30), &upd(PaymentStatus::Acsc, 15, Path::Webhook)), Applied::Duplicate);
         assert_eq!(l.apply_payment(t(40), &upd(PaymentStatus::Acsc, 15, Path::Job)), Applied::Duplicate);
-        assert_eq!(l.records.len(), 1);
-        assert_eq!(l.records[0].path, Path::Webhook);
+        assert_eq!(l.records().len(), 1);
+        assert_eq!(l.records()[0].path, Path::Webhook);
         assert!(l.double_records().is_empty());
-        assert!(l.links["L1"].paid);
+        assert!(l.link("L1").unwrap().paid);
     }
 
     #[test]
@@ -416,22 +468,22 @@ mod tests {
         l.apply_payment(t(10), &upd(PaymentStatus::Pdng, 8, Path::Webhook));
         // Reordered delivery: CREA stamped earlier arrives after PDNG.
         assert_eq!(l.apply_payment(t(11), &upd(PaymentStatus::Crea, 5, Path::Webhook)), Applied::Stale);
-        assert_eq!(l.payments["R1"].status, PaymentStatus::Pdng);
+        assert_eq!(l.payment("R1").unwrap().status, PaymentStatus::Pdng);
         l.apply_payment(t(12), &upd(PaymentStatus::Rjct, 9, Path::Webhook));
         assert_eq!(l.apply_payment(t(13), &upd(PaymentStatus::Acsc, 50, Path::Job)), Applied::FinalKept);
-        assert_eq!(l.payments["R1"].status, PaymentStatus::Rjct);
-        assert!(l.records.is_empty(), "a rejected payment is never recorded");
+        assert_eq!(l.payment("R1").unwrap().status, PaymentStatus::Rjct);
+        assert!(l.records().is_empty(), "a rejected payment is never recorded");
     }
 
     #[test]
     fn completed_on_a_link_alone_never_records_a_payment() {
         let mut l = ledger();
         assert_eq!(l.apply_link(t(10), "L1", LinkState::Completed, t(9)), Applied::Updated);
-        assert!(l.records.is_empty());
-        assert!(!l.links["L1"].paid);
+        assert!(l.records().is_empty());
+        assert!(!l.link("L1").unwrap().paid);
         assert_eq!(l.open_links(t(10)), vec!["L1".to_string()], "completed but unpaid stays open until its expiry");
         assert_eq!(l.open_links(t(86_400)).len(), 1, "no request known: open until the job reads the list after expiry");
-        l.links.get_mut("L1").unwrap().listed_at = Some(t(86_400));
+        l.mark_listed("L1", t(86_400));
         assert!(l.open_links(t(86_400)).is_empty(), "read in full after expiry, nothing pending: settled");
     }
 
@@ -444,13 +496,13 @@ mod tests {
         assert_eq!(l.archive(t(3) + Duration::from_days(1), Duration::from_days(2)), 0, "retention not reached");
         assert_eq!(l.archive(t(3) + Duration::from_days(2), Duration::from_days(2)), 1);
         assert_eq!(l.apply_payment(t(4), &upd(PaymentStatus::Acsc, 2, Path::Job)), Applied::UnknownLink);
-        assert_eq!(l.records.len(), 1);
+        assert_eq!(l.records().len(), 1);
     }
 
     #[test]
     fn revocation_candidates_wait_for_the_delay_and_skip_links_with_requests() {
         let mut l = ledger();
-        let inv = l.add_invoice("INV-2".into(), 500, t(0));
+        let inv = l.issue_invoice("INV-2".into(), 500, t(0));
         l.link_created(inv, "L2".into(), t(1), t(86_400));
         let delay = Duration::from_hours(3);
         assert!(l.revocation_candidates(t(1) + delay - Duration::MILLISECOND, delay).is_empty());

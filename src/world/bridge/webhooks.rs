@@ -1,0 +1,231 @@
+//! Bridge's webhook deliveries (SPEC 4.1): every event Bridge emits leaves as a signed `POST` to
+//! the ERP's receiver, at least once: the network may lose it, delay it (varied delays reorder
+//! deliveries) or deliver it twice, and Bridge retries a delivery that failed on its own
+//! schedule. While a secret rotation overlaps, Bridge signs with both secrets. The timeline adds
+//! forged deliveries (a wrong secret) and replays of accepted ones.
+//!
+//! A world model, not the code under test, and sans-IO: the harness hands each event in
+//! ([`Webhooks::handle_event`]), schedules the deliveries it answers, sends each one as
+//! [`Webhooks::request`] builds it, under [`Webhooks::retry`], and tells which ones the receiver
+//! accepted ([`Webhooks::handle_accepted`]). Every draw comes from the webhooks' own random
+//! stream, in the order each verb lists. No timers: `Webhooks` has no `poll_timeout`, and none of
+//! its verbs changes one (the harness schedules the instants the verbs return).
+
+use std::collections::VecDeque;
+
+use rand_chacha::ChaCha8Rng;
+
+use super::model::{BridgeEvent, EventType, PaymentRequest};
+use crate::logic::bridge::receiver::PATH as WEBHOOK_PATH;
+use crate::logic::bridge::signature;
+use crate::logic::retry::{RetryPolicy, RetryState};
+use crate::logic::uniform::{self, Probability};
+use crate::net::{Method, Request};
+use crate::time::Instant;
+use crate::world::dist::DurationDist;
+
+/// What happens to deliveries (the scenario's `payments.webhooks`).
+#[derive(Clone, Debug)]
+pub struct DeliverySettings {
+    /// Whether Bridge has a webhook configured at all.
+    pub enabled: bool,
+    /// Share of events never delivered (lost before the first attempt).
+    pub loss: f64,
+    /// Share of events delivered twice (the copy leaves `duplicate_after` after the first).
+    pub duplicate: f64,
+    pub duplicate_after: DurationDist,
+    /// From the event to its first delivery.
+    pub delay: DurationDist,
+    /// Bridge's retry schedule for a failed delivery.
+    pub retry: RetryPolicy,
+    /// The signing secret both sides start with.
+    pub secret: Vec<u8>,
+}
+
+/// A delivery's index, in the order deliveries were made.
+pub type DeliveryId = u32;
+
+/// One webhook delivery: the event's bytes, signed, and what the trace says of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub body: Vec<u8>,
+    /// The `BridgeApi-Signature` header value.
+    pub signature: String,
+    pub kind: EventType,
+    /// The payment request, else the link, the event is about.
+    pub subject: String,
+    /// The second delivery of a duplicated event.
+    pub copy: bool,
+}
+
+/// What became of one emitted event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Emission {
+    /// No webhook configured: nothing leaves Bridge (no draw either).
+    Disabled,
+    /// Lost before any attempt.
+    Lost { kind: EventType, subject: String },
+    /// Deliveries to send at these instants (two when the event is duplicated), in order.
+    Sent(Vec<(DeliveryId, Instant)>),
+}
+
+/// A forged delivery: a made-up `ACSC` signed with a secret the ERP never had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Forged {
+    pub request: Request,
+    /// The payment request it claims paid.
+    pub subject: String,
+}
+
+/// Accepted deliveries kept for `webhook_replay` events.
+const REPLAY_MEMORY: usize = 256;
+
+/// A request id no request has: what a forged delivery claims when there is no request yet.
+const NO_REQUEST: &str = "00000000-0000-4000-8000-000000000000";
+
+/// Bridge's webhook side for one application.
+pub struct Webhooks {
+    settings: DeliverySettings,
+    rng: ChaCha8Rng,
+    deliveries: Vec<Delivery>,
+    /// The secrets Bridge signs with: one, or old and new while a rotation overlaps.
+    signing: Vec<Vec<u8>>,
+    /// The newest secret of the last rotation.
+    rotated: Option<Vec<u8>>,
+    /// The last accepted deliveries, oldest first (at most `REPLAY_MEMORY`).
+    accepted: VecDeque<DeliveryId>,
+}
+
+/// The one place a webhook request is built: a signed `POST` of the raw body to the receiver.
+fn webhook_request(signature: String, body: Vec<u8>) -> Request {
+    Request::new(Method::Post, WEBHOOK_PATH).header("content-type", "application/json").header(signature::HEADER, signature).body(body)
+}
+
+impl Webhooks {
+    pub fn new(settings: DeliverySettings, rng: ChaCha8Rng) -> Self {
+        let signing = vec![settings.secret.clone()];
+        Webhooks { settings, rng, deliveries: Vec::new(), signing, rotated: None, accepted: VecDeque::new() }
+    }
+
+    /// Bridge emitted `event` at `now`. Draws, when webhooks are enabled, always all four and in
+    /// this order: lost, delay, duplicate, the copy's extra delay. A delivery is signed with
+    /// every secret Bridge signs with at `now`.
+    pub fn handle_event(&mut self, now: Instant, event: BridgeEvent) -> Emission {
+        if !self.settings.enabled {
+            return Emission::Disabled;
+        }
+        let subject = ["payment_request_id", "payment_link_id"]
+            .iter()
+            .find_map(|k| event.content.get(*k).and_then(|v| v.as_str()))
+            .unwrap_or("")
+            .to_string();
+        let s = &self.settings;
+        let lost = Probability::from_f64(s.loss).chance(&mut self.rng);
+        let delay = s.delay.draw(&mut self.rng);
+        let duplicate = Probability::from_f64(s.duplicate).chance(&mut self.rng);
+        let copy_after = s.duplicate_after.draw(&mut self.rng);
+        if lost {
+            return Emission::Lost { kind: event.kind, subject };
+        }
+        let body = event.body();
+        let secrets: Vec<&[u8]> = self.signing.iter().map(|s| s.as_slice()).collect();
+        let signature = signature::header_value(&secrets, &body);
+        let copies = if duplicate { 2 } else { 1 };
+        let mut sent = Vec::with_capacity(copies);
+        for c in 0..copies {
+            let d = self.deliveries.len() as DeliveryId;
+            let copy = c == 1;
+            self.deliveries.push(Delivery {
+                body: body.clone(),
+                signature: signature.clone(),
+                kind: event.kind,
+                subject: subject.clone(),
+                copy,
+            });
+            sent.push((d, if copy { now + delay + copy_after } else { now + delay }));
+        }
+        Emission::Sent(sent)
+    }
+
+    pub fn delivery(&self, d: DeliveryId) -> &Delivery {
+        &self.deliveries[d as usize]
+    }
+
+    /// The HTTP request of delivery `d` (the same bytes for every attempt and every replay).
+    pub fn request(&self, d: DeliveryId) -> Request {
+        let delivery = self.delivery(d);
+        webhook_request(delivery.signature.clone(), delivery.body.clone())
+    }
+
+    /// Bridge's retry schedule for a delivery starting at `now`: every failure is retried, a
+    /// 4xx as much as a timeout, until the schedule gives up.
+    pub fn retry(&self, now: Instant) -> RetryState {
+        RetryState::new(&self.settings.retry, now).retrying_every_failure()
+    }
+
+    /// A single attempt, never retried (forged and replayed deliveries).
+    pub fn one_shot(&self, now: Instant) -> RetryState {
+        RetryState::new(&RetryPolicy { max_attempts: 1, deadline: None, ..self.settings.retry }, now)
+    }
+
+    /// The receiver accepted delivery `d`: it may be replayed later.
+    pub fn handle_accepted(&mut self, d: DeliveryId) {
+        self.accepted.push_back(d);
+        if self.accepted.len() > REPLAY_MEMORY {
+            self.accepted.pop_front();
+        }
+    }
+
+    /// The last `count` accepted deliveries, oldest first: what a replay sends again.
+    pub fn replayable(&self, count: u32) -> Vec<DeliveryId> {
+        self.accepted.iter().rev().take(count as usize).rev().copied().collect()
+    }
+
+    /// A forged delivery at `now`: it claims `ACSC` for one of `requests` (the worst case), or
+    /// for a made-up request when there is none. Draws one uniform index when `requests` is not
+    /// empty, nothing otherwise.
+    pub fn forge(&mut self, now: Instant, requests: &[PaymentRequest]) -> Forged {
+        let (request, link) = if requests.is_empty() {
+            (NO_REQUEST.to_string(), NO_REQUEST.to_string())
+        } else {
+            let k = uniform::below(&mut self.rng, requests.len() as u64) as usize;
+            (requests[k].id.clone(), requests[k].link_id.clone())
+        };
+        let content = serde_json::json!({
+            "payment_request_id": request, "payment_link_id": link, "status": "ACSC", "status_reason": null,
+            "payment_transaction_id": request, "client_reference": "forged", "end_to_end_id": "forged",
+        });
+        let body =
+            serde_json::to_vec(&serde_json::json!({"content": content, "timestamp": now.as_ms(), "type": "payment.transaction.updated"}))
+                .unwrap_or_default();
+        let signature = signature::sign(b"not-the-secret", &body);
+        Forged { request: webhook_request(signature, body), subject: request }
+    }
+
+    /// A secret rotation starts: Bridge signs with the current secret and a new one (the
+    /// current one with `-rotated` appended) until [`Self::handle_rotation_end`].
+    pub fn handle_rotation_start(&mut self) {
+        let old = self.signing.last().cloned().unwrap_or_default();
+        let mut new = old.clone();
+        new.extend_from_slice(b"-rotated");
+        self.signing = vec![old, new.clone()];
+        self.rotated = Some(new);
+    }
+
+    /// The overlap is over: Bridge signs with the new secret only. Returns whether a rotation had
+    /// started (else nothing changes).
+    pub fn handle_rotation_end(&mut self) -> bool {
+        match &self.rotated {
+            Some(new) => {
+                self.signing = vec![new.clone()];
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The new secret of the last rotation, for the ERP's operator to install.
+    pub fn rotated_secret(&self) -> Option<&[u8]> {
+        self.rotated.as_deref()
+    }
+}
