@@ -130,3 +130,6 @@ impl crate::net::Service for Erp {
         self.handle_webhook(now, request)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -229,3 +229,76 @@ impl Webhooks {
         self.rotated.as_deref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::rng;
+    use crate::time::Duration;
+
+    fn settings() -> DeliverySettings {
+        DeliverySettings {
+            enabled: true,
+            loss: 0.0,
+            duplicate: 0.0,
+            duplicate_after: DurationDist::Fixed(Duration::MINUTE),
+            delay: DurationDist::Fixed(Duration::SECOND),
+            retry: RetryPolicy::default(),
+            secret: b"old".to_vec(),
+        }
+    }
+
+    fn event(at: Instant) -> BridgeEvent {
+        BridgeEvent { at, kind: EventType::LinkUpdated, content: json!({"payment_link_id": "L1", "payment_link_status": "expired"}) }
+    }
+
+    fn signed_with(w: &Webhooks, d: DeliveryId, secret: &[u8]) -> bool {
+        let r = w.request(d);
+        signature::verify(r.header_value(signature::HEADER).unwrap(), &[secret], &r.body)
+    }
+
+    fn send(w: &mut Webhooks, now: Instant) -> DeliveryId {
+        match w.handle_event(now, event(now)) {
+            Emission::Sent(sent) => sent[0].0,
+            other => panic!("sent, not {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_rotation_signs_with_both_secrets_until_its_end_then_with_the_new_one_only() {
+        let mut w = Webhooks::new(settings(), rng::stream(1, "t"));
+        let before = send(&mut w, Instant(0));
+        w.handle_rotation_start();
+        let during = send(&mut w, Instant(1));
+        assert!(w.handle_rotation_end());
+        let after = send(&mut w, Instant(2));
+        assert!(signed_with(&w, before, b"old") && !signed_with(&w, before, b"old-rotated"));
+        assert!(signed_with(&w, during, b"old") && signed_with(&w, during, b"old-rotated"));
+        assert!(!signed_with(&w, after, b"old") && signed_with(&w, after, b"old-rotated"));
+        assert_eq!(w.rotated_secret(), Some(&b"old-rotated"[..]));
+    }
+
+    #[test]
+    fn a_lost_event_leaves_no_delivery_and_a_duplicated_one_leaves_two_the_copy_later() {
+        let mut w = Webhooks::new(DeliverySettings { loss: 1.0, ..settings() }, rng::stream(1, "t"));
+        assert!(matches!(w.handle_event(Instant(0), event(Instant(0))), Emission::Lost { kind: EventType::LinkUpdated, .. }));
+        let mut w = Webhooks::new(DeliverySettings { duplicate: 1.0, ..settings() }, rng::stream(1, "t"));
+        let Emission::Sent(sent) = w.handle_event(Instant(0), event(Instant(0))) else { panic!("sent") };
+        assert_eq!(sent, [(0, Instant(1000)), (1, Instant(61_000))]);
+        assert!(w.delivery(1).copy && !w.delivery(0).copy);
+        assert_eq!(w.request(0), w.request(1), "the same bytes twice");
+    }
+
+    #[test]
+    fn a_replay_sends_the_last_accepted_deliveries_oldest_first_from_the_last_256() {
+        let mut w = Webhooks::new(settings(), rng::stream(1, "t"));
+        for d in 0..300 {
+            w.handle_accepted(d);
+        }
+        assert_eq!(w.replayable(3), [297, 298, 299]);
+        assert_eq!(w.replayable(1000).len(), 256);
+        assert_eq!(w.replayable(1000)[0], 44);
+    }
+}
