@@ -136,7 +136,6 @@ pub struct LocalLink {
     /// When the recovery job last read this link's whole list of payment requests.
     pub listed_at: Option<Instant>,
     pub paid: bool,
-    pub archived: bool,
     /// Last time anything changed locally (for the retention).
     pub touched_at: Instant,
 }
@@ -193,7 +192,7 @@ pub enum Applied {
     Stale,
     /// The ledger holds a final status: never overwritten.
     FinalKept,
-    /// The link is not ours (or archived): ignored.
+    /// The link is not ours (or archived, so no longer in the ledger): ignored.
     UnknownLink,
 }
 
@@ -248,7 +247,6 @@ impl Ledger {
                 payments: Vec::new(),
                 listed_at: None,
                 paid: false,
-                archived: false,
                 touched_at: now,
             },
         );
@@ -257,7 +255,7 @@ impl Ledger {
     /// Apply a payment update (SPEC 4.2). Records the payment when it reaches `ACSC` and was not
     /// recorded before; never overwrites a final status or a newer update.
     pub fn apply_payment(&mut self, now: Instant, u: &PaymentUpdate<'_>) -> Applied {
-        let Some(link) = self.links.get_mut(u.link_id).filter(|l| !l.archived) else {
+        let Some(link) = self.links.get_mut(u.link_id) else {
             return Applied::UnknownLink;
         };
         link.touched_at = now;
@@ -314,7 +312,7 @@ impl Ledger {
     /// alone never records a payment; a final local status is kept (a link leaves `valid` once,
     /// SPEC 4.1, so any other final status arriving later is the stale one).
     pub fn apply_link(&mut self, now: Instant, link_id: &str, status: LinkState, source_at: Instant) -> Applied {
-        let Some(link) = self.links.get_mut(link_id).filter(|l| !l.archived) else {
+        let Some(link) = self.links.get_mut(link_id) else {
             return Applied::UnknownLink;
         };
         if link.status == status {
@@ -336,7 +334,7 @@ impl Ledger {
     /// Links the recovery job must look at: ours, not archived, not settled (SPEC 4.2 "every
     /// local link that is not final"), in id order.
     pub fn open_links(&self, now: Instant) -> Vec<String> {
-        self.links.values().filter(|l| !l.archived && !l.is_settled(now, &self.payments)).map(|l| l.id.clone()).collect()
+        self.links.values().filter(|l| !l.is_settled(now, &self.payments)).map(|l| l.id.clone()).collect()
     }
 
     /// Links unpaid `delay` after creation that are still valid as far as we know, with no
@@ -345,12 +343,7 @@ impl Ledger {
         self.links
             .values()
             .filter(|l| {
-                !l.archived
-                    && !l.paid
-                    && l.status == LinkState::Valid
-                    && l.payments.is_empty()
-                    && !l.revoke_unconfirmed
-                    && l.created_at + delay <= now
+                !l.paid && l.status == LinkState::Valid && l.payments.is_empty() && !l.revoke_unconfirmed && l.created_at + delay <= now
             })
             .map(|l| l.id.clone())
             .collect()
@@ -385,15 +378,23 @@ impl Ledger {
 
     /// Archive settled links (and their payments) untouched for `retention` (SPEC 2.1 duty 4).
     /// Returns how many links were archived now.
+    ///
+    /// An archived link leaves the ledger with its payments: every later update about it is
+    /// answered [`Applied::UnknownLink`], as for a link that was never ours, and no list or
+    /// verb finds it again, so keeping it would only make memory grow with history. Its
+    /// invoice and its records stay.
     pub fn archive(&mut self, now: Instant, retention: Duration) -> u64 {
         let payments = &self.payments;
-        let mut n = 0;
-        for l in self.links.values_mut() {
-            if !l.archived && l.is_settled(now, payments) && l.touched_at + retention <= now {
-                l.archived = true;
-                n += 1;
+        let archived: Vec<String> =
+            self.links.values().filter(|l| l.is_settled(now, payments) && l.touched_at + retention <= now).map(|l| l.id.clone()).collect();
+        for id in &archived {
+            if let Some(link) = self.links.remove(id) {
+                for request_id in &link.payments {
+                    self.payments.remove(request_id);
+                }
             }
         }
+        let n = archived.len() as u64;
         self.archived_links += n;
         n
     }
@@ -496,7 +497,21 @@ mod tests {
         assert_eq!(l.archive(t(3) + Duration::from_days(1), Duration::from_days(2)), 0, "retention not reached");
         assert_eq!(l.archive(t(3) + Duration::from_days(2), Duration::from_days(2)), 1);
         assert_eq!(l.apply_payment(t(4), &upd(PaymentStatus::Acsc, 2, Path::Job)), Applied::UnknownLink);
+        assert_eq!(l.apply_link(t(5), "L1", LinkState::Expired, t(5)), Applied::UnknownLink);
+        assert_eq!(l.records().len(), 1, "the record stays");
+        assert_eq!(l.archived_links(), 1);
+    }
+
+    #[test]
+    fn an_archived_link_leaves_the_ledger_with_its_payments_and_its_invoice_and_records_stay() {
+        let mut l = ledger();
+        l.apply_payment(t(3), &upd(PaymentStatus::Acsc, 2, Path::Webhook));
+        assert_eq!(l.archive(t(3) + Duration::from_days(2), Duration::from_days(2)), 1);
+        assert!(l.link("L1").is_none() && l.payment("R1").is_none(), "nothing left to refer to them");
+        assert!(l.open_links(t(10)).is_empty() && l.revocation_candidates(t(10), Duration::ZERO).is_empty());
+        assert_eq!(l.invoice(0).and_then(|i| i.link.as_deref()), Some("L1"));
         assert_eq!(l.records().len(), 1);
+        assert_eq!(l.archive(t(3) + Duration::from_days(9), Duration::from_days(2)), 0, "archived once");
     }
 
     #[test]

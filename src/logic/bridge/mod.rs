@@ -7,7 +7,7 @@ pub mod receiver;
 pub mod recovery;
 pub mod signature;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
@@ -54,6 +54,10 @@ pub struct ReceivedWebhook {
     pub subject: Option<String>,
 }
 
+/// Deliveries the ERP remembers one by one; older ones live on in the counts by outcome only, so
+/// memory does not grow with the run's history.
+pub const RECEIVED_MEMORY: usize = 1024;
+
 /// The ERP: its ledger and webhook secrets. Shared by the receiver (a server, possibly on a
 /// mock server's thread) and the recovery job (driven by the runner). Its fields are private:
 /// the harness issues invoices, installs secrets and reads what happened through the verbs
@@ -65,8 +69,8 @@ pub struct Erp {
     ledger: Ledger,
     /// The webhook secrets the ERP accepts (one, or two while an operator rotates them).
     secrets: Vec<Vec<u8>>,
-    /// Every delivery handled, in order.
-    received: Vec<ReceivedWebhook>,
+    /// The last deliveries handled (at most `RECEIVED_MEMORY`), oldest first.
+    received: VecDeque<ReceivedWebhook>,
     /// Counts by outcome.
     outcomes: BTreeMap<WebhookOutcome, u64>,
 }
@@ -104,9 +108,15 @@ impl Erp {
         &mut self.ledger
     }
 
-    /// Every delivery handled, in order.
-    pub fn received(&self) -> &[ReceivedWebhook] {
+    /// The last deliveries handled, oldest first: all of them up to `RECEIVED_MEMORY`, then
+    /// the latest ones only (the counts by outcome cover every delivery, see [`Self::outcomes`]).
+    pub fn received(&self) -> &VecDeque<ReceivedWebhook> {
         &self.received
+    }
+
+    /// The last delivery handled.
+    pub fn last_received(&self) -> Option<&ReceivedWebhook> {
+        self.received.back()
     }
 
     /// Deliveries handled, counted by outcome.
@@ -121,7 +131,10 @@ impl Erp {
 
     fn note(&mut self, at: Instant, outcome: WebhookOutcome, subject: Option<&str>) {
         *self.outcomes.entry(outcome).or_insert(0) += 1;
-        self.received.push(ReceivedWebhook { at, outcome, subject: subject.map(str::to_string) });
+        if self.received.len() == RECEIVED_MEMORY {
+            self.received.pop_front();
+        }
+        self.received.push_back(ReceivedWebhook { at, outcome, subject: subject.map(str::to_string) });
     }
 }
 

@@ -115,3 +115,16 @@ fn after_a_secret_is_installed_only_deliveries_signed_with_it_are_accepted() {
     assert_eq!(erp.ledger().records().len(), 1);
     assert_eq!(erp.outcome_count(WebhookOutcome::BadSignature), 1);
 }
+
+#[test]
+fn the_erp_remembers_the_last_deliveries_one_by_one_and_counts_every_one() {
+    let mut erp = erp_with_link();
+    let n = super::RECEIVED_MEMORY as i64 + 10;
+    for k in 0..n {
+        erp.handle(t(10 + k), &acsc_webhook(b"wrong", 9));
+    }
+    assert_eq!(erp.received().len(), super::RECEIVED_MEMORY);
+    assert_eq!(erp.received().front().map(|r| r.at), Some(t(20)), "the oldest ones are forgotten");
+    assert_eq!(erp.last_received().map(|r| r.at), Some(t(9 + n)));
+    assert_eq!(erp.outcome_count(WebhookOutcome::BadSignature), n as u64);
+}

@@ -6,12 +6,12 @@
 //!
 //! A world model, not the code under test, and sans-IO: the harness hands each event in
 //! ([`Webhooks::handle_event`]), schedules the deliveries it answers, sends each one as
-//! [`Webhooks::request`] builds it, under [`Webhooks::retry`], and tells which ones the receiver
-//! accepted ([`Webhooks::handle_accepted`]). Every draw comes from the webhooks' own random
+//! [`Webhooks::request`] builds it, under [`Webhooks::retry`], and tells how each one ended
+//! ([`Webhooks::handle_delivery_over`]). Every draw comes from the webhooks' own random
 //! stream, in the order each verb lists. No timers: `Webhooks` has no `poll_timeout`, and none of
 //! its verbs changes one (the harness schedules the instants the verbs return).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use rand_chacha::ChaCha8Rng;
 
@@ -87,7 +87,12 @@ const NO_REQUEST: &str = "00000000-0000-4000-8000-000000000000";
 pub struct Webhooks {
     settings: DeliverySettings,
     rng: ChaCha8Rng,
-    deliveries: Vec<Delivery>,
+    /// The deliveries that may still be sent: in flight (until their last attempt), or
+    /// accepted and still in the replay memory. The others are dropped, so memory follows what
+    /// is live, not the run's history.
+    deliveries: BTreeMap<DeliveryId, Delivery>,
+    /// The next delivery's id.
+    next_id: DeliveryId,
     /// The secrets Bridge signs with: one, or old and new while a rotation overlaps.
     signing: Vec<Vec<u8>>,
     /// The newest secret of the last rotation.
@@ -104,7 +109,7 @@ fn webhook_request(signature: String, body: Vec<u8>) -> Request {
 impl Webhooks {
     pub fn new(settings: DeliverySettings, rng: ChaCha8Rng) -> Self {
         let signing = vec![settings.secret.clone()];
-        Webhooks { settings, rng, deliveries: Vec::new(), signing, rotated: None, accepted: VecDeque::new() }
+        Webhooks { settings, rng, deliveries: BTreeMap::new(), next_id: 0, signing, rotated: None, accepted: VecDeque::new() }
     }
 
     /// Bridge emitted `event` at `now`. Draws, when webhooks are enabled, always all four and in
@@ -133,22 +138,19 @@ impl Webhooks {
         let copies = if duplicate { 2 } else { 1 };
         let mut sent = Vec::with_capacity(copies);
         for c in 0..copies {
-            let d = self.deliveries.len() as DeliveryId;
+            let d = self.next_id;
+            self.next_id += 1;
             let copy = c == 1;
-            self.deliveries.push(Delivery {
-                body: body.clone(),
-                signature: signature.clone(),
-                kind: event.kind,
-                subject: subject.clone(),
-                copy,
-            });
+            self.deliveries
+                .insert(d, Delivery { body: body.clone(), signature: signature.clone(), kind: event.kind, subject: subject.clone(), copy });
             sent.push((d, if copy { now + delay + copy_after } else { now + delay }));
         }
         Emission::Sent(sent)
     }
 
+    /// Delivery `d`, while it may still be sent (see [`Self::handle_delivery_over`]).
     pub fn delivery(&self, d: DeliveryId) -> &Delivery {
-        &self.deliveries[d as usize]
+        self.deliveries.get(&d).expect("a delivery is kept until its last attempt, and while it may be replayed")
     }
 
     /// The HTTP request of delivery `d` (the same bytes for every attempt and every replay).
@@ -168,12 +170,25 @@ impl Webhooks {
         RetryState::new(&RetryPolicy { max_attempts: 1, deadline: None, ..self.settings.retry }, now)
     }
 
-    /// The receiver accepted delivery `d`: it may be replayed later.
-    pub fn handle_accepted(&mut self, d: DeliveryId) {
+    /// Delivery `d` made its last attempt: `accepted` by the receiver, it may be replayed later
+    /// (it joins the replay memory, and the oldest one there is forgotten); otherwise Bridge gave
+    /// up on it and it is forgotten now.
+    pub fn handle_delivery_over(&mut self, d: DeliveryId, accepted: bool) {
+        if !accepted {
+            self.deliveries.remove(&d);
+            return;
+        }
         self.accepted.push_back(d);
         if self.accepted.len() > REPLAY_MEMORY {
-            self.accepted.pop_front();
+            if let Some(forgotten) = self.accepted.pop_front() {
+                self.deliveries.remove(&forgotten);
+            }
         }
+    }
+
+    /// Deliveries kept (in flight, or in the replay memory).
+    pub fn kept(&self) -> usize {
+        self.deliveries.len()
     }
 
     /// The last `count` accepted deliveries, oldest first: what a replay sends again.
@@ -294,11 +309,26 @@ mod tests {
     #[test]
     fn a_replay_sends_the_last_accepted_deliveries_oldest_first_from_the_last_256() {
         let mut w = Webhooks::new(settings(), rng::stream(1, "t"));
-        for d in 0..300 {
-            w.handle_accepted(d);
+        for _ in 0..300 {
+            let d = send(&mut w, Instant(0));
+            w.handle_delivery_over(d, true);
         }
         assert_eq!(w.replayable(3), [297, 298, 299]);
         assert_eq!(w.replayable(1000).len(), 256);
         assert_eq!(w.replayable(1000)[0], 44);
+        assert_eq!(w.kept(), 256, "the others are forgotten");
+    }
+
+    #[test]
+    fn a_delivery_bridge_gave_up_on_is_forgotten_and_never_replayed() {
+        let mut w = Webhooks::new(settings(), rng::stream(1, "t"));
+        let given_up = send(&mut w, Instant(0));
+        let accepted = send(&mut w, Instant(1));
+        let in_flight = send(&mut w, Instant(2));
+        w.handle_delivery_over(given_up, false);
+        w.handle_delivery_over(accepted, true);
+        assert_eq!(w.replayable(10), [accepted]);
+        assert_eq!(w.kept(), 2, "the accepted one and the one in flight");
+        assert!(!w.delivery(in_flight).copy);
     }
 }

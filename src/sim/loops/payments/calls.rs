@@ -19,7 +19,7 @@ impl PaySim {
     /// a payment. Returns follow-ups.
     pub fn on_arrival(&mut self, now: Instant, purpose: &PayCall, reached_service: bool, trace: &mut Trace<'_>) -> Vec<Out> {
         if let (PayCall::Webhook { delivery }, true) = (purpose, reached_service) {
-            match lock(&self.erp).received().last().map(|r| r.outcome.name()) {
+            match lock(&self.erp).last_received().map(|r| r.outcome.name()) {
                 Some(outcome) => self.receivers.insert(*delivery, outcome),
                 None => self.receivers.remove(delivery),
             };
@@ -47,10 +47,12 @@ impl PaySim {
             PayCall::Webhook { delivery } => {
                 self.log.webhook_calls.count_attempt(outcome);
                 self.log.webhook_calls.count_decision(next);
-                if matches!(next, Next::Done) {
-                    self.webhooks.handle_accepted(*delivery);
-                }
                 self.trace_delivery(now, *delivery, attempt, outcome, next, trace);
+                if !matches!(next, Next::RetryAt(_)) {
+                    // Its last attempt: what the receiver did no longer matters.
+                    self.receivers.remove(delivery);
+                    self.webhooks.handle_delivery_over(*delivery, matches!(next, Next::Done));
+                }
             }
             // Single attempts: no give-up worth counting apart from their answers.
             PayCall::Forged | PayCall::Replay => self.log.webhook_calls.count_attempt(outcome),
