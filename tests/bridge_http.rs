@@ -131,8 +131,8 @@ fn the_receiver_accepts_a_signed_delivery_once_and_rejects_a_forged_one_over_htt
     let erp = Arc::new(Mutex::new(Erp::new(b"whsec_test".to_vec())));
     {
         let mut e = erp.lock().unwrap();
-        let inv = e.ledger.add_invoice("INV-1".into(), 1250, T0);
-        e.ledger.link_created(inv, "L1".into(), T0, T0 + Duration::DAY);
+        let inv = e.issue_invoice("INV-1".into(), 1250, T0);
+        e.link_created(inv, "L1".into(), T0, T0 + Duration::DAY);
     }
     let service: SharedService = erp.clone();
     let mut http = HttpTransport::start([(Link::Webhooks, service)]).unwrap();
@@ -153,8 +153,8 @@ fn the_receiver_accepts_a_signed_delivery_once_and_rejects_a_forged_one_over_htt
     assert_eq!(status(http.exchange(T0, Link::Webhooks, &good, WireFault::None)), 200);
     assert_eq!(status(http.exchange(T0 + Duration::SECOND, Link::Webhooks, &good, WireFault::None)), 200, "a replay is acknowledged");
     let e = erp.lock().unwrap();
-    assert_eq!(e.ledger.records.len(), 1, "recorded once");
-    let outcomes: Vec<WebhookOutcome> = e.received.iter().map(|r| r.outcome).collect();
+    assert_eq!(e.ledger().records().len(), 1, "recorded once");
+    let outcomes: Vec<WebhookOutcome> = e.received().iter().map(|r| r.outcome).collect();
     assert_eq!(
         outcomes,
         [WebhookOutcome::BadSignature, WebhookOutcome::Applied(Applied::Recorded), WebhookOutcome::Applied(Applied::Duplicate)]

@@ -136,7 +136,6 @@ pub struct LocalLink {
     /// When the recovery job last read this link's whole list of payment requests.
     pub listed_at: Option<Instant>,
     pub paid: bool,
-    pub archived: bool,
     /// Last time anything changed locally (for the retention).
     pub touched_at: Instant,
 }
@@ -193,7 +192,7 @@ pub enum Applied {
     Stale,
     /// The ledger holds a final status: never overwritten.
     FinalKept,
-    /// The link is not ours (or archived): ignored.
+    /// The link is not ours (or archived, so no longer in the ledger): ignored.
     UnknownLink,
 }
 
@@ -207,13 +206,15 @@ pub struct Record {
     pub path: Path,
 }
 
+/// The ledger. Its fields are private: every write goes through a verb below, so the rules in
+/// this module's header hold whoever calls (the receiver, the recovery job, the harness).
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    pub invoices: Vec<Invoice>,
-    pub links: BTreeMap<String, LocalLink>,
-    pub payments: BTreeMap<String, Payment>,
-    pub records: Vec<Record>,
-    pub archived_links: u64,
+    invoices: Vec<Invoice>,
+    links: BTreeMap<String, LocalLink>,
+    payments: BTreeMap<String, Payment>,
+    records: Vec<Record>,
+    archived_links: u64,
 }
 
 impl Ledger {
@@ -221,13 +222,14 @@ impl Ledger {
         Self::default()
     }
 
-    pub fn add_invoice(&mut self, reference: String, amount_cents: i64, now: Instant) -> InvoiceId {
+    /// The ERP issues an invoice at `now`; returns its id (ids count up from 0).
+    pub fn issue_invoice(&mut self, reference: String, amount_cents: i64, now: Instant) -> InvoiceId {
         let id = self.invoices.len() as InvoiceId;
         self.invoices.push(Invoice { id, reference, amount_cents, issued_at: now, link: None });
         id
     }
 
-    /// The create call answered: the invoice has its link.
+    /// The create call answered: the invoice has its link, `valid` until `expires_at`.
     pub fn link_created(&mut self, invoice: InvoiceId, link_id: String, now: Instant, expires_at: Instant) {
         if let Some(inv) = self.invoices.get_mut(invoice as usize) {
             inv.link = Some(link_id.clone());
@@ -245,7 +247,6 @@ impl Ledger {
                 payments: Vec::new(),
                 listed_at: None,
                 paid: false,
-                archived: false,
                 touched_at: now,
             },
         );
@@ -254,7 +255,7 @@ impl Ledger {
     /// Apply a payment update (SPEC 4.2). Records the payment when it reaches `ACSC` and was not
     /// recorded before; never overwrites a final status or a newer update.
     pub fn apply_payment(&mut self, now: Instant, u: &PaymentUpdate<'_>) -> Applied {
-        let Some(link) = self.links.get_mut(u.link_id).filter(|l| !l.archived) else {
+        let Some(link) = self.links.get_mut(u.link_id) else {
             return Applied::UnknownLink;
         };
         link.touched_at = now;
@@ -311,7 +312,7 @@ impl Ledger {
     /// alone never records a payment; a final local status is kept (a link leaves `valid` once,
     /// SPEC 4.1, so any other final status arriving later is the stale one).
     pub fn apply_link(&mut self, now: Instant, link_id: &str, status: LinkState, source_at: Instant) -> Applied {
-        let Some(link) = self.links.get_mut(link_id).filter(|l| !l.archived) else {
+        let Some(link) = self.links.get_mut(link_id) else {
             return Applied::UnknownLink;
         };
         if link.status == status {
@@ -333,7 +334,7 @@ impl Ledger {
     /// Links the recovery job must look at: ours, not archived, not settled (SPEC 4.2 "every
     /// local link that is not final"), in id order.
     pub fn open_links(&self, now: Instant) -> Vec<String> {
-        self.links.values().filter(|l| !l.archived && !l.is_settled(now, &self.payments)).map(|l| l.id.clone()).collect()
+        self.links.values().filter(|l| !l.is_settled(now, &self.payments)).map(|l| l.id.clone()).collect()
     }
 
     /// Links unpaid `delay` after creation that are still valid as far as we know, with no
@@ -342,30 +343,82 @@ impl Ledger {
         self.links
             .values()
             .filter(|l| {
-                !l.archived
-                    && !l.paid
-                    && l.status == LinkState::Valid
-                    && l.payments.is_empty()
-                    && !l.revoke_unconfirmed
-                    && l.created_at + delay <= now
+                !l.paid && l.status == LinkState::Valid && l.payments.is_empty() && !l.revoke_unconfirmed && l.created_at + delay <= now
             })
             .map(|l| l.id.clone())
             .collect()
     }
 
+    /// The recovery job read the link's whole list of payment requests at `now` (its last page
+    /// had no `next_uri`): what `LocalLink::is_settled` needs for a completed link. An unknown
+    /// link is ignored. Records nothing and changes no status.
+    pub fn mark_listed(&mut self, link_id: &str, now: Instant) {
+        if let Some(l) = self.links.get_mut(link_id) {
+            l.listed_at = Some(now);
+        }
+    }
+
+    /// A revoke call for the link got no usable answer: it may have landed, so the link leaves
+    /// the revocation list until a refresh confirms its status ([`Self::confirm_status`]).
+    pub fn mark_revoke_unconfirmed(&mut self, link_id: &str) {
+        if let Some(l) = self.links.get_mut(link_id) {
+            l.revoke_unconfirmed = true;
+        }
+    }
+
+    /// A refresh read the link's status at Bridge at `now`: applied as [`Self::apply_link`]
+    /// does, and any revoke awaiting confirmation is settled by it.
+    pub fn confirm_status(&mut self, now: Instant, link_id: &str, status: LinkState) -> Applied {
+        let applied = self.apply_link(now, link_id, status, now);
+        if let Some(l) = self.links.get_mut(link_id) {
+            l.revoke_unconfirmed = false;
+        }
+        applied
+    }
+
     /// Archive settled links (and their payments) untouched for `retention` (SPEC 2.1 duty 4).
     /// Returns how many links were archived now.
+    ///
+    /// An archived link leaves the ledger with its payments: every later update about it is
+    /// answered [`Applied::UnknownLink`], as for a link that was never ours, and no list or
+    /// verb finds it again, so keeping it would only make memory grow with history. Its
+    /// invoice and its records stay.
     pub fn archive(&mut self, now: Instant, retention: Duration) -> u64 {
         let payments = &self.payments;
-        let mut n = 0;
-        for l in self.links.values_mut() {
-            if !l.archived && l.is_settled(now, payments) && l.touched_at + retention <= now {
-                l.archived = true;
-                n += 1;
+        let archived: Vec<String> =
+            self.links.values().filter(|l| l.is_settled(now, payments) && l.touched_at + retention <= now).map(|l| l.id.clone()).collect();
+        for id in &archived {
+            if let Some(link) = self.links.remove(id) {
+                for request_id in &link.payments {
+                    self.payments.remove(request_id);
+                }
             }
         }
+        let n = archived.len() as u64;
         self.archived_links += n;
         n
+    }
+
+    /// Every record, in the order they were made (the double-record check reads this).
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    pub fn invoice(&self, id: InvoiceId) -> Option<&Invoice> {
+        self.invoices.get(id as usize)
+    }
+
+    pub fn link(&self, id: &str) -> Option<&LocalLink> {
+        self.links.get(id)
+    }
+
+    pub fn payment(&self, request_id: &str) -> Option<&Payment> {
+        self.payments.get(request_id)
+    }
+
+    /// Links archived so far.
+    pub fn archived_links(&self) -> u64 {
+        self.archived_links
     }
 
     /// Request ids recorded more than once (must be empty).
@@ -388,7 +441,7 @@ mod tests {
 
     fn ledger() -> Ledger {
         let mut l = Ledger::new();
-        let inv = l.add_invoice("INV-1".into(), 1250, t(0));
+        let inv = l.issue_invoice("INV-1".into(), 1250, t(0));
         l.link_created(inv, "L1".into(), t(1), t(86_400));
         l
     }
@@ -404,10 +457,10 @@ mod tests {
         assert_eq!(l.apply_payment(t(20), &upd(PaymentStatus::Acsc, 15, Path::Webhook)), Applied::Recorded);
         assert_eq!(l.apply_payment(t(30), &upd(PaymentStatus::Acsc, 15, Path::Webhook)), Applied::Duplicate);
         assert_eq!(l.apply_payment(t(40), &upd(PaymentStatus::Acsc, 15, Path::Job)), Applied::Duplicate);
-        assert_eq!(l.records.len(), 1);
-        assert_eq!(l.records[0].path, Path::Webhook);
+        assert_eq!(l.records().len(), 1);
+        assert_eq!(l.records()[0].path, Path::Webhook);
         assert!(l.double_records().is_empty());
-        assert!(l.links["L1"].paid);
+        assert!(l.link("L1").unwrap().paid);
     }
 
     #[test]
@@ -416,22 +469,22 @@ mod tests {
         l.apply_payment(t(10), &upd(PaymentStatus::Pdng, 8, Path::Webhook));
         // Reordered delivery: CREA stamped earlier arrives after PDNG.
         assert_eq!(l.apply_payment(t(11), &upd(PaymentStatus::Crea, 5, Path::Webhook)), Applied::Stale);
-        assert_eq!(l.payments["R1"].status, PaymentStatus::Pdng);
+        assert_eq!(l.payment("R1").unwrap().status, PaymentStatus::Pdng);
         l.apply_payment(t(12), &upd(PaymentStatus::Rjct, 9, Path::Webhook));
         assert_eq!(l.apply_payment(t(13), &upd(PaymentStatus::Acsc, 50, Path::Job)), Applied::FinalKept);
-        assert_eq!(l.payments["R1"].status, PaymentStatus::Rjct);
-        assert!(l.records.is_empty(), "a rejected payment is never recorded");
+        assert_eq!(l.payment("R1").unwrap().status, PaymentStatus::Rjct);
+        assert!(l.records().is_empty(), "a rejected payment is never recorded");
     }
 
     #[test]
     fn completed_on_a_link_alone_never_records_a_payment() {
         let mut l = ledger();
         assert_eq!(l.apply_link(t(10), "L1", LinkState::Completed, t(9)), Applied::Updated);
-        assert!(l.records.is_empty());
-        assert!(!l.links["L1"].paid);
+        assert!(l.records().is_empty());
+        assert!(!l.link("L1").unwrap().paid);
         assert_eq!(l.open_links(t(10)), vec!["L1".to_string()], "completed but unpaid stays open until its expiry");
         assert_eq!(l.open_links(t(86_400)).len(), 1, "no request known: open until the job reads the list after expiry");
-        l.links.get_mut("L1").unwrap().listed_at = Some(t(86_400));
+        l.mark_listed("L1", t(86_400));
         assert!(l.open_links(t(86_400)).is_empty(), "read in full after expiry, nothing pending: settled");
     }
 
@@ -444,13 +497,27 @@ mod tests {
         assert_eq!(l.archive(t(3) + Duration::from_days(1), Duration::from_days(2)), 0, "retention not reached");
         assert_eq!(l.archive(t(3) + Duration::from_days(2), Duration::from_days(2)), 1);
         assert_eq!(l.apply_payment(t(4), &upd(PaymentStatus::Acsc, 2, Path::Job)), Applied::UnknownLink);
-        assert_eq!(l.records.len(), 1);
+        assert_eq!(l.apply_link(t(5), "L1", LinkState::Expired, t(5)), Applied::UnknownLink);
+        assert_eq!(l.records().len(), 1, "the record stays");
+        assert_eq!(l.archived_links(), 1);
+    }
+
+    #[test]
+    fn an_archived_link_leaves_the_ledger_with_its_payments_and_its_invoice_and_records_stay() {
+        let mut l = ledger();
+        l.apply_payment(t(3), &upd(PaymentStatus::Acsc, 2, Path::Webhook));
+        assert_eq!(l.archive(t(3) + Duration::from_days(2), Duration::from_days(2)), 1);
+        assert!(l.link("L1").is_none() && l.payment("R1").is_none(), "nothing left to refer to them");
+        assert!(l.open_links(t(10)).is_empty() && l.revocation_candidates(t(10), Duration::ZERO).is_empty());
+        assert_eq!(l.invoice(0).and_then(|i| i.link.as_deref()), Some("L1"));
+        assert_eq!(l.records().len(), 1);
+        assert_eq!(l.archive(t(3) + Duration::from_days(9), Duration::from_days(2)), 0, "archived once");
     }
 
     #[test]
     fn revocation_candidates_wait_for_the_delay_and_skip_links_with_requests() {
         let mut l = ledger();
-        let inv = l.add_invoice("INV-2".into(), 500, t(0));
+        let inv = l.issue_invoice("INV-2".into(), 500, t(0));
         l.link_created(inv, "L2".into(), t(1), t(86_400));
         let delay = Duration::from_hours(3);
         assert!(l.revocation_candidates(t(1) + delay - Duration::MILLISECOND, delay).is_empty());

@@ -45,7 +45,7 @@ impl Erp {
     /// Handle one delivery at `now`. 401 when no signature matches a secret the ERP holds; 400
     /// when the body is not an envelope (Bridge retries both); 200 otherwise, including for
     /// unknown types, duplicates and stale updates (retrying them would not help).
-    pub fn receive(&mut self, now: Instant, request: &Request) -> Response {
+    pub fn handle_webhook(&mut self, now: Instant, request: &Request) -> Response {
         if request.method != Method::Post || request.path != PATH {
             return answer(404, "not found");
         }

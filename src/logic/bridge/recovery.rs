@@ -1,7 +1,8 @@
 //! The recovery job (SPEC 2.1, 4.2; seed 000 "Récupération des paiements Bridge"), as a sans-IO
 //! state machine: the runner starts a run, the harness asks it for one API call at a time
-//! ([`RecoveryRun::poll_call`]), carries the call through the transport and the client retry
-//! policy, and hands back what finally came of it ([`RecoveryRun::on_result`]).
+//! ([`RecoveryRun::poll_transmit`]), carries the call through the transport and the client retry
+//! policy, hands back what finally came of it ([`RecoveryRun::handle_result`]) and takes what the
+//! run did for the trace ([`RecoveryRun::poll_event`]).
 //!
 //! Duties, in the order of SPEC 4.2: (1) payment sync: list the payment requests of every local
 //! link that is not settled, following `next_uri`, and record the `ACSC` ones not yet recorded;
@@ -120,13 +121,16 @@ enum Phase {
     Done,
 }
 
+/// One run of the recovery job. It has no timers of its own (it waits only for answers, and
+/// the cron runner decides when a run starts), so it has no `poll_timeout`: none of its verbs
+/// changes one.
 pub struct RecoveryRun {
     settings: RecoverySettings,
     phase: Phase,
     todo: VecDeque<Work>,
     current: Option<Work>,
-    pub stats: RunStats,
-    notes: Vec<RunNote>,
+    stats: RunStats,
+    notes: VecDeque<RunNote>,
 }
 
 #[derive(Deserialize)]
@@ -159,13 +163,13 @@ impl RecoveryRun {
     /// A run starting at `now`: its sync list is the ledger's open links at this instant.
     pub fn start(now: Instant, ledger: &Ledger, settings: RecoverySettings) -> Self {
         let todo = ledger.open_links(now).into_iter().map(|link| Work::List { link, uri: None }).collect();
-        RecoveryRun { settings, phase: Phase::Sync, todo, current: None, stats: RunStats::default(), notes: Vec::new() }
+        RecoveryRun { settings, phase: Phase::Sync, todo, current: None, stats: RunStats::default(), notes: VecDeque::new() }
     }
 
     /// The next call to make, or `None` when the run is over (the clean-up duty, which needs no
-    /// call, is done on the way). Must not be called again before [`Self::on_result`] answers the
-    /// call it returned. Only `on_result` and the ledger change its answer.
-    pub fn poll_call(&mut self, now: Instant, ledger: &mut Ledger) -> Option<Request> {
+    /// call, is done on the way). Must not be called again before [`Self::handle_result`]
+    /// answers the call it returned. Only `handle_result` and the ledger change its answer.
+    pub fn poll_transmit(&mut self, now: Instant, ledger: &mut Ledger) -> Option<Request> {
         debug_assert!(self.current.is_none(), "one call at a time");
         loop {
             if let Some(work) = self.todo.pop_front() {
@@ -196,7 +200,7 @@ impl RecoveryRun {
         }
     }
 
-    /// The duty of the call last returned by `poll_call` (or the run's phase when none).
+    /// The duty of the call last returned by `poll_transmit` (or the run's phase when none).
     pub fn duty(&self) -> Duty {
         match (&self.current, self.phase) {
             (Some(Work::List { .. }), _) => Duty::PaymentSync,
@@ -223,8 +227,10 @@ impl RecoveryRun {
         }
     }
 
-    /// What came of the call last returned by `poll_call`, at `now`.
-    pub fn on_result(&mut self, now: Instant, ledger: &mut Ledger, result: CallResult) {
+    /// What came of the call last returned by `poll_transmit`, at `now`: the ledger takes what
+    /// the answer says (through its verbs), and what the trace should tell waits in
+    /// [`Self::poll_event`].
+    pub fn handle_result(&mut self, now: Instant, ledger: &mut Ledger, result: CallResult) {
         let Some(work) = self.current.take() else { return };
         let response = match result {
             CallResult::Answered(r) if (200..300).contains(&r.status) => r,
@@ -232,9 +238,7 @@ impl RecoveryRun {
                 self.stats.failed_calls += 1;
                 if let Work::Revoke { link } = &work {
                     // The revoke may have landed with its answer lost: refresh before another.
-                    if let Some(l) = ledger.links.get_mut(link) {
-                        l.revoke_unconfirmed = true;
-                    }
+                    ledger.mark_revoke_unconfirmed(link);
                 }
                 return;
             }
@@ -260,26 +264,21 @@ impl RecoveryRun {
                     };
                     if ledger.apply_payment(now, &update) == Applied::Recorded {
                         self.stats.recorded += 1;
-                        self.notes.push(RunNote::Recorded { request_id: r.id.clone(), link: r.payment_link_id.clone() });
+                        self.notes.push_back(RunNote::Recorded { request_id: r.id.clone(), link: r.payment_link_id.clone() });
                     }
                 }
                 match page.pagination.next_uri {
                     // The next page comes before any other link's first page.
                     Some(next) => self.todo.push_front(Work::List { link, uri: Some(next) }),
                     None => {
-                        if let Some(l) = ledger.links.get_mut(&link) {
-                            l.listed_at = Some(now);
-                        }
+                        ledger.mark_listed(&link, now);
                     }
                 }
             }
             Work::Refresh { link } => match link_status(&response) {
                 Some(status) => {
                     self.stats.refreshed += 1;
-                    ledger.apply_link(now, &link, status, now);
-                    if let Some(l) = ledger.links.get_mut(&link) {
-                        l.revoke_unconfirmed = false;
-                    }
+                    ledger.confirm_status(now, &link, status);
                 }
                 None => self.stats.failed_calls += 1,
             },
@@ -288,9 +287,9 @@ impl RecoveryRun {
                     ledger.apply_link(now, &link, status, now);
                     if status == LinkState::Revoked {
                         self.stats.revoked += 1;
-                        self.notes.push(RunNote::Revoked { link });
+                        self.notes.push_back(RunNote::Revoked { link });
                     } else {
-                        self.notes.push(RunNote::RevokeRefused { link, status });
+                        self.notes.push_back(RunNote::RevokeRefused { link, status });
                     }
                 }
                 None => self.stats.failed_calls += 1,
@@ -298,9 +297,14 @@ impl RecoveryRun {
         }
     }
 
-    /// Take what happened since the last call, for the trace.
-    pub fn drain_notes(&mut self) -> Vec<RunNote> {
-        std::mem::take(&mut self.notes)
+    /// The next thing the run did that the trace should tell, oldest first.
+    pub fn poll_event(&mut self) -> Option<RunNote> {
+        self.notes.pop_front()
+    }
+
+    /// Counts so far (final once `poll_transmit` returned `None`).
+    pub fn stats(&self) -> &RunStats {
+        &self.stats
     }
 
     /// The run's result: success only when every call got a usable answer.
@@ -354,76 +358,76 @@ mod tests {
     #[test]
     fn a_run_follows_next_uri_records_acsc_refreshes_then_revokes_in_spec_order() {
         let mut l = Ledger::new();
-        let a = l.add_invoice("A".into(), 100, t(0));
+        let a = l.issue_invoice("A".into(), 100, t(0));
         l.link_created(a, "L1".into(), t(0), t(86_400));
-        let b = l.add_invoice("B".into(), 100, t(0));
+        let b = l.issue_invoice("B".into(), 100, t(0));
         l.link_created(b, "L2".into(), t(0), t(86_400));
         let now = t(7200);
         let mut run = RecoveryRun::start(now, &l, settings());
 
-        let r = run.poll_call(now, &mut l).unwrap();
+        let r = run.poll_transmit(now, &mut l).unwrap();
         assert_eq!((r.method, r.path.as_str()), (Method::Get, "/v3/payment/payment-requests"));
         assert_eq!(r.query_value("payment_link_id"), Some("L1"));
         assert_eq!(r.query_value("limit"), Some("1"));
         assert_eq!(r.header_value("bridge-version"), Some("2025-01-15"));
         let next = "/v3/payment/payment-requests?payment_link_id=L1&limit=1&after=R1";
-        run.on_result(now, &mut l, ok(json!({"resources": [resource("R1", "RJCT", 10)], "pagination": {"next_uri": next}})));
+        run.handle_result(now, &mut l, ok(json!({"resources": [resource("R1", "RJCT", 10)], "pagination": {"next_uri": next}})));
         // The second page of L1 comes before L2's first.
-        let r = run.poll_call(now, &mut l).unwrap();
+        let r = run.poll_transmit(now, &mut l).unwrap();
         assert_eq!(r.query_value("after"), Some("R1"));
         assert_eq!(run.duty(), Duty::PaymentSync);
-        run.on_result(now, &mut l, ok(json!({"resources": [resource("R2", "ACSC", 20)], "pagination": {"next_uri": null}})));
-        assert_eq!(l.records.len(), 1);
-        assert_eq!(l.records[0].path, Path::Job);
-        let r = run.poll_call(now, &mut l).unwrap();
+        run.handle_result(now, &mut l, ok(json!({"resources": [resource("R2", "ACSC", 20)], "pagination": {"next_uri": null}})));
+        assert_eq!(l.records().len(), 1);
+        assert_eq!(l.records()[0].path, Path::Job);
+        let r = run.poll_transmit(now, &mut l).unwrap();
         assert_eq!(r.query_value("payment_link_id"), Some("L2"));
-        run.on_result(now, &mut l, ok(json!({"resources": [], "pagination": {"next_uri": null}})));
+        run.handle_result(now, &mut l, ok(json!({"resources": [], "pagination": {"next_uri": null}})));
         // L1 is paid: only L2 is refreshed, then revoked (unpaid 2 h > 1 h).
-        let r = run.poll_call(now, &mut l).unwrap();
+        let r = run.poll_transmit(now, &mut l).unwrap();
         assert_eq!((r.path.as_str(), run.duty()), ("/v3/payment/payment-links/L2", Duty::StatusRefresh));
-        run.on_result(now, &mut l, ok(json!({"id": "L2", "status": "valid"})));
-        let r = run.poll_call(now, &mut l).unwrap();
+        run.handle_result(now, &mut l, ok(json!({"id": "L2", "status": "valid"})));
+        let r = run.poll_transmit(now, &mut l).unwrap();
         assert_eq!((r.method, r.path.as_str(), run.duty()), (Method::Post, "/v3/payment/payment-links/L2/revoke", Duty::Revocation));
-        run.on_result(now, &mut l, ok(json!({"id": "L2", "status": "revoked"})));
-        assert_eq!(run.poll_call(now, &mut l), None);
+        run.handle_result(now, &mut l, ok(json!({"id": "L2", "status": "revoked"})));
+        assert_eq!(run.poll_transmit(now, &mut l), None);
         assert!(run.succeeded());
         assert_eq!(run.stats, RunStats { calls: 5, failed_calls: 0, pages: 3, recorded: 1, refreshed: 1, revoked: 1, archived: 0 });
-        assert_eq!(l.links["L2"].status, LinkState::Revoked);
+        assert_eq!(l.link("L2").unwrap().status, LinkState::Revoked);
     }
 
     #[test]
     fn a_link_completed_since_the_last_run_is_refreshed_and_not_revoked() {
         let mut l = Ledger::new();
-        let a = l.add_invoice("A".into(), 100, t(0));
+        let a = l.issue_invoice("A".into(), 100, t(0));
         l.link_created(a, "L1".into(), t(0), t(86_400));
         let now = t(7200);
         let mut run = RecoveryRun::start(now, &l, settings());
-        run.poll_call(now, &mut l).unwrap();
-        run.on_result(now, &mut l, ok(json!({"resources": [], "pagination": {"next_uri": null}})));
-        run.poll_call(now, &mut l).unwrap();
-        run.on_result(now, &mut l, ok(json!({"id": "L1", "status": "completed"})));
-        assert_eq!(run.poll_call(now, &mut l), None, "no revoke of a completed link");
+        run.poll_transmit(now, &mut l).unwrap();
+        run.handle_result(now, &mut l, ok(json!({"resources": [], "pagination": {"next_uri": null}})));
+        run.poll_transmit(now, &mut l).unwrap();
+        run.handle_result(now, &mut l, ok(json!({"id": "L1", "status": "completed"})));
+        assert_eq!(run.poll_transmit(now, &mut l), None, "no revoke of a completed link");
     }
 
     #[test]
     fn a_failed_call_is_skipped_the_run_ends_in_error_and_the_next_run_resumes() {
         let mut l = Ledger::new();
         for (inv, link) in [("A", "L1"), ("B", "L2")] {
-            let i = l.add_invoice(inv.into(), 100, t(0));
+            let i = l.issue_invoice(inv.into(), 100, t(0));
             l.link_created(i, link.into(), t(0), t(86_400));
         }
         let now = t(60);
         let mut run = RecoveryRun::start(now, &l, settings());
-        run.poll_call(now, &mut l).unwrap();
-        run.on_result(now, &mut l, CallResult::Failed);
-        let r = run.poll_call(now, &mut l).unwrap();
+        run.poll_transmit(now, &mut l).unwrap();
+        run.handle_result(now, &mut l, CallResult::Failed);
+        let r = run.poll_transmit(now, &mut l).unwrap();
         assert_eq!(r.query_value("payment_link_id"), Some("L2"), "the run goes on with the next link");
-        run.on_result(now, &mut l, ok(json!({"resources": [{"id": "R9", "status": "ACSC", "payment_link_id": "L2", "updated_at": t(30).to_rfc3339()}], "pagination": {"next_uri": null}})));
-        while let Some(_r) = run.poll_call(now, &mut l) {
-            run.on_result(now, &mut l, CallResult::Answered(Response::json(503, &json!({}))));
+        run.handle_result(now, &mut l, ok(json!({"resources": [{"id": "R9", "status": "ACSC", "payment_link_id": "L2", "updated_at": t(30).to_rfc3339()}], "pagination": {"next_uri": null}})));
+        while let Some(_r) = run.poll_transmit(now, &mut l) {
+            run.handle_result(now, &mut l, CallResult::Answered(Response::json(503, &json!({}))));
         }
         assert!(!run.succeeded());
-        assert_eq!(l.records.len(), 1, "partial progress is kept");
+        assert_eq!(l.records().len(), 1, "partial progress is kept");
         // The next run lists L1 again (still open) and not L2 (paid).
         let next = RecoveryRun::start(t(400), &l, settings());
         assert_eq!(next.todo, VecDeque::from([Work::List { link: "L1".into(), uri: None }]));

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::logic::bridge::ledger::Path;
+use crate::logic::bridge::WebhookOutcome;
+use crate::logic::bridge::ledger::{Applied, Path};
 use crate::sim::loops::payments::PaySim;
 use crate::time::Instant;
 use crate::world::bridge::{LinkStatus, RequestStatus};
@@ -145,12 +146,12 @@ pub struct PaymentPlotData {
 pub fn analyse(pay: &PaySim) -> (PaymentFigures, PaymentPlotData) {
     let bridge = pay.bridge.lock().expect("bridge lock");
     let erp = pay.erp.lock().expect("erp lock");
-    let ledger = &erp.ledger;
+    let ledger = erp.ledger();
     let log = &pay.log;
     let mut f = PaymentFigures { invoices: log.invoices, payer_attempts: log.payer_attempts, ..Default::default() };
     f.payer_refused = log.payer_refused.iter().map(|(k, v)| (k.to_string(), *v)).collect();
 
-    let recorded: BTreeMap<&str, (Instant, Path)> = ledger.records.iter().map(|r| (r.request_id.as_str(), (r.at, r.path))).collect();
+    let recorded: BTreeMap<&str, (Instant, Path)> = ledger.records().iter().map(|r| (r.request_id.as_str(), (r.at, r.path))).collect();
     let successful_run_starts: Vec<Instant> = log.runs.iter().filter(|r| r.ok).map(|r| r.start).collect();
     let mut rows = Vec::new();
     let (mut all, mut by_webhook, mut by_job) = (Vec::new(), Vec::new(), Vec::new());
@@ -183,12 +184,12 @@ pub fn analyse(pay: &PaySim) -> (PaymentFigures, PaymentPlotData) {
             _ => {}
         }
     }
-    f.recorded = ledger.records.len() as u64;
-    f.recorded_by_webhook = ledger.records.iter().filter(|r| r.path == Path::Webhook).count() as u64;
-    f.recorded_by_job = ledger.records.iter().filter(|r| r.path == Path::Job).count() as u64;
+    f.recorded = ledger.records().len() as u64;
+    f.recorded_by_webhook = ledger.records().iter().filter(|r| r.path == Path::Webhook).count() as u64;
+    f.recorded_by_job = ledger.records().iter().filter(|r| r.path == Path::Job).count() as u64;
     f.double_records = ledger.double_records().len() as u64;
     f.recorded_not_paid =
-        ledger.records.iter().filter(|r| bridge.request(&r.request_id).is_none_or(|q| q.status != RequestStatus::Acsc)).count() as u64;
+        ledger.records().iter().filter(|r| bridge.request(&r.request_id).is_none_or(|q| q.status != RequestStatus::Acsc)).count() as u64;
     f.recovery_delay = RecoveryDelays { all: DelayFigures::of(all), webhook: DelayFigures::of(by_webhook), job: DelayFigures::of(by_job) };
 
     let w = &mut f.webhooks;
@@ -196,20 +197,16 @@ pub fn analyse(pay: &PaySim) -> (PaymentFigures, PaymentPlotData) {
     w.lost = log.webhooks_lost;
     w.duplicated = log.webhooks_duplicated;
     w.deliveries = log.deliveries;
-    w.attempts = log.delivery_attempts;
-    w.given_up = log.deliveries_given_up;
-    w.refused = log.delivery_refused;
-    w.timed_out = log.delivery_timed_out;
-    w.answers = log.delivery_answers.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-    w.receiver = erp.outcomes.iter().map(|(k, v)| (k.name().to_string(), *v)).collect();
+    w.attempts = log.webhook_calls.attempts;
+    w.given_up = log.webhook_calls.given_up;
+    w.refused = log.webhook_calls.refused;
+    w.timed_out = log.webhook_calls.timed_out;
+    w.answers = log.webhook_calls.answers.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    w.receiver = erp.outcomes().iter().map(|(k, v)| (k.name().to_string(), *v)).collect();
     w.forged_sent = log.forged_sent;
     w.replayed_sent = log.replayed_sent;
-    w.rejected_signature = erp.outcomes.get(&crate::logic::bridge::WebhookOutcome::BadSignature).copied().unwrap_or(0);
-    w.rejected_stale = erp
-        .outcomes
-        .get(&crate::logic::bridge::WebhookOutcome::Applied(crate::logic::bridge::ledger::Applied::Stale))
-        .copied()
-        .unwrap_or(0);
+    w.rejected_signature = erp.outcome_count(WebhookOutcome::BadSignature);
+    w.rejected_stale = erp.outcome_count(WebhookOutcome::Applied(Applied::Stale));
 
     let l = &mut f.links;
     l.created = log.links_created;
@@ -239,15 +236,16 @@ pub fn analyse(pay: &PaySim) -> (PaymentFigures, PaymentPlotData) {
         }
     }
     l.revoke_lateness = DelayFigures::of(lateness);
-    l.archived = ledger.archived_links;
+    l.archived = ledger.archived_links();
 
     let a = &mut f.api;
-    a.attempts = log.api_attempts;
-    a.answers = log.api_answers.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-    a.rate_limited = log.api_answers.get(&429).copied().unwrap_or(0);
-    a.refused = log.api_refused;
-    a.timed_out = log.api_timed_out;
-    a.given_up = log.api_given_up;
+    let calls = &log.api_calls;
+    a.attempts = calls.attempts;
+    a.answers = calls.answers.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    a.rate_limited = calls.answers.get(&429).copied().unwrap_or(0);
+    a.refused = calls.refused;
+    a.timed_out = calls.timed_out;
+    a.given_up = calls.given_up;
     a.recovery_runs = log.runs.len() as u64;
     a.recovery_runs_in_error = log.runs.iter().filter(|r| !r.ok).count() as u64;
     a.calls_per_run_max = log.runs.iter().map(|r| r.calls as u64).max().unwrap_or(0);

@@ -176,6 +176,9 @@ impl BridgeWorld {
 }
 
 impl Service for BridgeWorld {
+    /// Answer one API call at `now` and count it.
+    ///
+    /// Changes `poll_timeout` (a call may create, revoke or expire links).
     fn handle(&mut self, now: Instant, request: &Request) -> Response {
         let response = self.answer(now, request);
         let stats = &mut self.api.stats;

@@ -13,9 +13,16 @@
 //!
 //! Expiry is lazy *and* eager: every entry point first expires every valid link whose
 //! `expired_at <= now` (in expiry order, then creation order), so answers are right whenever they
-//! are asked, and [`BridgeWorld::poll_timeout`] tells the harness when the next one falls due.
+//! are asked, and [`BridgeWorld::poll_timeout`] tells the harness when the next one falls due
+//! ([`BridgeWorld::handle_timeout`] then expires it). The webhook events each change emits wait
+//! in [`BridgeWorld::poll_event`].
+//!
+//! Verb contract: `poll_timeout` is the earliest `expired_at` of a valid link. It changes when a
+//! link is created, leaves `valid` (revoked, completed by a payment, expired) — so
+//! `create_link`, `revoke_link`, `initiate_payment`, `handle_timeout` and any API call may change
+//! it; `advance_request`, `poll_event` and the readers never do.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -275,9 +282,9 @@ pub struct BridgeWorld {
     requests_of_link: Vec<Vec<usize>>,
     /// Every request sorted by `(created_at, id)`.
     request_order: Vec<usize>,
-    /// The valid links by `(expired_at, index)`: what `expire_due` pops.
+    /// The valid links by `(expired_at, index)`: what `expire_due` pops, `poll_timeout` reads.
     expiry_queue: BTreeSet<(Instant, usize)>,
-    events: Vec<BridgeEvent>,
+    events: VecDeque<BridgeEvent>,
     pub(super) api: ApiState,
 }
 
@@ -292,7 +299,7 @@ impl BridgeWorld {
             requests_of_link: Vec::new(),
             request_order: Vec::new(),
             expiry_queue: BTreeSet::new(),
-            events: Vec::new(),
+            events: VecDeque::new(),
             api: ApiState::default(),
         }
     }
@@ -304,6 +311,8 @@ impl BridgeWorld {
     /// Create a valid link at `now`; returns its id. Expiry is `new.expired_at`, or
     /// `now + default_expiry`; an explicit one must be after `now` and at most `now + max_expiry`.
     /// Emits nothing (Bridge has no creation webhook).
+    ///
+    /// Changes `poll_timeout` (a new valid link, and any link that expired by `now`).
     pub fn create_link(&mut self, now: Instant, new: NewLink) -> Result<String, CreateRefused> {
         self.expire_due(now);
         if new.client_reference.is_empty() {
@@ -345,6 +354,8 @@ impl BridgeWorld {
     /// Revoke a link at `now`: a valid one becomes `revoked` (emits `payment.link.updated`); a
     /// final one (expired, revoked, completed) stays as it is. Returns the link as it now is, or
     /// None when unknown.
+    ///
+    /// Changes `poll_timeout` (the revoked link no longer expires; links due by `now` expire).
     pub fn revoke_link(&mut self, now: Instant, link_id: &str) -> Option<&PaymentLink> {
         self.expire_due(now);
         let index = *self.link_by_id.get(link_id)?;
@@ -365,6 +376,8 @@ impl BridgeWorld {
     /// no request ACSC, none in progress and `now < expired_at` (a retry after a rejection).
     /// The request starts in CREA. Emits `payment.transaction.created`, then
     /// `payment.link.updated` (`completed`) when this was the link's first request.
+    ///
+    /// Changes `poll_timeout` (a completed link no longer expires; links due by `now` expire).
     pub fn initiate_payment(&mut self, now: Instant, link_id: &str) -> Result<String, PayRefused> {
         self.expire_due(now);
         let index = *self.link_by_id.get(link_id).ok_or(PayRefused::UnknownLink)?;
@@ -431,6 +444,9 @@ impl BridgeWorld {
     /// `PDNG` → `ACSC`/`RJCT`/`PART`, skipping allowed); a final request never moves again.
     /// Returns whether the request moved. On a move: `updated_at = now`, `status_reason = reason`,
     /// `acsc_at = now` on ACSC, and `payment.transaction.updated` is emitted.
+    ///
+    /// Changes `poll_timeout` only by expiring the links due by `now`, as every entry point does
+    /// (the request's own move touches no expiry).
     pub fn advance_request(&mut self, now: Instant, request_id: &str, status: RequestStatus, reason: Option<&str>) -> bool {
         self.expire_due(now);
         let Some(&r) = self.request_by_id.get(request_id) else {
@@ -450,9 +466,17 @@ impl BridgeWorld {
         true
     }
 
-    /// Move every valid link with `expired_at <= now` to `expired`, in `(expired_at, creation)`
-    /// order, emitting `payment.link.updated` for each (stamped `now`, the instant Bridge notices).
-    pub fn expire_due(&mut self, now: Instant) {
+    /// Time passed to `now`: every valid link with `expired_at <= now` becomes `expired`, in
+    /// `(expired_at, creation)` order, each emitting `payment.link.updated` (stamped `now`, the
+    /// instant Bridge notices). Call it at `poll_timeout`; earlier or later is harmless.
+    ///
+    /// Changes `poll_timeout` (to the next valid link's expiry).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.expire_due(now);
+    }
+
+    /// Expire what is due at `now` (the first step of every entry point).
+    pub(super) fn expire_due(&mut self, now: Instant) {
         while let Some(&(at, index)) = self.expiry_queue.first() {
             if at > now {
                 break;
@@ -465,14 +489,17 @@ impl BridgeWorld {
     }
 
     /// The next instant at which a valid link expires. Changed by `create_link`, `revoke_link`,
-    /// `initiate_payment`, `expire_due` and any API call (which may create, revoke or expire).
+    /// `initiate_payment`, `advance_request` and `handle_timeout` (which expire what is due) and
+    /// any API call (which may create, revoke or expire).
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.expiry_queue.first().map(|&(at, _)| at)
     }
 
-    /// Take the events emitted since the last drain, in emission order.
-    pub fn drain_events(&mut self) -> Vec<BridgeEvent> {
-        std::mem::take(&mut self.events)
+    /// The next webhook event emitted and not yet taken, oldest first.
+    ///
+    /// Does not change `poll_timeout`.
+    pub fn poll_event(&mut self) -> Option<BridgeEvent> {
+        self.events.pop_front()
     }
 
     /// Every link, in creation order.
@@ -529,7 +556,7 @@ impl BridgeWorld {
             "payment_link_id": link.id,
             "payment_link_status": link.status.as_str(),
         });
-        self.events.push(BridgeEvent { at: now, kind: EventType::LinkUpdated, content });
+        self.events.push_back(BridgeEvent { at: now, kind: EventType::LinkUpdated, content });
     }
 
     fn emit_transaction(&mut self, now: Instant, kind: EventType, r: usize) {
@@ -544,6 +571,6 @@ impl BridgeWorld {
             "status": request.status.as_str(),
             "status_reason": request.status_reason,
         });
-        self.events.push(BridgeEvent { at: now, kind, content });
+        self.events.push_back(BridgeEvent { at: now, kind, content });
     }
 }

@@ -6,6 +6,11 @@ use super::*;
 use crate::net::{Method, Request, Response, Service};
 use crate::time::{Duration, Instant};
 
+/// Every event waiting in `poll_event`, oldest first.
+fn drain(w: &mut BridgeWorld) -> Vec<BridgeEvent> {
+    std::iter::from_fn(|| w.poll_event()).collect()
+}
+
 fn t0() -> Instant {
     Instant::parse_rfc3339("2026-03-02T09:00:00Z").unwrap()
 }
@@ -94,7 +99,7 @@ fn creating_a_link_answers_201_with_id_and_url_and_expires_15_minutes_later() {
     assert_eq!(link.created_at, t0());
     assert_eq!(link.expired_at, t0() + Duration::from_mins(15));
     assert_eq!(link.amount_cents, 1250);
-    assert!(w.drain_events().is_empty(), "creation emits no webhook");
+    assert!(drain(&mut w).is_empty(), "creation emits no webhook");
 }
 
 #[test]
@@ -182,7 +187,7 @@ fn revoking_a_valid_link_makes_it_revoked() {
     assert_eq!(response.status, 200);
     assert_eq!(body(&response)["status"], "revoked");
     assert_eq!(w.link(&id).unwrap().revoked_at, Some(at));
-    let events = w.drain_events();
+    let events = drain(&mut w);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, EventType::LinkUpdated);
     assert_eq!(events[0].content["payment_link_status"], "revoked");
@@ -190,7 +195,7 @@ fn revoking_a_valid_link_makes_it_revoked() {
     assert_eq!(w.poll_timeout(), None);
     assert_eq!(revoke(&mut w, at + Duration::from_hours(1), &id).status, 200);
     assert_eq!(w.link(&id).unwrap().revoked_at, Some(at));
-    assert!(w.drain_events().is_empty());
+    assert!(drain(&mut w).is_empty());
 }
 
 #[test]
@@ -198,13 +203,13 @@ fn revoking_a_completed_link_leaves_it_completed() {
     let mut w = world();
     let id = create(&mut w, t0(), "INV-1");
     w.initiate_payment(t0() + Duration::MINUTE, &id).unwrap();
-    w.drain_events();
+    drain(&mut w);
     let response = revoke(&mut w, t0() + Duration::from_mins(2), &id);
     assert_eq!(response.status, 200);
     assert_eq!(body(&response)["status"], "completed");
     assert_eq!(w.link(&id).unwrap().status, LinkStatus::Completed);
     assert_eq!(w.link(&id).unwrap().revoked_at, None);
-    assert!(w.drain_events().is_empty());
+    assert!(drain(&mut w).is_empty());
 }
 
 #[test]
@@ -229,26 +234,26 @@ fn a_link_expires_lazily_at_exactly_expired_at() {
     let expiry = t0() + Duration::from_mins(15);
     assert_eq!(w.poll_timeout(), Some(expiry));
     assert_eq!(body(&get_link(&mut w, expiry - Duration::MILLISECOND, &id))["status"], "valid");
-    assert!(w.drain_events().is_empty());
+    assert!(drain(&mut w).is_empty());
     assert_eq!(body(&get_link(&mut w, expiry, &id))["status"], "expired");
-    let events = w.drain_events();
+    let events = drain(&mut w);
     assert_eq!(events.len(), 1);
     assert_eq!((events[0].at, events[0].kind), (expiry, EventType::LinkUpdated));
     assert_eq!(events[0].content["payment_link_status"], "expired");
     // Expired is final: asking again emits nothing more.
     assert_eq!(body(&get_link(&mut w, expiry + Duration::HOUR, &id))["status"], "expired");
-    assert!(w.drain_events().is_empty());
+    assert!(drain(&mut w).is_empty());
     assert_eq!(w.poll_timeout(), None);
 }
 
 #[test]
-fn expire_due_expires_every_due_link_in_expiry_order() {
+fn handle_timeout_expires_every_due_link_in_expiry_order() {
     let mut w = world();
     let a = create(&mut w, t0() + Duration::MINUTE, "A");
     let b = create(&mut w, t0(), "B");
     let c = create(&mut w, t0() + Duration::from_mins(10), "C");
-    w.expire_due(t0() + Duration::from_mins(16));
-    let expired: Vec<_> = w.drain_events().iter().map(|e| e.content["payment_link_id"].as_str().unwrap().to_string()).collect();
+    w.handle_timeout(t0() + Duration::from_mins(16));
+    let expired: Vec<_> = drain(&mut w).iter().map(|e| e.content["payment_link_id"].as_str().unwrap().to_string()).collect();
     assert_eq!(expired, vec![b.clone(), a.clone()]);
     assert_eq!(w.link(&c).unwrap().status, LinkStatus::Valid);
     assert_eq!(w.poll_timeout(), Some(t0() + Duration::from_mins(25)));
@@ -260,10 +265,10 @@ fn payment_on_an_expired_or_revoked_link_is_refused() {
     let expiring = create(&mut w, t0(), "INV-1");
     let revoked = create(&mut w, t0(), "INV-2");
     revoke(&mut w, t0() + Duration::MINUTE, &revoked);
-    w.drain_events();
-    // Lazy: no one called expire_due, the attempt itself notices the expiry (and says so).
+    drain(&mut w);
+    // Lazy: no one called handle_timeout, the attempt itself notices the expiry (and says so).
     assert_eq!(w.initiate_payment(t0() + Duration::from_mins(15), &expiring), Err(PayRefused::Expired));
-    assert_eq!(w.drain_events().len(), 1);
+    assert_eq!(drain(&mut w).len(), 1);
     assert_eq!(w.link(&expiring).unwrap().status, LinkStatus::Expired);
     assert_eq!(w.initiate_payment(t0() + Duration::from_mins(2), &revoked), Err(PayRefused::Revoked));
     assert_eq!(w.initiate_payment(t0(), "nope"), Err(PayRefused::UnknownLink));
@@ -319,13 +324,13 @@ fn a_final_request_never_moves() {
     assert!(!w.advance_request(t0() + Duration::SECOND, &r, RequestStatus::Actc, None), "no moving backwards");
     assert!(!w.advance_request(t0() + Duration::SECOND, &r, RequestStatus::Pdng, None), "a repeat is no move");
     assert!(w.advance_request(t0() + Duration::from_secs(2), &r, RequestStatus::Acsc, None));
-    w.drain_events();
+    drain(&mut w);
     for status in [RequestStatus::Rjct, RequestStatus::Part, RequestStatus::Acsc, RequestStatus::Crea] {
         assert!(!w.advance_request(t0() + Duration::from_secs(3), &r, status, Some("late")));
     }
     let request = w.request(&r).unwrap();
     assert_eq!((request.status, request.updated_at), (RequestStatus::Acsc, t0() + Duration::from_secs(2)));
-    assert!(w.drain_events().is_empty());
+    assert!(drain(&mut w).is_empty());
     assert!(!w.advance_request(t0(), "nope", RequestStatus::Acsc, None));
 }
 
@@ -479,7 +484,7 @@ fn events_are_emitted_in_order_with_their_types() {
     w.advance_request(t0() + Duration::from_mins(2), &r, RequestStatus::Rjct, Some("AM04"));
     let r2 = w.initiate_payment(t0() + Duration::from_mins(3), &id).unwrap();
     w.advance_request(t0() + Duration::from_mins(4), &r2, RequestStatus::Acsc, None);
-    let events = w.drain_events();
+    let events = drain(&mut w);
     let kinds: Vec<_> = events.iter().map(|e| (e.at, e.kind.name(), e.content["status"].as_str())).collect();
     assert_eq!(
         kinds,
@@ -504,7 +509,7 @@ fn events_are_emitted_in_order_with_their_types() {
     assert_eq!(events[4].content["client_reference"], "INV-1");
     assert_eq!(events[4].content["status_reason"], Value::Null);
     assert_eq!(keys(&events[1].content), ["client_reference", "payment_link_id", "payment_link_status"]);
-    assert!(w.drain_events().is_empty(), "a drain takes everything");
+    assert!(drain(&mut w).is_empty(), "a drain takes everything");
 }
 
 #[test]
@@ -516,7 +521,7 @@ fn a_webhook_body_is_the_three_key_envelope_byte_for_byte() {
         let id = create(&mut w, t0(), "INV-2");
         w.initiate_payment(t0() + Duration::from_ms(1), &id).unwrap()
     };
-    let events = w.drain_events();
+    let events = drain(&mut w);
     assert_eq!(
         String::from_utf8(events[0].body()).unwrap(),
         concat!(
@@ -545,7 +550,7 @@ fn ids_are_deterministic_across_two_worlds() {
         let ra = w.initiate_payment(t0() + Duration::SECOND, &a).unwrap();
         let rb = w.initiate_payment(t0() + Duration::SECOND, &b).unwrap();
         w.advance_request(t0() + Duration::MINUTE, &rb, RequestStatus::Acsc, None);
-        let bodies: Vec<Vec<u8>> = w.drain_events().iter().map(BridgeEvent::body).collect();
+        let bodies: Vec<Vec<u8>> = drain(&mut w).iter().map(BridgeEvent::body).collect();
         (a, b, ra, rb, bodies, w.requests().to_vec(), w.links().to_vec())
     };
     let first = run();
