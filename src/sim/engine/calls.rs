@@ -160,3 +160,25 @@ impl CallCounters {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::logic::retry::GiveUpReason;
+
+    #[test]
+    fn every_attempt_counts_once_by_outcome_and_a_give_up_counts_once_per_call() {
+        let mut c = CallCounters::default();
+        c.count_attempt(AttemptOutcome::Refused);
+        c.count_decision(Next::RetryAt(Instant(1)));
+        c.count_attempt(AttemptOutcome::TimedOut);
+        c.count_decision(Next::RetryAt(Instant(2)));
+        c.count_attempt(AttemptOutcome::Status { code: 503, retry_after_s: None });
+        c.count_decision(Next::GiveUp(GiveUpReason::AttemptsExhausted));
+        c.count_attempt(AttemptOutcome::Success);
+        c.count_decision(Next::Done);
+        assert_eq!(c, CallCounters { attempts: 4, answers: BTreeMap::from([(200, 1), (503, 1)]), refused: 1, timed_out: 1, given_up: 1 });
+    }
+}

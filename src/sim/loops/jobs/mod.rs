@@ -110,7 +110,12 @@ pub struct JobsLoop<'a, 't> {
     transport: &'a mut dyn Transport,
     pay: Option<&'a mut PaySim>,
     trace: &'a mut Trace<'t>,
-    calls: Vec<Call<Purpose>>,
+    /// The calls in flight, by the index their events carry. A finished call's slot is emptied
+    /// (its request and answer freed) and reused: memory follows the calls in flight, not the
+    /// run's history.
+    calls: Vec<Option<Call<Purpose>>>,
+    /// Emptied slots of `calls`, reused before the vector grows.
+    free_calls: Vec<u32>,
     processes: Vec<Process>,
     job_rng: ChaCha8Rng,
     retry_rng: ChaCha8Rng,
@@ -162,6 +167,7 @@ impl<'a, 't> JobsLoop<'a, 't> {
             pay,
             trace,
             calls: Vec::new(),
+            free_calls: Vec::new(),
             processes: Vec::new(),
             job_rng: rng::stream(plan.seed, "cron.jobs"),
             retry_rng: rng::stream(plan.seed, "cron.push_retry"),
@@ -440,12 +446,21 @@ impl<'a, 't> JobsLoop<'a, 't> {
 
     /// A new call: its first attempt leaves now.
     fn send(&mut self, now: Instant, call: Call<Purpose>) {
-        self.calls.push(call);
-        self.queue.push(now, Class::Timer, Ev::Send { call: (self.calls.len() - 1) as u32 });
+        let index = match self.free_calls.pop() {
+            Some(i) => {
+                self.calls[i as usize] = Some(call);
+                i
+            }
+            None => {
+                self.calls.push(Some(call));
+                (self.calls.len() - 1) as u32
+            }
+        };
+        self.queue.push(now, Class::Timer, Ev::Send { call: index });
     }
 
     fn on_send(&mut self, now: Instant, call: u32) {
-        let c = &mut self.calls[call as usize];
+        let c = self.calls[call as usize].as_mut().expect("an event names a call in flight");
         if let Purpose::Push { run, .. } = c.purpose {
             self.log.push_attempts += 1;
             self.log.runs[run].push_attempts += 1;
@@ -457,7 +472,7 @@ impl<'a, 't> JobsLoop<'a, 't> {
     }
 
     fn on_arrive(&mut self, now: Instant, call: u32) {
-        let c = &mut self.calls[call as usize];
+        let c = self.calls[call as usize].as_mut().expect("an event names a call in flight");
         // Kuma down (restart window): nothing listens, the connection is refused.
         let nothing_listens = c.link == Link::KumaPush && !self.kuma.lock().is_up();
         let arrival = c.arrive(now, self.transport, nothing_listens);
@@ -485,8 +500,13 @@ impl<'a, 't> JobsLoop<'a, 't> {
         }
     }
 
+    /// An attempt's outcome is back: the retry policy decides, the caller hears of it. A call
+    /// that is over leaves its slot (its request freed) for the next call.
     fn on_back(&mut self, now: Instant, call: u32) {
-        let c = &mut self.calls[call as usize];
+        let Some(mut c) = self.calls[call as usize].take() else {
+            debug_assert!(false, "an event names a call that is over");
+            return;
+        };
         let (outcome, response, next) = c.back(now, &mut self.retry_rng);
         let attempts = c.retry.attempts();
         if let Next::RetryAt(t) = next {
@@ -503,6 +523,11 @@ impl<'a, 't> JobsLoop<'a, 't> {
                     self.apply(now, outs);
                 }
             }
+        }
+        if matches!(next, Next::RetryAt(_)) {
+            self.calls[call as usize] = Some(c);
+        } else {
+            self.free_calls.push(call);
         }
     }
 

@@ -1,9 +1,9 @@
 //! What came of the payments side's calls: each attempt that reached its server may have changed
-//! the world or the ledger; each attempt's outcome is counted once ([`CallCounts`]) and traced;
+//! the world or the ledger; each attempt's outcome is counted once ([`CallCounters`]) and traced;
 //! a call that is over hands its final answer to whoever made it (the invoice's link, the
 //! recovery run, Bridge's replay memory).
 //!
-//! [`CallCounts`]: super::log::CallCounts
+//! [`CallCounters`]: crate::sim::engine::calls::CallCounters
 
 use super::lines::{ApiLine, RecordLine, WebhookLine};
 use super::{Out, PayCall, PaySim, lock};

@@ -14,7 +14,7 @@
 //!   bank's moves.
 //! - [`deliveries`]: Bridge's events to webhook deliveries; forged and replayed ones; rotation.
 //! - [`recovery`]: the recovery job's runs, one call at a time.
-//! - [`calls`]: what came of each call (counted once, in [`log::CallCounts`]), and the trace of
+//! - [`calls`]: what came of each call (counted once, in [`crate::sim::engine::calls::CallCounters`]), and the trace of
 //!   the ledger's records.
 
 mod calls;
@@ -42,7 +42,7 @@ use crate::sim::scenario::payments::PaymentsSection;
 use crate::time::{Duration, Instant};
 use crate::world::bridge::{BridgeConfig, BridgeWorld, DeliveryId, DeliverySettings, PayerBehaviour, Payers, RequestStatus, Webhooks};
 
-pub use log::{CallCounts, PayLog, RecoveryRunLog};
+pub use log::{CallCounters, PayLog, RecoveryRunLog};
 
 /// The path the ERP's receiver listens on.
 pub use crate::logic::bridge::receiver::PATH as WEBHOOK_PATH;
