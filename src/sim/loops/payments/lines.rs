@@ -87,16 +87,12 @@ pub(super) struct RevokeLine<'a> {
     pub outcome: &'static str,
 }
 
+/// `recovery` / `run`: whether the run succeeded, then its counts.
 #[derive(Serialize)]
-pub(super) struct RunLine {
+pub(super) struct RunLine<'a> {
     pub ok: bool,
-    pub calls: u32,
-    pub failed_calls: u32,
-    pub pages: u32,
-    pub recorded: u32,
-    pub refreshed: u32,
-    pub revoked: u32,
-    pub archived: u64,
+    #[serde(flatten)]
+    pub stats: &'a crate::logic::bridge::recovery::RunStats,
 }
 
 #[derive(Serialize)]

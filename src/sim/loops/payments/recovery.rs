@@ -78,16 +78,7 @@ impl PaySim {
         let s = active.run.stats();
         let ok = active.run.succeeded();
         if trace.enabled() {
-            let line = RunLine {
-                ok,
-                calls: s.calls,
-                failed_calls: s.failed_calls,
-                pages: s.pages,
-                recorded: s.recorded,
-                refreshed: s.refreshed,
-                revoked: s.revoked,
-                archived: s.archived,
-            };
+            let line = RunLine { ok, stats: s };
             trace.record(now, "recovery", "run", &line);
         }
         self.log.runs.push(RecoveryRunLog {
