@@ -348,7 +348,7 @@ impl<'a, 't> SyncLoop<'a, 't> {
 
     /// A sync attempt: the bank answers, the rules decide the next attempt (SPEC 1.3), and the
     /// measurements count it. The hot path.
-    #[inline]
+    #[inline(always)]
     fn on_attempt(&mut self, t: Instant, Event { connection, generation }: Event) {
         if let Some(ahead) = self.queue.upcoming(PREFETCH_AHEAD).filter(|e| !e.is_sample()) {
             // Both cache lines a 40-byte record may span.
