@@ -11,6 +11,9 @@ use proptest::prelude::*;
 
 mod support;
 
+use serde_json::json;
+use support::scenario_file::{Event, Faults, Job, OutageKind, ScenarioFile, hours, minutes, seconds, uniform};
+
 #[derive(Debug, Clone)]
 struct Gen {
     invoices_per_day: u32,
@@ -92,59 +95,44 @@ fn any_case() -> impl Strategy<Value = Gen> {
 }
 
 fn text(g: &Gen) -> String {
-    let mut timeline = Vec::new();
-    if let Some((at, n)) = g.forged {
-        timeline.push(format!(r#"{{"at": "+{at}m", "event": "webhook_forged", "count": {n}}}"#));
-    }
-    if let Some((at, n)) = g.replay {
-        timeline.push(format!(r#"{{"at": "+{at}m", "event": "webhook_replay", "count": {n}}}"#));
-    }
-    if let Some((at, overlap, late)) = g.rotation {
-        timeline.push(format!(
-            r#"{{"at": "+{at}m", "event": "webhook_secret_rotation", "overlap": "{overlap}m", "erp_updates_after": "{late}m"}}"#
-        ));
-    }
-    let mut api = Vec::new();
+    let mut api = Faults::new();
     if let Some((at, len, kind)) = g.api_outage {
-        let kind = ["\"refused\"", "\"no_answer\"", "{\"status\": 503}"][kind as usize];
-        api.push(format!(r#""outages": [{{"at": "+{at}m", "duration": "{len}m", "kind": {kind}}}]"#));
+        let kind = [OutageKind::Refused, OutageKind::NoAnswer, OutageKind::Status(503)][kind as usize];
+        api = api.outage(at, &minutes(len), Some(kind));
     }
     if g.api_429 {
-        api.push(r#""errors": [{"probability": 0.05, "status": 429, "retry_after": "20s"}]"#.to_string());
+        api = api.error(0.05, 429, Some("20s"));
     }
-    let receiver = match g.receiver_outage {
-        Some((at, len)) => format!(r#", "webhooks": {{"outages": [{{"at": "+{at}m", "duration": "{len}m"}}]}}"#),
-        None => String::new(),
-    };
-    format!(
-        r#"{{"name": "generated-payments", "seed": {seed}, "start": "2026-05-04T00:00:00Z", "time_zone": "UTC", "duration": "3d",
-  "cron": {{"tick": "1m", "jobs": [{{"id": 1, "label": "Récupération des paiements Bridge", "frequency": "{freq}s", "first_run": "+2m",
-    "duration": {{"uniform": ["{lo}s", "{hi}s"]}}}}]}},
-  "payments": {{"recovery_job": 1, "invoices_per_day": {ipd}, "page_size": {page}, "link_validity": "{val}h", "revoke_after": "{rev}h",
-    "payers": {{"pay_share": {pay}, "pay_delay": {{"uniform": ["1m", "30h"]}}, "reject_share": {rej}, "retry_share": {ret}, "late_share": {late}}},
-    "webhooks": {{"loss": {loss}, "duplicate": {dup}, "delay": {{"uniform": ["100ms", "{delay}s"]}}}}}},
-  "faults": {{"bridge_api": {{{api}}}{receiver}}},
-  "timeline": [{timeline}]
-}}
-"#,
-        seed = g.seed,
-        freq = g.frequency_s,
-        lo = g.run_s.0,
-        hi = g.run_s.1,
-        ipd = g.invoices_per_day,
-        page = g.page_size,
-        val = g.validity_h,
-        rev = g.revoke_after_h,
-        pay = g.pay_share,
-        rej = g.reject_share,
-        ret = g.retry_share,
-        late = g.late_share,
-        loss = g.loss,
-        dup = g.duplicate,
-        delay = g.delay_max_s,
-        api = api.join(", "),
-        timeline = timeline.join(",\n    "),
-    )
+    let job = Job::new(1, "Récupération des paiements Bridge", &seconds(g.frequency_s))
+        .first_run("+2m")
+        .duration(uniform(&seconds(g.run_s.0), &seconds(g.run_s.1)));
+    let payments = json!({
+        "recovery_job": 1, "invoices_per_day": g.invoices_per_day, "page_size": g.page_size,
+        "link_validity": hours(g.validity_h), "revoke_after": hours(g.revoke_after_h),
+        "payers": {"pay_share": g.pay_share, "pay_delay": uniform("1m", "30h"), "reject_share": g.reject_share,
+                   "retry_share": g.retry_share, "late_share": g.late_share},
+        "webhooks": {"loss": g.loss, "duplicate": g.duplicate, "delay": uniform("100ms", &seconds(g.delay_max_s))},
+    });
+    let mut file = ScenarioFile::new("generated-payments", "2026-05-04T00:00:00Z", "3d")
+        .seed(g.seed)
+        .time_zone("UTC")
+        .cron(Some("1m"), vec![job])
+        .payments(payments)
+        .faults("bridge_api", &api)
+        .timeline();
+    if let Some((at, len)) = g.receiver_outage {
+        file = file.faults("webhooks", &Faults::new().outage(at, &minutes(len), None));
+    }
+    if let Some((at, n)) = g.forged {
+        file = file.at(at, Event::WebhookForged { count: n });
+    }
+    if let Some((at, n)) = g.replay {
+        file = file.at(at, Event::WebhookReplay { count: n });
+    }
+    if let Some((at, overlap, late)) = g.rotation {
+        file = file.at(at, Event::WebhookSecretRotation { overlap: minutes(overlap), erp_updates_after: minutes(late) });
+    }
+    file.text()
 }
 
 fn ms(l: &serde_json::Value) -> i64 {
