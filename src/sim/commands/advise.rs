@@ -122,7 +122,7 @@ pub fn advise(scenario: &Scenario, monitor: Option<&str>, target: f64) -> Result
             m.interval_s = interval_s;
             m.max_retries = max_retries;
             m.retry_interval_s = retry_interval_s;
-            let (_, monitors) = run_planned_jobs(scenario, &candidate, &mut Trace::off());
+            let (_, monitors) = run_planned_jobs(&candidate, &mut Trace::off());
             let mut fig: MonitorFigures = monitors.get(&id).cloned().unwrap_or_default();
             if (interval_s, max_retries, retry_interval_s) == configured {
                 inputs = fig.healthchecks_inputs.take();

@@ -119,7 +119,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
         let progress = &mut *options.progress;
         let mut on_time = |t: crate::time::Instant| progress((k as f64 + (t - scenario.start).as_ms() as f64 / total_ms) / n);
         let (figures, plot) = sync::run(&plan.sync, &clock, VariantSetup::new(&v.sync), &plan.report, seed, &mut trace, &mut on_time);
-        let JobsOutcome { jobs, monitors, timelines, payments } = match run_jobs_with(scenario, &v.jobs, &mut trace, use_http) {
+        let JobsOutcome { jobs, monitors, timelines, payments } = match run_jobs_with(&v.jobs, &mut trace, use_http) {
             Ok(figures) => figures,
             Err(e) => {
                 if trace_result.is_ok() {
@@ -168,16 +168,12 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
 
 /// The jobs, heartbeats and Kuma monitors of a scenario (empty when it has none), in-process.
 pub fn run_jobs(scenario: &Scenario, seed: u64, trace: &mut Trace<'_>) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
-    run_planned_jobs(scenario, &JobsPlan::new(scenario, None, seed), trace)
+    run_planned_jobs(&JobsPlan::new(scenario, None, seed), trace)
 }
 
-/// The same for a plan of `scenario` (`advise` edits a plan's monitor settings).
-pub fn run_planned_jobs(
-    scenario: &Scenario,
-    plan: &JobsPlan,
-    trace: &mut Trace<'_>,
-) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
-    run_jobs_with(scenario, plan, trace, false).map(|o| (o.jobs, o.monitors)).unwrap_or_default()
+/// The same for a plan (`advise` edits a plan's monitor settings).
+pub fn run_planned_jobs(plan: &JobsPlan, trace: &mut Trace<'_>) -> (BTreeMap<String, JobFigures>, BTreeMap<String, MonitorFigures>) {
+    run_jobs_with(plan, trace, false).map(|o| (o.jobs, o.monitors)).unwrap_or_default()
 }
 
 /// What the jobs loop gives the report.
@@ -190,14 +186,13 @@ pub struct JobsOutcome {
 }
 
 /// The same, over real HTTP to the mocks (Kuma, Bridge, the ERP's receiver) when `http` is true.
-/// `scenario` gives the payments section (the payments world reads it).
-pub fn run_jobs_with(scenario: &Scenario, plan: &JobsPlan, trace: &mut Trace<'_>, http: bool) -> Result<JobsOutcome, RunError> {
+pub fn run_jobs_with(plan: &JobsPlan, trace: &mut Trace<'_>, http: bool) -> Result<JobsOutcome, RunError> {
     if plan.is_empty() {
         return Ok(JobsOutcome::default());
     }
     let kuma = Arc::new(Mutex::new(plan.kuma.server()));
     let service: SharedService = kuma.clone();
-    let mut pay = scenario.file.payments.as_ref().map(|p| PaySim::new(scenario, p, plan.seed));
+    let mut pay = PaySim::new(plan);
     let mut services = vec![(Link::KumaPush, service)];
     if let Some(p) = &pay {
         let bridge: SharedService = p.bridge.clone();

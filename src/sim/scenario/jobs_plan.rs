@@ -11,6 +11,7 @@ use crate::logic::retry::RetryPolicy;
 use crate::logic::uniform::Probability;
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::{DurationDist, JobFrequency, KumaVersionSpec, TimelineEvent, Variant};
+use crate::sim::scenario::payments::PaymentsSection;
 use crate::time::{Duration, Instant, Zone};
 use crate::world::kuma::monitor::{KumaVersion, MonitorSettings, PushMonitor};
 use crate::world::kuma::server::{KumaServer, MonitorIndex, TokenMonitor};
@@ -38,6 +39,8 @@ pub struct JobsPlan {
     pub faults: FaultsSpec,
     /// The events the jobs loop handles, by instant (ties keep file order).
     pub timeline: Vec<(Instant, JobsEvent)>,
+    /// Bridge payments, their payers and webhooks, and the recovery job (validated).
+    pub payments: Option<PaymentsSection>,
 }
 
 /// One scheduled job.
@@ -251,6 +254,7 @@ impl JobsPlan {
             timeline: jobs_timeline(scenario, &kuma),
             kuma,
             faults: f.faults.clone(),
+            payments: f.payments.clone(),
         }
     }
 

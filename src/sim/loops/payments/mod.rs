@@ -37,7 +37,7 @@ use crate::net::Request;
 use crate::rng;
 use crate::sim::engine::trace::Trace;
 use crate::sim::engine::transport::Link;
-use crate::sim::scenario::Scenario;
+use crate::sim::scenario::jobs_plan::JobsPlan;
 use crate::sim::scenario::payments::PaymentsSection;
 use crate::time::{Duration, Instant};
 use crate::world::bridge::{BridgeConfig, BridgeWorld, DeliveryId, DeliverySettings, PayerBehaviour, Payers, RequestStatus, Webhooks};
@@ -150,7 +150,9 @@ pub struct PaySim {
 }
 
 impl PaySim {
-    pub fn new(scenario: &Scenario, spec: &PaymentsSection, seed: u64) -> Self {
+    /// The payments side of `plan`, or `None` when it has no payments.
+    pub fn new(plan: &JobsPlan) -> Option<Self> {
+        let (spec, seed) = (plan.payments.as_ref()?, plan.seed);
         let bridge_config = BridgeConfig { rate_limit: spec.rate_limit, rate_window: spec.rate_window, ..BridgeConfig::default() };
         let auth = ApiAuth {
             client_id: bridge_config.client_id.clone(),
@@ -180,8 +182,8 @@ impl PaySim {
             retry: w.retry.policy(),
             secret: secret.clone(),
         };
-        let invoices = plan_invoices(scenario, spec, seed);
-        PaySim {
+        let invoices = plan_invoices(plan.start, plan.end, spec, seed);
+        Some(PaySim {
             spec: spec.clone(),
             bridge: Arc::new(Mutex::new(BridgeWorld::new(bridge_config))),
             erp: Arc::new(Mutex::new(Erp::new(secret))),
@@ -197,7 +199,7 @@ impl PaySim {
             active: BTreeMap::new(),
             traced_records: 0,
             log: PayLog::default(),
-        }
+        })
     }
 
     pub fn revoke_after(&self) -> Duration {
@@ -240,15 +242,15 @@ impl PaySim {
 
 /// Invoices at uniform instants over the run, with uniform amounts, from their own stream,
 /// sorted by instant.
-fn plan_invoices(scenario: &Scenario, spec: &PaymentsSection, seed: u64) -> Vec<PlannedInvoice> {
+fn plan_invoices(start: Instant, end: Instant, spec: &PaymentsSection, seed: u64) -> Vec<PlannedInvoice> {
     let mut plan = rng::stream(seed, "payments.invoices");
-    let span = (scenario.end - scenario.start).as_ms();
+    let span = (end - start).as_ms();
     let n = (spec.invoices_per_day * span as f64 / Duration::DAY.as_ms() as f64).round().max(0.0) as u64;
     let [lo, hi] = spec.amount_eur;
     let (lo_c, hi_c) = ((lo * 100.0).round() as i64, (hi * 100.0).round() as i64);
     let mut invoices: Vec<PlannedInvoice> = (0..n)
         .map(|_| {
-            let at = scenario.start + Duration::from_ms(uniform::between(&mut plan, 0, span.max(1) - 1));
+            let at = start + Duration::from_ms(uniform::between(&mut plan, 0, span.max(1) - 1));
             PlannedInvoice { at, amount_cents: uniform::between(&mut plan, lo_c, hi_c.max(lo_c)) }
         })
         .collect();

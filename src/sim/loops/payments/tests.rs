@@ -15,6 +15,7 @@ use crate::logic::bridge::WebhookOutcome;
 use crate::logic::bridge::ledger::{Applied, Path};
 use crate::logic::retry::{AttemptOutcome, Next};
 use crate::net::{Response, Service};
+use crate::sim::scenario::Scenario;
 use crate::sim::scenario::load_str;
 
 /// One day, `invoices` invoices, every payer pays 10 min after the link, banks settle in 1 min
@@ -47,8 +48,8 @@ struct Driver {
 
 impl Driver {
     fn new(s: &Scenario) -> Self {
-        let spec = s.file.payments.as_ref().expect("a payments section");
-        let sim = PaySim::new(s, spec, 7);
+        let plan = JobsPlan::new(s, None, 7);
+        let sim = PaySim::new(&plan).expect("a payments section");
         let mut d = Driver {
             sim,
             queue: BTreeMap::new(),
