@@ -32,7 +32,7 @@ const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
 mod common;
-use common::daily_population;
+use common::{daily_population, peak_rss_kb, reset_peak};
 
 /// Creation offsets (ms from the start, uniform over the first day) for the baselines.
 fn creations(connections: u64) -> Vec<i64> {
@@ -128,20 +128,9 @@ fn tokio_tasks(connections: u64, days: u32) -> Outcome {
     })
 }
 
-/// Reset the process's peak resident set (Linux); harmless elsewhere.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
 /// This thread's time on a CPU so far, in ns (Linux `schedstat`).
 fn cpu_ns() -> Option<u64> {
     std::fs::read_to_string("/proc/thread-self/schedstat").ok()?.split_whitespace().next()?.parse().ok()
-}
-
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {

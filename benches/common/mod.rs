@@ -27,3 +27,15 @@ pub fn payments_day() -> scenario::Scenario {
   "payments": {"recovery_job": 1, "invoices_per_day": 300, "webhooks": {"loss": 0.02}}}"#;
     scenario::load_str("bench-payments.json", text).expect("valid bench scenario")
 }
+
+/// Reset the process's peak resident set (Linux); harmless elsewhere.
+pub fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The process's peak resident set since the last [`reset_peak`], in KiB (Linux `VmHWM`).
+pub fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}

@@ -1,0 +1,153 @@
+//! Every documented limit of the scenario format (`sim/scenario/validate.rs`), run at the limit:
+//! the time and the peak memory of each, against the budget README.md states ("What syncsim
+//! guarantees"). A scenario over its budget makes the bench fail, so a limit that the machine
+//! cannot keep is seen before a user meets it. Each limit runs in a process of its own (the
+//! bench runs itself with `LIMITS_CHILD=<name>`), so its peak is its own, not what an earlier one
+//! left in the allocator. One-shot, minutes long: `cargo bench --bench limits`
+//! (`LIMITS_ONLY=connections,timeline,...` for some). Numbers go to benches/README.md.
+
+use std::time::Instant as WallClock;
+
+use serde_json::{Value, json};
+use syncsim::sim::commands::run::{self, RunOptions, TransportChoice};
+use syncsim::sim::scenario;
+
+mod common;
+use common::peak_rss_kb;
+
+/// One limit: its name, the scenario at the limit (built when run), and the memory budget
+/// README.md states.
+struct Limit {
+    name: &'static str,
+    scenario: fn() -> String,
+    budget_mb: u64,
+}
+
+fn base(name: &str) -> serde_json::Map<String, Value> {
+    let Value::Object(m) = json!({"name": name, "seed": 1, "start": "2026-01-01T00:00:00Z", "duration": "400d",
+        "report": {"freshness_sample_every": "6h"}})
+    else {
+        unreachable!()
+    };
+    m
+}
+
+/// The scenario's text: the common head and `extra`'s sections.
+fn with(name: &str, extra: Value) -> String {
+    let mut m = base(name);
+    if let Value::Object(e) = extra {
+        m.extend(e);
+    }
+    Value::Object(m).to_string()
+}
+
+fn limits() -> Vec<Limit> {
+    vec![
+        // MAX_CONNECTIONS: 2 000 000.
+        Limit {
+            name: "connections",
+            scenario: || {
+                with(
+                    "connections",
+                    json!({"sync": {"connectors": [{"id": "a", "weight": 3}, {"id": "b", "weight": 1}],
+                    "populations": [{"name": "p", "count": 2_000_000, "created": {"between": ["+0s", "+1d"]}}]}}),
+                )
+            },
+            budget_mb: 400,
+        },
+        // MAX_TIMELINE_EVENTS: 1 000 000.
+        Limit {
+            name: "timeline",
+            scenario: || {
+                // Written as text: a million `Value`s would weigh more than the run itself.
+                let head = with(
+                    "timeline",
+                    json!({"sync": {"connectors": [{"id": "a"}],
+                    "populations": [{"name": "p", "count": 1000, "created": {"at": "+0s"}}]}}),
+                );
+                let mut text = head[..head.len() - 1].to_string() + ",\"timeline\":[";
+                for i in 0..1_000_000u64 {
+                    let sep = if i == 0 { "" } else { "," };
+                    text += &format!("{sep}{{\"at\":\"+{}s\",\"event\":\"user_action\",\"connection\":\"p#{}\"}}", i * 34, i % 1000);
+                }
+                text + "]}"
+            },
+            budget_mb: 300,
+        },
+        // MAX_GENERATED_EVENTS: 5 000 000 (100 000 × 0.125 a day × 400 days).
+        Limit {
+            name: "generated",
+            scenario: || {
+                with(
+                    "generated",
+                    json!({"sync": {"connectors": [{"id": "a"}],
+                    "populations": [{"name": "p", "count": 100_000, "created": {"between": ["+0s", "+1d"]},
+                      "incidents": [{"state": "SCARequired", "per_day": 0.125, "user_fixes_after": {"uniform": ["1m", "2d"]}}]}]}}),
+                )
+            },
+            budget_mb: 1000,
+        },
+        // MAX_CRON_TICKS: 2 000 000 (400 days / 18 s = 1 920 000).
+        Limit {
+            name: "ticks",
+            scenario: || {
+                with(
+                    "ticks",
+                    json!({"cron": {"tick": "18s", "jobs": [{"id": 1, "label": "j", "frequency": "5m", "heartbeat": {"monitor": "m"}}]},
+                    "kuma": {"monitors": [{"id": "m", "interval_s": 360}]}}),
+                )
+            },
+            budget_mb: 200,
+        },
+        // MAX_INVOICES: 500 000 (1 250 a day × 400 days).
+        Limit {
+            name: "invoices",
+            scenario: || {
+                with(
+                    "invoices",
+                    json!({"cron": {"tick": "1m", "jobs": [{"id": 1, "label": "recovery", "frequency": "1h", "first_run": "+5m",
+                    "duration": {"uniform": ["1s", "3s"]}}]},
+                    "payments": {"recovery_job": 1, "invoices_per_day": 1250}}),
+                )
+            },
+            budget_mb: 1500,
+        },
+    ]
+}
+
+/// In the child: run one limit, print "seconds peak_mb".
+fn child(limit: &Limit) {
+    let text = (limit.scenario)();
+    let s = scenario::load_str(&format!("{}.json", limit.name), &text).expect("the scenario at the limit is valid");
+    drop(text);
+    let wall = WallClock::now();
+    let (_, result) = run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: None, progress: &mut |_| {} });
+    result.expect("no trace, no error");
+    println!("{:.1} {}", wall.elapsed().as_secs_f64(), peak_rss_kb().map_or(0, |kb| kb / 1024));
+}
+
+fn main() {
+    if let Ok(name) = std::env::var("LIMITS_CHILD") {
+        let limit = limits().into_iter().find(|l| l.name == name).expect("a known limit");
+        return child(&limit);
+    }
+    let only: Option<Vec<String>> = std::env::var("LIMITS_ONLY").ok().map(|v| v.split(',').map(str::to_string).collect());
+    let exe = std::env::current_exe().expect("the bench's own path");
+    let mut over = Vec::new();
+    println!("{:<12} {:>10} {:>12} {:>12}", "limit", "seconds", "peak MB", "budget MB");
+    for limit in limits() {
+        if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == limit.name)) {
+            continue;
+        }
+        let out = std::process::Command::new(&exe).env("LIMITS_CHILD", limit.name).arg("--bench").output().expect("the bench runs itself");
+        assert!(out.status.success(), "{} failed: {}", limit.name, String::from_utf8_lossy(&out.stderr));
+        let line = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().to_string();
+        let (seconds, peak_mb) = line.split_once(' ').expect("seconds and peak");
+        let peak_mb: u64 = peak_mb.parse().expect("a peak in MB");
+        println!("{:<12} {:>10} {:>12} {:>12}", limit.name, seconds, peak_mb, limit.budget_mb);
+        if peak_mb > limit.budget_mb {
+            over.push(format!("{}: {peak_mb} MB, budget {} MB", limit.name, limit.budget_mb));
+        }
+    }
+    assert!(over.is_empty(), "over the stated memory budget: {}", over.join("; "));
+}
