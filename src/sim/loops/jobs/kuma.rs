@@ -41,10 +41,6 @@ impl<'a> KumaSide<'a> {
         &self.ids[m]
     }
 
-    pub fn started(&self) -> bool {
-        self.started
-    }
-
     /// Kuma starts (the first time) or starts again after a stop.
     pub fn handle_up(&mut self, now: Instant) {
         if self.started {
