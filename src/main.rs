@@ -263,9 +263,6 @@ fn real_main(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         None => run_all(Path::new("scenarios"), Path::new("reports")),
         Some(Command::Run { files, seed, out, trace, transport, junit }) => {
-            if trace.is_some() && files.len() > 1 {
-                return Err(CliError::Message(format!("--trace takes one scenario at a time ({} given)", files.len())));
-            }
             let mut ci = CiSinks::from_env();
             let worst = run_files(&files, seed, &out, trace.as_deref(), transport.into(), &mut ci);
             let index = if files.len() > 1 { ci.write_index(&out) } else { Outcome::Passed };
@@ -429,7 +426,7 @@ impl CiSinks {
         outcome
     }
 
-    /// `index.html` over the scenarios that ran, beside their report folders.
+    /// `index.html` over the scenarios that ran, beside their report folders (none when none ran).
     fn write_index(&self, out: &Path) -> Outcome {
         let reports: Vec<_> = self
             .verdicts
@@ -439,6 +436,9 @@ impl CiSinks {
                 ci::VerdictOutcome::Invalid { .. } => None,
             })
             .collect();
+        if reports.is_empty() {
+            return Outcome::Passed; // nothing ran: nothing to index, and the folder is left alone
+        }
         output::write_index(out, &reports).map_or_else(|e| fail(e.into()), |()| Outcome::Passed)
     }
 
@@ -459,12 +459,13 @@ fn run_files(
     transport: TransportChoice,
     ci: &mut CiSinks,
 ) -> Outcome {
-    if let Some(trace) = trace {
-        if let Some(input) = files.iter().find(|f| same_file(f, trace)) {
-            let why =
-                format!("--trace {} is the scenario file {}; it would be overwritten (nothing was run)", trace.display(), input.display());
-            return fail(why.into());
+    if let Some(why) = trace.and_then(|trace| trace_refusal(files, trace)) {
+        // Every file gets its verdict, so a JUnit file or a job summary shows the refusal
+        // instead of reading as zero tests that all passed.
+        for file in files {
+            ci.record(ScenarioVerdict::invalid(file, vec![why.clone()]));
         }
+        return fail(why.into());
     }
     let mut worst = Outcome::Passed;
     let mut folders: BTreeMap<String, &Path> = BTreeMap::new();
@@ -499,6 +500,16 @@ fn run_files(
         }
     }
     runs.into_iter().map(|(file, s)| simulate(file, &s, seed, out, trace, transport, ci).unwrap_or_else(fail)).fold(worst, Outcome::max)
+}
+
+/// Why `--trace` cannot be honoured, if it cannot: one trace holds one scenario, and it must
+/// not overwrite an input.
+fn trace_refusal(files: &[PathBuf], trace: &Path) -> Option<String> {
+    if files.len() > 1 {
+        return Some(format!("--trace takes one scenario at a time ({} given; nothing was run)", files.len()));
+    }
+    let input = files.iter().find(|f| same_file(f, trace))?;
+    Some(format!("--trace {} is the scenario file {}; it would be overwritten (nothing was run)", trace.display(), input.display()))
 }
 
 /// Whether two paths name the same existing file (after links and `..`).

@@ -136,6 +136,34 @@ fn a_trace_that_names_the_scenario_file_is_refused_and_the_file_is_untouched() {
 }
 
 #[test]
+fn a_refused_trace_is_a_failing_test_case_in_the_junit_file_not_an_empty_one() {
+    // Before: `run --trace S --junit J` refused to run and wrote J with no test at all, which a
+    // CI dashboard reads as green. Also with two files and one --trace.
+    let dir = temp_dir("trace-junit");
+    let file = write(&dir, "s.json", &small("t"));
+    let other = write(&dir, "o.json", &small("o"));
+    let junit = dir.join("junit.xml");
+    let f = file.to_str().unwrap();
+    let trace = dir.join("t.jsonl");
+    let cases: [(&[&str], usize); 2] = [(&[f, "--trace", f], 1), (&[f, other.to_str().unwrap(), "--trace", trace.to_str().unwrap()], 2)];
+    for (args, files) in cases {
+        let _ = std::fs::remove_file(&junit);
+        let out = syncsim()
+            .arg("run")
+            .args(args)
+            .args(["--out", dir.join("out").to_str().unwrap(), "--junit", junit.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        assert!(xml.contains(&format!("tests=\"{files}\"")), "one case a file: {xml}");
+        assert!(xml.contains(&format!("errors=\"{files}\"")), "each an error: {xml}");
+        assert!(xml.contains("nothing was run"), "the reason is in the file: {xml}");
+        assert!(!dir.join("out").exists(), "nothing runs");
+    }
+}
+
+#[test]
 fn two_scenarios_with_one_name_do_not_share_a_report_folder() {
     let dir = temp_dir("same-name");
     let a = write(&dir, "a.json", &small("same"));
