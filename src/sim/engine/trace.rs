@@ -8,16 +8,24 @@ use serde::Serialize;
 
 use crate::time::Instant;
 
+/// Lines gather here and go to the writer in blocks of about this size: one call through
+/// `dyn Write` a block instead of one a JSON token (issue #17, item 13).
+const BLOCK_BYTES: usize = 64 << 10;
+
 pub struct Trace<'w> {
     out: Option<&'w mut dyn Write>,
     variant: String,
     error: Option<std::io::Error>,
+    /// Serialised lines not yet handed to `out`.
+    block: Vec<u8>,
+    /// The line's instant as text, reused from line to line.
+    t_text: String,
 }
 
 #[derive(Serialize)]
 struct Line<'a, T: Serialize> {
     t_ms: i64,
-    t: String,
+    t: &'a str,
     variant: &'a str,
     component: &'a str,
     kind: &'a str,
@@ -27,28 +35,49 @@ struct Line<'a, T: Serialize> {
 
 impl<'w> Trace<'w> {
     pub fn new(out: Option<&'w mut dyn Write>, variant: &str) -> Self {
-        Trace { out, variant: variant.to_string(), error: None }
+        let block = if out.is_some() { Vec::with_capacity(BLOCK_BYTES + 4096) } else { Vec::new() };
+        Trace { out, variant: variant.to_string(), error: None, block, t_text: String::new() }
     }
     pub fn off() -> Trace<'static> {
-        Trace { out: None, variant: String::new(), error: None }
+        Trace::new(None, "")
     }
     #[inline]
     pub fn enabled(&self) -> bool {
         self.out.is_some() && self.error.is_none()
     }
     pub fn record<T: Serialize>(&mut self, t: Instant, component: &str, kind: &str, data: &T) {
-        let Some(out) = self.out.as_deref_mut() else { return };
-        if self.error.is_some() {
+        if !self.enabled() {
             return;
         }
-        let line = Line { t_ms: t.as_ms(), t: t.to_rfc3339(), variant: &self.variant, component, kind, data };
-        let result = serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from).and_then(|_| out.write_all(b"\n"));
-        if let Err(e) = result {
-            self.error = Some(e);
+        self.t_text.clear();
+        t.write_rfc3339(&mut self.t_text);
+        let line = Line { t_ms: t.as_ms(), t: &self.t_text, variant: &self.variant, component, kind, data };
+        let whole = self.block.len();
+        match serde_json::to_writer(&mut self.block, &line) {
+            Ok(()) => self.block.push(b'\n'),
+            Err(e) => {
+                self.block.truncate(whole); // never half a line
+                self.error = Some(e.into());
+            }
+        }
+        if self.block.len() >= BLOCK_BYTES {
+            self.hand_over();
         }
     }
-    /// The first write error, if any: a full disk ends the trace, not the run.
-    pub fn finish(self) -> Result<(), std::io::Error> {
+    /// Give the gathered lines to the writer; its first error ends the trace.
+    fn hand_over(&mut self) {
+        let Some(out) = self.out.as_deref_mut() else { return };
+        if self.error.is_none() {
+            if let Err(e) = out.write_all(&self.block) {
+                self.error = Some(e);
+            }
+        }
+        self.block.clear();
+    }
+    /// Hand over the last lines; the first write error, if any: a full disk ends the trace, not
+    /// the run.
+    pub fn finish(mut self) -> Result<(), std::io::Error> {
+        self.hand_over();
         match self.error {
             Some(e) => Err(e),
             None => Ok(()),
