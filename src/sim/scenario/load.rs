@@ -116,12 +116,9 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, Vec<Problem>> {
             }]);
         }
     };
-    let scan = positions::scan(text);
-    let index = &scan.index;
     // serde_json keeps the last of two equal keys silently; a second value is almost always a
     // pasting mistake, and the first one is the one a reader sees.
-    let mut problems: Vec<(Pos, Problem)> = scan
-        .duplicate_keys
+    let mut problems: Vec<(Pos, Problem)> = positions::duplicate_keys(text)
         .iter()
         .map(|(path, at)| {
             let p = Problem {
@@ -135,12 +132,31 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, Vec<Problem>> {
             (*at, p)
         })
         .collect();
-    let findings = match serde_path_to_error::deserialize::<_, ScenarioFile>(&value) {
-        Ok(parsed) => match validate::validate(parsed) {
-            Ok(scenario) if problems.is_empty() => return Ok(scenario),
-            Ok(_) => Vec::new(),
-            Err(findings) => findings,
-        },
+    let findings = match findings_of(value) {
+        Ok(scenario) if problems.is_empty() => return Ok(scenario),
+        Ok(_) => Vec::new(),
+        Err(findings) => findings,
+    };
+    // Positions of the findings' paths and of their parents only (a missing field points at
+    // its parent): an index of every value of a 1 000 000-event file would take gigabytes.
+    let wanted: BTreeSet<FieldPath> = findings.iter().flat_map(|f| (0..=f.path.segments().len()).map(|n| f.path.prefix(n))).collect();
+    let index = positions::index_of(text, wanted);
+    problems.extend(findings.into_iter().map(|f| locate(file, &index, f)));
+    // In file order, as an editor lists them (the sort is stable: problems at one place keep
+    // the order of the checks).
+    problems.sort_by_key(|(pos, _)| (pos.line, pos.column));
+    Err(problems.into_iter().map(|(_, p)| p).collect())
+}
+
+/// What is wrong with a file serde_json could read: its structural findings and the semantic
+/// ones despite them, or the semantic ones only. Takes the tree, and lets it go as soon as it
+/// can: a 1 000 000-event file's tree weighs hundreds of MB.
+fn findings_of(value: Value) -> Result<Scenario, Vec<Finding>> {
+    match serde_path_to_error::deserialize::<_, ScenarioFile>(&value) {
+        Ok(parsed) => {
+            drop(value);
+            validate::validate(parsed)
+        }
         Err(first) => {
             let mut findings = Vec::new();
             collect_structure(&value, &mut findings);
@@ -149,16 +165,11 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, Vec<Problem>> {
             }
             // Report the semantic problems too: check a repaired copy (bad parts removed) and
             // keep what it finds outside the removed parts.
-            let semantic = semantic_findings_despite(&value, &findings);
+            let semantic = semantic_findings_despite(value, &findings);
             findings.extend(semantic);
-            findings
+            Err(findings)
         }
-    };
-    problems.extend(findings.into_iter().map(|f| locate(file, index, f)));
-    // In file order, as an editor lists them (the sort is stable: problems at one place keep
-    // the order of the checks).
-    problems.sort_by_key(|(pos, _)| (pos.line, pos.column));
-    Err(problems.into_iter().map(|(_, p)| p).collect())
+    }
 }
 
 /// The scenario, if the file is valid: no key repeated, the types read, the meaning checked.
@@ -176,8 +187,9 @@ fn valid_fast(text: &str) -> Option<Scenario> {
 /// Remove what the structural findings point at (or put a placeholder in a required field),
 /// parse again, and validate. Findings come back with the original array indices, and none of
 /// them lies inside a removed part or repeats a structural finding.
-fn semantic_findings_despite(value: &Value, structural: &[Finding]) -> Vec<Finding> {
-    let mut repaired = value.clone();
+fn semantic_findings_despite(value: Value, structural: &[Finding]) -> Vec<Finding> {
+    let originals = Originals::keep(&value, structural);
+    let mut repaired = value;
     // Every removal, in the coordinates of the tree it was removed from, in order.
     let mut removed: Vec<FieldPath> = Vec::new();
     let mut removed_set: BTreeSet<FieldPath> = BTreeSet::new();
@@ -206,7 +218,7 @@ fn semantic_findings_despite(value: &Value, structural: &[Finding]) -> Vec<Findi
                         f
                     })
                     .filter(|f| !removed_set.iter().any(|r| f.path.within(r)) && !structural.contains(&f.path))
-                    .filter(|f| !follows_from_removal(f, value, &structural_paths))
+                    .filter(|f| !follows_from_removal(f, &originals, &structural_paths))
                     .collect();
             }
             Err(e) => {
@@ -230,7 +242,7 @@ fn semantic_findings_despite(value: &Value, structural: &[Finding]) -> Vec<Findi
 /// declaration was removed (or could not be read), or a metric of such a part. The root problem
 /// is already reported; this would be a second, misleading one (issue #16, item 6). A reference
 /// to a name that was never declared is still reported.
-fn follows_from_removal(f: &Finding, original: &Value, structural: &[&FieldPath]) -> bool {
+fn follows_from_removal(f: &Finding, originals: &Originals, structural: &[&FieldPath]) -> bool {
     let referred = f.found.trim_matches('"');
     validate::sections_behind(&f.expected).iter().any(|(section, id_key)| {
         let section = FieldPath::keys(section);
@@ -242,7 +254,7 @@ fn follows_from_removal(f: &Finding, original: &Value, structural: &[&FieldPath]
                 return false;
             }
             let Some(Seg::Index(i)) = p.segments().get(section.segments().len()) else { return true };
-            let element = node(original, section.segments()).and_then(|a| a.get(i));
+            let element = originals.element(&section.index(*i));
             match element.and_then(|e| e.get(*id_key)) {
                 Some(Value::String(id)) => id == referred || id_key.is_empty(),
                 Some(Value::Number(id)) => id.to_string() == referred || id_key.is_empty(),
@@ -250,6 +262,31 @@ fn follows_from_removal(f: &Finding, original: &Value, structural: &[&FieldPath]
             }
         })
     })
+}
+
+/// The array elements the structural findings point into, as they were before the repair
+/// removed them: all [`follows_from_removal`] reads of the original file, instead of a copy of
+/// the whole tree.
+struct Originals(BTreeMap<FieldPath, Value>);
+
+impl Originals {
+    fn keep(value: &Value, structural: &[Finding]) -> Self {
+        let mut elements = BTreeMap::new();
+        for f in structural {
+            for (n, seg) in f.path.segments().iter().enumerate() {
+                if let Seg::Index(_) = seg {
+                    let path = f.path.prefix(n + 1);
+                    if let Some(element) = node(value, path.segments()) {
+                        elements.entry(path).or_insert_with(|| element.clone());
+                    }
+                }
+            }
+        }
+        Originals(elements)
+    }
+    fn element(&self, path: &FieldPath) -> Option<&Value> {
+        self.0.get(path)
+    }
 }
 
 fn node<'v>(value: &'v Value, path: &[Seg]) -> Option<&'v Value> {

@@ -21,40 +21,54 @@ struct Scanner<'a> {
     pos: Pos,
     /// Built only when asked: a path and a position for every value is the costly part.
     index: Option<PositionIndex>,
+    /// Which values go into the index.
+    keep: Keep,
     path: FieldPath,
     duplicate_keys: Vec<(FieldPath, Pos)>,
 }
 
 /// What one pass over the text finds: where each value is, and every key that appears a second
 /// time in the same object (serde_json keeps the last silently; the loader refuses it).
+/// Which values an index holds.
+enum Keep {
+    Every,
+    /// A path and the values inside it.
+    Within(FieldPath),
+    /// These paths only.
+    Only(BTreeSet<FieldPath>),
+}
+
 pub struct Scan {
     pub index: PositionIndex,
     pub duplicate_keys: Vec<(FieldPath, Pos)>,
 }
 
 pub fn scan(text: &str) -> Scan {
-    let (index, duplicate_keys) = pass(text, true);
+    let (index, duplicate_keys) = pass(text, true, Keep::Every);
     Scan { index: index.unwrap_or_default(), duplicate_keys }
 }
 
 /// Only the keys given twice in one object: what a valid file needs, at a fraction of the cost
 /// of [`scan`] (no path is kept for any other value).
 pub fn duplicate_keys(text: &str) -> Vec<(FieldPath, Pos)> {
-    pass(text, false).1
+    pass(text, false, Keep::Every).1
 }
 
-fn pass(text: &str, indexing: bool) -> (Option<PositionIndex>, Vec<(FieldPath, Pos)>) {
+fn pass(text: &str, indexing: bool, keep: Keep) -> (Option<PositionIndex>, Vec<(FieldPath, Pos)>) {
     let mut s = Scanner {
         chars: text.chars().peekable(),
         pos: Pos { line: 1, column: 1 },
         index: indexing.then(BTreeMap::new),
+        keep,
         path: FieldPath::root(),
         duplicate_keys: Vec::new(),
     };
     s.skip_ws();
     let root = s.pos;
-    if let Some(index) = &mut s.index {
-        index.insert(FieldPath::root(), root);
+    if s.wanted() {
+        if let Some(index) = &mut s.index {
+            index.insert(FieldPath::root(), root);
+        }
     }
     s.value();
     (s.index, s.duplicate_keys)
@@ -64,7 +78,28 @@ pub fn index(text: &str) -> PositionIndex {
     scan(text).index
 }
 
+/// The positions of `path` and of the values inside it only: what a finished run needs to
+/// point at its expectations, without a path for each of a million timeline events (issue #17:
+/// a 62 MB file took 932 MB and 12 s after its 0.4 s run, for an index of every value).
+pub fn index_within(text: &str, path: &FieldPath) -> PositionIndex {
+    pass(text, true, Keep::Within(path.clone())).0.unwrap_or_default()
+}
+
+/// The positions of these paths only (those that exist in the text): what locating a few
+/// problems needs, where an index of every value of a large file would take gigabytes.
+pub fn index_of(text: &str, paths: BTreeSet<FieldPath>) -> PositionIndex {
+    pass(text, true, Keep::Only(paths)).0.unwrap_or_default()
+}
+
 impl Scanner<'_> {
+    /// Whether the current value belongs in the index.
+    fn wanted(&self) -> bool {
+        match &self.keep {
+            Keep::Every => true,
+            Keep::Within(w) => self.path.within(w),
+            Keep::Only(paths) => paths.contains(&self.path),
+        }
+    }
     fn bump(&mut self) -> Option<char> {
         let c = self.chars.next()?;
         if c == '\n' {
@@ -137,17 +172,27 @@ impl Scanner<'_> {
                             let key = self.string();
                             self.path.push(Seg::Key(key));
                             let repeated = match &mut self.index {
-                                Some(index) => {
+                                Some(index) if matches!(self.keep, Keep::Every) => {
                                     let fresh = !index.contains_key(&self.path);
                                     if fresh {
                                         index.insert(self.path.clone(), at);
                                     }
                                     !fresh
                                 }
-                                None => match self.path.segments().last() {
-                                    Some(Seg::Key(k)) => !seen.insert(k.clone()),
-                                    _ => false,
-                                },
+                                _ => {
+                                    // The keys of this object alone tell a repeated key; the
+                                    // first of two keeps its place in the index.
+                                    let repeated = match self.path.segments().last() {
+                                        Some(Seg::Key(k)) => !seen.insert(k.clone()),
+                                        _ => false,
+                                    };
+                                    if !repeated && self.wanted() {
+                                        if let Some(index) = &mut self.index {
+                                            index.insert(self.path.clone(), at);
+                                        }
+                                    }
+                                    repeated
+                                }
                             };
                             if repeated {
                                 self.duplicate_keys.push((self.path.clone(), at));
@@ -176,8 +221,10 @@ impl Scanner<'_> {
                         }
                         Some(_) => {
                             self.path.push(Seg::Index(i));
-                            if let Some(index) = &mut self.index {
-                                index.entry(self.path.clone()).or_insert(self.pos);
+                            if self.wanted() {
+                                if let Some(index) = &mut self.index {
+                                    index.entry(self.path.clone()).or_insert(self.pos);
+                                }
                             }
                             self.value();
                             self.path.pop();
@@ -228,5 +275,23 @@ mod tests {
         assert_eq!(found.duplicate_keys, vec![(FieldPath::keys("a.x"), Pos { line: 1, column: 16 })]);
         assert_eq!(found.index[&FieldPath::keys("a.x")], Pos { line: 1, column: 8 });
         assert_eq!(duplicate_keys("{\"a\": {\"x\": 1, \"x\": 2}, \"b\": [{\"x\": 1}, {\"x\": 1}]}"), found.duplicate_keys);
+    }
+
+    #[test]
+    fn an_index_within_a_path_holds_that_part_of_the_full_index_and_nothing_else() {
+        let text = "{\"timeline\": [{\"at\": 1}, {\"at\": 2}],\n \"expect\": [{\"metric\": \"a\", \"metric\": \"b\"},\n  {\"op\": 1}]}";
+        let full = index(text);
+        let expect = FieldPath::keys("expect");
+        let part = index_within(text, &expect);
+        let wanted: PositionIndex = full.iter().filter(|(p, _)| p.within(&expect)).map(|(p, at)| (p.clone(), *at)).collect();
+        assert_eq!(part, wanted);
+        assert_eq!(part.len(), 5, "expect, its two elements, metric (first place) and op: {part:?}");
+        assert_eq!(part[&expect.index(1)], Pos { line: 3, column: 3 });
+        let only: BTreeSet<FieldPath> =
+            [expect.index(0).key("metric"), FieldPath::keys("timeline").index(1), FieldPath::keys("nowhere")].into();
+        let few = index_of(text, only.clone());
+        let wanted: PositionIndex = full.iter().filter(|(p, _)| only.contains(p)).map(|(p, at)| (p.clone(), *at)).collect();
+        assert_eq!(few, wanted);
+        assert_eq!(few.len(), 2);
     }
 }

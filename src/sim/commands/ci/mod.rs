@@ -13,7 +13,8 @@ use std::path::Path;
 use crate::sim::analysis::report::{ExpectationResult, Report};
 pub use crate::sim::analysis::summary::{expectation_text, number};
 use crate::sim::commands::run::RunOutput;
-use crate::sim::scenario::positions::{self, Pos};
+use crate::sim::scenario::field_path::FieldPath;
+use crate::sim::scenario::positions::{self, Pos, PositionIndex};
 
 /// One scenario file's outcome, as CI reports it.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,12 +36,9 @@ impl ScenarioVerdict {
     /// The verdict of a finished run of `file`, whose text is `text` (read again for positions:
     /// the loader keeps none once the scenario is valid).
     pub fn ran(file: &Path, text: &str, output: &RunOutput) -> Self {
-        let index = positions::index(text);
-        let at = output
-            .sources
-            .iter()
-            .map(|i| index.get(&crate::sim::scenario::field_path::FieldPath::keys("expect").index(*i)).copied())
-            .collect();
+        let expect = FieldPath::keys("expect");
+        let index = if output.sources.is_empty() { PositionIndex::new() } else { positions::index_within(text, &expect) };
+        let at = output.sources.iter().map(|i| index.get(&expect.index(*i)).copied()).collect();
         ScenarioVerdict { file: file.display().to_string(), outcome: VerdictOutcome::Ran { report: Box::new(output.report.clone()), at } }
     }
 
