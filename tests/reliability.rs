@@ -104,6 +104,24 @@ fn special_files_and_folders_are_refused_without_reading_them() {
 }
 
 #[test]
+fn a_file_over_the_cap_is_refused_with_its_size_and_how_a_large_timeline_fits() {
+    let dir = temp_dir("too-big");
+    let file = dir.join("big.json");
+    // A sparse file: 65 MiB to the reader, nothing on the disk.
+    std::fs::File::create(&file).unwrap().set_len(65 << 20).unwrap();
+    let out = syncsim().args(["check", file.to_str().unwrap()]).output().unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "expected a file of at most 64 MiB (1 000 000 timeline events fit when written one compact event a line), found 68157440 bytes"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_byte_order_mark_before_the_json_is_accepted() {
     let dir = temp_dir("bom");
     let file = write(&dir, "s.json", &format!("\u{feff}{}", small("bom")));
