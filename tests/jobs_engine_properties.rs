@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use syncsim::world::kuma::monitor::MonitorSettings;
+use syncsim::world::kuma::monitor::{MonitorSettings, TimerLateness};
 
 mod support;
 
@@ -150,7 +150,7 @@ proptest! {
         let settings = MonitorSettings {
             retry_interval_s: g.retry_interval_s,
             max_retries: g.max_retries,
-            timer_lateness_ms: g.lateness_ms,
+            timer_lateness: TimerLateness::Constant(g.lateness_ms),
             ..MonitorSettings::new(interval_s(&g))
         };
         let deadline = settings.silence_to_down().worst_case().as_ms() + 1000 + g.lateness_ms;

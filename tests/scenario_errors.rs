@@ -89,6 +89,31 @@ fn size_limits_are_checked_with_clear_messages() {
 }
 
 #[test]
+fn timer_lateness_takes_a_constant_a_preset_a_range_or_a_table_and_refuses_each_out_of_bounds() {
+    let with = |lateness: &str| {
+        format!(
+            r#"{{"name": "l", "start": "2026-01-01T00:00:00Z", "duration": "1d",
+              "kuma": {{"monitors": [{{"id": "m", "interval_s": 60, "timer_lateness_ms": {lateness}}}]}}}}"#
+        )
+    };
+    for good in ["0", "7", r#""kuma-2.5.3-measured""#, r#"{"uniform": [1, 7]}"#, r#"{"table": [[1, 37], [2, 53]]}"#] {
+        assert!(scenario::load_str("l.json", &with(good)).is_ok(), "{good}");
+    }
+    let path = "kuma.monitors[0].timer_lateness_ms";
+    for (bad, at, found) in [
+        ("-1", path.to_string(), "-1"),
+        (r#"{"uniform": [7, 1]}"#, format!("{path}.uniform"), "[7, 1]"),
+        (r#"{"table": [[1, 0]]}"#, format!("{path}.table[0]"), "[1, 0]"),
+        (r#"{"table": []}"#, format!("{path}.table"), "none"),
+    ] {
+        let ps = problems(&with(bad));
+        assert_eq!(find(&ps, &at).found, found, "{bad}: {ps:?}");
+    }
+    let ps = problems(&with(r#""kuma-2.5.2""#));
+    assert!(ps.iter().any(|p| p.path.starts_with(path)), "an unknown preset is refused at its field: {ps:?}");
+}
+
+#[test]
 fn references_to_unknown_connections_and_population_members_are_errors() {
     let text = r#"{"name": "refs", "start": "2026-01-01T00:00:00Z", "duration": "2d",
       "sync": {"connectors": [{"id": "b"}], "populations": [{"name": "p", "count": 3}]},

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use syncsim::sim::analysis::payments::PaidRow;
 use syncsim::sim::analysis::report::Report;
 use syncsim::sim::commands::run::{RunOutput, TransportChoice};
-use syncsim::world::kuma::monitor::MonitorSettings;
+use syncsim::world::kuma::monitor::{MonitorSettings, TimerLateness};
 
 mod support;
 // The combined runs are heavier than the per-area ones: their default depth is lower than
@@ -594,7 +594,7 @@ fn worst_case_deadline(g: &Gen) -> i64 {
     let settings = MonitorSettings {
         retry_interval_s: g.kuma.retry_interval_s,
         max_retries: g.kuma.max_retries,
-        timer_lateness_ms: g.kuma.lateness_ms,
+        timer_lateness: TimerLateness::Constant(g.kuma.lateness_ms),
         ..MonitorSettings::new(g.interval_s())
     };
     settings.silence_to_down().worst_case().as_ms() + 1000 + g.kuma.lateness_ms

@@ -190,7 +190,7 @@ pub fn run_jobs_with(plan: &JobsPlan, trace: &mut Trace<'_>, http: bool) -> Resu
     if plan.is_empty() {
         return Ok(JobsOutcome::default());
     }
-    let kuma = Arc::new(Mutex::new(plan.kuma.server()));
+    let kuma = Arc::new(Mutex::new(plan.kuma.server(plan.seed)));
     let service: SharedService = kuma.clone();
     let mut pay = PaySim::new(plan);
     let mut services = vec![(Link::KumaPush, service)];

@@ -9,6 +9,7 @@ use crate::logic::cron::heartbeat::HeartbeatSender;
 use crate::logic::cron::runner::{Frequency, FrequencyUnit, JobSpec};
 use crate::logic::retry::RetryPolicy;
 use crate::logic::uniform::Probability;
+use crate::net::{Method, Request};
 use crate::sim::scenario::Scenario;
 use crate::sim::scenario::model::{DurationDist, JobFrequency, KumaVersionSpec, TimelineEvent, Variant};
 use crate::sim::scenario::payments::PaymentsSection;
@@ -39,8 +40,19 @@ pub struct JobsPlan {
     pub faults: FaultsSpec,
     /// The events the jobs loop handles, by instant (ties keep file order).
     pub timeline: Vec<(Instant, JobsEvent)>,
+    /// The timeline's scripted pushes, in file order ([`JobsEvent::KumaPush`] names one).
+    pub pushes: Vec<ScriptedPush>,
     /// Bridge payments, their payers and webhooks, and the recovery job (validated).
     pub payments: Option<PaymentsSection>,
+}
+
+/// A push the timeline sends to a monitor (`kuma_push`).
+#[derive(Clone, Debug)]
+pub struct ScriptedPush {
+    /// Index in [`KumaPlan::monitors`].
+    pub monitor: usize,
+    /// `GET /api/push/<token>` with the parameters the file gives, in the push URL's order.
+    pub request: Request,
 }
 
 /// One scheduled job.
@@ -127,6 +139,10 @@ pub enum JobsEvent {
         monitor: usize,
         duration: Duration,
     },
+    /// Scripted push `push` (index in [`JobsPlan::pushes`]).
+    KumaPush {
+        push: u32,
+    },
     WebhookForged {
         count: u32,
     },
@@ -187,13 +203,19 @@ impl JobPlan {
 
 impl KumaPlan {
     /// A Kuma server with these monitors, not yet started; a monitor paused in Kuma is paused.
-    pub fn server(&self) -> KumaServer {
+    /// The server of this plan; `seed` is the scenario's (the server draws its pauses between
+    /// monitor starts from its own stream).
+    pub fn server(&self, seed: u64) -> KumaServer {
         let monitors = self
             .monitors
             .iter()
-            .map(|m| TokenMonitor { push_token: m.push_token.clone(), monitor: PushMonitor::new(m.settings.clone()) })
+            .map(|m| {
+                // Each monitor's own stream, so that one monitor's draws never shift another's.
+                let timers = crate::rng::stream(seed, &format!("kuma.monitor.{}", m.id));
+                TokenMonitor { push_token: m.push_token.clone(), monitor: PushMonitor::with_stream(m.settings.clone(), timers) }
+            })
             .collect();
-        let mut server = KumaServer::new(monitors, self.version);
+        let mut server = KumaServer::new(monitors, self.version, crate::rng::stream(seed, "kuma.start"));
         for (i, m) in self.monitors.iter().enumerate() {
             server.set_paused(MonitorIndex(i), !m.active);
         }
@@ -252,6 +274,7 @@ impl JobsPlan {
             cleanup_dead_jobs: f.cron.cleanup_dead_jobs,
             jobs,
             timeline: jobs_timeline(scenario, &kuma),
+            pushes: scripted_pushes(scenario, &kuma),
             kuma,
             faults: f.faults.clone(),
             payments: f.payments.clone(),
@@ -300,7 +323,7 @@ fn kuma_plan(scenario: &Scenario) -> KumaPlan {
                 max_retries: m.max_retries,
                 resend_interval: m.resend_interval,
                 upside_down: m.upside_down,
-                timer_lateness_ms: m.timer_lateness_ms,
+                timer_lateness: m.timer_lateness_ms.lateness(),
                 version,
             },
             active: m.active,
@@ -330,6 +353,7 @@ fn kuma_plan(scenario: &Scenario) -> KumaPlan {
 /// The timeline events the jobs loop handles (the sync loop handles the others), sorted by
 /// instant with ties in file order.
 fn jobs_timeline(scenario: &Scenario, kuma: &KumaPlan) -> Vec<(Instant, JobsEvent)> {
+    let mut pushes = 0u32;
     let mut out: Vec<(Instant, JobsEvent)> = scenario
         .file
         .timeline
@@ -352,6 +376,13 @@ fn jobs_timeline(scenario: &Scenario, kuma: &KumaPlan) -> Vec<(Instant, JobsEven
                     // Validation refuses an unknown monitor; an event for none would do nothing.
                     JobsEvent::KumaMaintenance { monitor: kuma.monitors.iter().position(|m| m.id == *monitor)?, duration: *duration }
                 }
+                TimelineEvent::KumaPush { monitor, .. } => {
+                    // The n-th push of the file is `scripted_pushes`' n-th (an unknown monitor,
+                    // which validation refuses, has none in either).
+                    kuma.monitors.iter().position(|m| m.id == *monitor)?;
+                    pushes += 1;
+                    JobsEvent::KumaPush { push: pushes - 1 }
+                }
                 TimelineEvent::WebhookForged { count, .. } => JobsEvent::WebhookForged { count: *count },
                 TimelineEvent::WebhookReplay { count, .. } => JobsEvent::WebhookReplay { count: *count },
                 TimelineEvent::WebhookSecretRotation { overlap, erp_updates_after, .. } => {
@@ -363,4 +394,28 @@ fn jobs_timeline(scenario: &Scenario, kuma: &KumaPlan) -> Vec<(Instant, JobsEven
         .collect();
     out.sort_by_key(|(at, _)| *at);
     out
+}
+
+/// The timeline's `kuma_push` events as requests, in file order.
+fn scripted_pushes(scenario: &Scenario, kuma: &KumaPlan) -> Vec<ScriptedPush> {
+    scenario
+        .file
+        .timeline
+        .iter()
+        .filter_map(|e| {
+            let TimelineEvent::KumaPush { monitor, status, msg, ping, .. } = e else { return None };
+            let index = kuma.monitors.iter().position(|m| m.id == *monitor)?;
+            let mut request = Request::new(Method::Get, format!("/api/push/{}", kuma.monitors[index].push_token));
+            if let Some(status) = status {
+                request = request.query_param("status", status.as_str());
+            }
+            if let Some(msg) = msg {
+                request = request.query_param("msg", msg.clone());
+            }
+            if let Some(ping) = ping {
+                request = request.query_param("ping", ping.to_string());
+            }
+            Some(ScriptedPush { monitor: index, request })
+        })
+        .collect()
 }

@@ -240,6 +240,22 @@ pub enum TimelineEvent {
     KumaRestart { at: At, duration: Duration },
     /// A maintenance window on a monitor.
     KumaMaintenance { at: At, monitor: String, duration: Duration },
+    /// A push to `monitor` at this instant, as a script or `curl` would send it: `GET
+    /// /api/push/<token>?status=&msg=&ping=` with only the parameters given (Kuma reads a
+    /// missing `status` as up, a missing `msg` as "OK"), through the `kuma_push` fault plan and
+    /// the transport, one attempt and no retry. Reproduces a push log or an experiment without
+    /// inventing jobs.
+    KumaPush {
+        at: At,
+        monitor: String,
+        #[serde(default)]
+        status: Option<PushStatusWord>,
+        #[serde(default)]
+        msg: Option<String>,
+        /// The response time Kuma stores, in ms (`ping`).
+        #[serde(default)]
+        ping: Option<f64>,
+    },
     /// `count` forged deliveries reach the webhook receiver: bodies claiming `ACSC` for real
     /// payment requests, signed with a wrong secret (reject with 401 and record).
     WebhookForged {
@@ -264,6 +280,23 @@ fn one() -> u32 {
     1
 }
 
+/// The `status` of a push URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PushStatusWord {
+    Up,
+    Down,
+}
+
+impl PushStatusWord {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushStatusWord::Up => "up",
+            PushStatusWord::Down => "down",
+        }
+    }
+}
+
 impl TimelineEvent {
     pub fn at(&self) -> At {
         match self {
@@ -280,6 +313,7 @@ impl TimelineEvent {
             | TimelineEvent::CleanupDeadJobs { at }
             | TimelineEvent::KumaRestart { at, .. }
             | TimelineEvent::KumaMaintenance { at, .. }
+            | TimelineEvent::KumaPush { at, .. }
             | TimelineEvent::WebhookForged { at, .. }
             | TimelineEvent::WebhookReplay { at, .. }
             | TimelineEvent::WebhookSecretRotation { at, .. } => *at,
@@ -585,13 +619,62 @@ pub struct MonitorSpec {
     /// checks or notifies (`api-router.js`: `push_token = ? AND active = 1`). Default true.
     #[serde(default = "yes")]
     pub active: bool,
-    /// How late Node.js timers fire *(model choice, default 1 ms)*.
+    /// How late Node.js fires each timer of the check chain *(model choice, default 1 ms)*:
+    /// a number of ms, `{"uniform": [lo, hi]}`, `{"table": [[ms, weight], ...]}`, or
+    /// `"kuma-2.5.3-measured"` (the table measured on a real Kuma 2.5.3 server). Drawn per
+    /// timer from the monitor's own random stream.
     #[serde(default = "default_lateness")]
-    pub timer_lateness_ms: i64,
+    pub timer_lateness_ms: LatenessSpec,
 }
 
-fn default_lateness() -> i64 {
-    1
+fn default_lateness() -> LatenessSpec {
+    LatenessSpec::Constant(1)
+}
+
+/// `timer_lateness_ms`: a constant, a named preset, a uniform range or a weighted table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum LatenessSpec {
+    /// Every timer this many ms late.
+    Constant(i64),
+    /// A named table.
+    Preset(LatenessPreset),
+    /// Uniform in `[lo, hi]` ms.
+    Uniform(UniformLateness),
+    /// `[[ms, weight], ...]`: each value with probability weight / total.
+    Table(TableLateness),
+}
+
+impl LatenessSpec {
+    /// The model's lateness (validated values).
+    pub fn lateness(&self) -> crate::world::kuma::monitor::TimerLateness {
+        use crate::world::kuma::monitor::TimerLateness;
+        match self {
+            LatenessSpec::Constant(ms) => TimerLateness::Constant(*ms),
+            LatenessSpec::Preset(LatenessPreset::Kuma253Measured) => TimerLateness::kuma_2_5_3_measured(),
+            LatenessSpec::Uniform(UniformLateness { uniform: [lo, hi] }) => TimerLateness::Uniform { lo_ms: *lo, hi_ms: *hi },
+            LatenessSpec::Table(TableLateness { table }) => TimerLateness::Table(table.as_slice().into()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum LatenessPreset {
+    /// Measured on Uptime Kuma 2.5.3 (124 beats): 1 ms ×37, 2 ×53, 3 ×28, 4 ×5, 5 ×1.
+    #[serde(rename = "kuma-2.5.3-measured")]
+    Kuma253Measured,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UniformLateness {
+    pub uniform: [i64; 2],
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableLateness {
+    pub table: Vec<(i64, u64)>,
 }
 
 /// Settings that differ from the scenario's in one variant.

@@ -356,12 +356,39 @@ impl<'f> Checker<'f> {
                 let expected = format!("at most {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
                 self.out.push(Finding::new(p.key("retry_interval_s"), expected, m.retry_interval_s.to_string()));
             }
-            if !(0..=60_000).contains(&m.timer_lateness_ms) {
-                self.out.push(Finding::new(p.key("timer_lateness_ms"), "between 0 and 60000", m.timer_lateness_ms.to_string()));
-            }
+            self.check_lateness(&p.key("timer_lateness_ms"), &m.timer_lateness_ms);
         }
         if let Some(at) = f.kuma.started {
             self.in_run(at, "kuma.started".into());
+        }
+    }
+
+    /// `timer_lateness_ms`: every value a timer can take between 0 and 60 000 ms; a range in
+    /// order; a table with at least one row and positive weights.
+    fn check_lateness(&mut self, path: &FieldPath, spec: &LatenessSpec) {
+        const RANGE: &str = "between 0 and 60000";
+        let in_range = |ms: &i64| (0..=60_000).contains(ms);
+        match spec {
+            LatenessSpec::Constant(ms) if !in_range(ms) => self.out.push(Finding::new(path.clone(), RANGE, ms.to_string())),
+            LatenessSpec::Uniform(UniformLateness { uniform: [lo, hi] }) => {
+                let p = path.key("uniform");
+                if !in_range(lo) || !in_range(hi) || lo > hi {
+                    self.out.push(Finding::new(p, "[lo, hi] with 0 <= lo <= hi <= 60000", format!("[{lo}, {hi}]")));
+                }
+            }
+            LatenessSpec::Table(TableLateness { table }) => {
+                let p = path.key("table");
+                if table.is_empty() {
+                    self.out.push(Finding::new(p.clone(), "at least one [ms, weight] row", "none"));
+                }
+                for (i, (ms, weight)) in table.iter().enumerate() {
+                    if !in_range(ms) || *weight == 0 || *weight > 1 << 40 {
+                        let expected = "[ms, weight] with ms between 0 and 60000 and a weight between 1 and 2^40";
+                        self.out.push(Finding::new(p.index(i), expected, format!("[{ms}, {weight}]")));
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
@@ -549,6 +576,23 @@ impl<'f> Checker<'f> {
                     }
                     if *duration <= Duration::ZERO {
                         self.out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
+                    }
+                }
+                TimelineEvent::KumaPush { monitor, msg, ping, .. } => {
+                    if !self.monitor_ids.contains(monitor.as_str()) {
+                        self.out.push(Finding::new(p.key("monitor"), known("monitor", &self.monitor_ids, monitor), format!("{monitor:?}")));
+                    }
+                    if msg.as_ref().is_some_and(|m| m.chars().count() > 250) {
+                        // Kuma's `heartbeat.msg` is a TEXT column, but a push URL over a few KB is
+                        // refused by proxies long before; 250 characters keep a trace readable.
+                        self.out.push(Finding::new(p.key("msg"), "a message of at most 250 characters", "a longer one"));
+                    }
+                    if ping.is_some_and(|v| !v.is_finite() || v < 0.0) {
+                        self.out.push(Finding::new(
+                            p.key("ping"),
+                            "a response time in ms, 0 or more",
+                            format!("{}", ping.unwrap_or_default()),
+                        ));
                     }
                 }
                 TimelineEvent::WebhookForged { .. } | TimelineEvent::WebhookReplay { .. } => {

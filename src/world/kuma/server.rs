@@ -7,11 +7,19 @@
 //! [`poll_timeout`](KumaServer::poll_timeout) / [`handle_timeout`](KumaServer::handle_timeout),
 //! outputs go out through [`poll_event`](KumaServer::poll_event).
 
+use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
 use super::monitor::{KumaVersion, MonitorEvent, PushMonitor, PushReply, unknown_token_reply_for};
+use crate::logic::uniform;
 use crate::net::{Request, Response, Service};
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
+
+/// The pause Kuma takes after starting each monitor, in ms, both bounds included (Kuma 2.5.3
+/// `server/server.js`, `startMonitors()`: `await monitor.start(io); ... await
+/// sleep(getRandomInt(300, 1000));` — "so all monitors won't make request at the same moment";
+/// `src/util.ts`, `getRandomInt`: `Math.floor(Math.random() * (max - min + 1) + min)`).
+pub const START_GAP_MS: (i64, i64) = (300, 1_000);
 
 /// A monitor's position in the server's table: the scenario's `kuma.monitors` order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -40,14 +48,17 @@ pub struct KumaServer {
     /// Monitors paused in Kuma (`monitor.active = 0`), by index: [`handle_start`](Self::handle_start) leaves
     /// them inactive, as Kuma's `startMonitors()` starts only `active = 1` rows.
     paused: Vec<bool>,
+    /// Draws the pauses between monitor starts ([`START_GAP_MS`]).
+    start_gaps: ChaCha8Rng,
 }
 
 impl KumaServer {
     /// A server that has not started: [`is_up`](Self::is_up) is false and no monitor has a timer
-    /// until [`handle_start`](Self::handle_start).
-    pub fn new(monitors: Vec<TokenMonitor>, version: KumaVersion) -> Self {
+    /// until [`handle_start`](Self::handle_start). `start_gaps` is the server's own random
+    /// stream for the pauses between monitor starts.
+    pub fn new(monitors: Vec<TokenMonitor>, version: KumaVersion, start_gaps: ChaCha8Rng) -> Self {
         let paused = vec![false; monitors.len()];
-        KumaServer { monitors, up: false, version, paused }
+        KumaServer { monitors, up: false, version, paused, start_gaps }
     }
 
     /// Marks the monitor at `index` paused (`active = 0`) or not, before the server starts: a
@@ -61,18 +72,27 @@ impl KumaServer {
         }
     }
 
-    /// The server starts at `now`: every monitor not paused becomes active and its check chain
-    /// starts a full interval later ([`PushMonitor::handle_start`]); paused monitors stay
-    /// inactive, as Kuma's `startMonitors()` starts only `active = 1` rows.
+    /// The server starts at `now`: every monitor not paused becomes active, one after the
+    /// other in index order with a pause of [`START_GAP_MS`] after each, and each check chain
+    /// starts a full interval after its own start ([`PushMonitor::handle_start`]); paused
+    /// monitors stay inactive, as Kuma's `startMonitors()` starts only `active = 1` rows. Pushes
+    /// are taken from `now` on (the push route reads the database, not the chain).
     ///
     /// Changes `poll_timeout`.
     pub fn handle_start(&mut self, now: Instant) {
         self.up = true;
-        for (m, paused) in self.monitors.iter_mut().zip(&self.paused) {
-            if !paused {
-                m.monitor.handle_start(now);
+        let mut at = now;
+        for i in 0..self.monitors.len() {
+            if !self.paused[i] {
+                self.monitors[i].monitor.handle_start(at);
+                at += self.start_gap();
             }
         }
+    }
+
+    /// The pause after one monitor's start (`getRandomInt(300, 1000)`).
+    fn start_gap(&mut self) -> Duration {
+        Duration::from_ms(uniform::between(&mut self.start_gaps, START_GAP_MS.0, START_GAP_MS.1))
     }
 
     /// The server stops at `now`: every check chain is gone and pushes are refused until
@@ -86,14 +106,20 @@ impl KumaServer {
         }
     }
 
-    /// The server starts again at `now`: every active monitor's chain restarts a full interval
-    /// later, paused ones stay paused ([`PushMonitor::handle_server_restart`]).
+    /// The server starts again at `now`: the active monitors start one after the other as in
+    /// [`handle_start`](Self::handle_start), each chain a full interval after its own start;
+    /// paused ones stay paused ([`PushMonitor::handle_server_restart`]).
     ///
     /// Changes `poll_timeout`.
     pub fn handle_restart(&mut self, now: Instant) {
         self.up = true;
-        for m in &mut self.monitors {
-            m.monitor.handle_server_restart(now);
+        let mut at = now;
+        for i in 0..self.monitors.len() {
+            let active = self.monitors[i].monitor.is_active();
+            self.monitors[i].monitor.handle_server_restart(at);
+            if active {
+                at += self.start_gap();
+            }
         }
     }
 

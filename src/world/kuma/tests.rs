@@ -11,7 +11,7 @@ fn server(intervals_s: &[u32]) -> KumaServer {
         .enumerate()
         .map(|(i, &s)| TokenMonitor { push_token: format!("t{i}"), monitor: PushMonitor::new(MonitorSettings::new(s)) })
         .collect();
-    KumaServer::new(monitors, Default::default())
+    KumaServer::new(monitors, Default::default(), crate::rng::stream(1, "kuma.start"))
 }
 
 fn push(k: &mut KumaServer, at_ms: i64, token: &str) -> u16 {
@@ -30,7 +30,8 @@ fn drain(k: &mut KumaServer) -> Vec<(usize, i64, Status, BeatSource)> {
 
 #[test]
 fn poll_timeout_is_the_earliest_monitor_timer_and_none_before_start_or_after_stop() {
-    let mut k = server(&[60, 20]);
+    // Monitor 0 starts first, at the server's start: its chain is the earliest.
+    let mut k = server(&[20, 60]);
     assert_eq!(k.poll_timeout(), None);
     k.handle_start(Instant(0));
     assert_eq!(k.poll_timeout(), Some(Instant(20_001)));
@@ -42,12 +43,46 @@ fn poll_timeout_is_the_earliest_monitor_timer_and_none_before_start_or_after_sto
 
 #[test]
 fn handle_timeout_fires_only_the_due_monitors() {
-    let mut k = server(&[60, 20]);
+    let mut k = server(&[20, 60]);
     k.handle_start(Instant(0));
+    let later = k.monitor(MonitorIndex(1)).poll_timeout();
     k.handle_timeout(Instant(20_001));
-    assert_eq!(drain(&mut k), vec![(1, 20_001, Status::Down, BeatSource::Check)]);
+    assert_eq!(drain(&mut k), vec![(0, 20_001, Status::Down, BeatSource::Check)]);
     assert_eq!(k.poll_timeout(), Some(Instant(40_002)));
-    assert_eq!(k.monitor(MonitorIndex(0)).poll_timeout(), Some(Instant(60_001)));
+    assert_eq!(k.monitor(MonitorIndex(1)).poll_timeout(), later, "not due: untouched");
+}
+
+#[test]
+fn active_monitors_start_one_after_the_other_with_a_pause_of_300_to_1000_ms_and_a_paused_one_takes_none() {
+    // server.js startMonitors(): `await monitor.start(io); await sleep(getRandomInt(300, 1000))`.
+    let mut k = server(&[60; 6]);
+    k.set_paused(MonitorIndex(2), true);
+    for start_ms in [0, 500_000] {
+        if start_ms == 0 {
+            k.handle_start(Instant(0));
+        } else {
+            k.handle_stop(Instant(start_ms - 1_000));
+            k.handle_restart(Instant(start_ms));
+        }
+        let first_checks: Vec<i64> = [0, 1, 3, 4, 5].iter().map(|&m| k.monitor(MonitorIndex(m)).poll_timeout().unwrap().as_ms()).collect();
+        assert_eq!(first_checks[0], start_ms + 60_001, "the first monitor starts with the server");
+        let gaps: Vec<i64> = first_checks.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps.iter().all(|g| (300..=1_000).contains(g)), "gaps {gaps:?}");
+        assert!(k.monitor(MonitorIndex(2)).poll_timeout().is_none());
+    }
+}
+
+#[test]
+fn the_start_pauses_come_from_the_servers_own_stream() {
+    let starts = |seed: u64| {
+        let monitors =
+            (0..8).map(|i| TokenMonitor { push_token: format!("t{i}"), monitor: PushMonitor::new(MonitorSettings::new(60)) }).collect();
+        let mut k = KumaServer::new(monitors, Default::default(), crate::rng::stream(seed, "kuma.start"));
+        k.handle_start(Instant(0));
+        (0..8).map(|m| k.monitor(MonitorIndex(m)).poll_timeout().unwrap().as_ms()).collect::<Vec<_>>()
+    };
+    assert_eq!(starts(1), starts(1), "the same seed gives the same starts");
+    assert_ne!(starts(1), starts(2), "another seed, other pauses");
 }
 
 #[test]

@@ -26,6 +26,16 @@ pub struct PushLine<'a> {
     pub next: &'a str,
 }
 
+/// `scenario` / `kuma_push`: a scripted push's answer came back (one attempt, no retry).
+#[derive(Serialize)]
+pub struct ScriptedPushLine<'a> {
+    pub monitor: &'a str,
+    /// The push URL's parameters as sent, in order.
+    pub query: &'a [(String, String)],
+    pub wire: &'a str,
+    pub status: Option<u16>,
+}
+
 /// `kuma` / `beat` and `kuma` / `notification`.
 #[derive(Serialize)]
 pub struct BeatLine<'a> {

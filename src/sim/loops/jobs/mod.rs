@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use rand_chacha::ChaCha8Rng;
 
 use crate::logic::cron::runner::{HealthThresholds, PassId, RunResult, RunTicket, Runner};
-use crate::logic::retry::{AttemptOutcome, Next, RetryState};
+use crate::logic::retry::{AttemptOutcome, Next, RetryPolicy, RetryState};
 use crate::rng;
 use crate::sim::engine::calls::{Call, Leg, next_word, wire_words};
 use crate::sim::engine::queue::{Class, EventQueue};
@@ -37,7 +37,7 @@ use crate::world::network::faults::FaultPlan;
 pub use fate::PHP_TIME_LIMIT;
 use fate::{Pending, decide_fate};
 use kuma::KumaSide;
-use lines::{PushLine, RunLine};
+use lines::{PushLine, RunLine, ScriptedPushLine};
 pub use log::{CronLog, HealthTime, JobView, MonitorLog, RunFate, RunRecord};
 
 #[derive(Clone, Copy, Debug)]
@@ -95,6 +95,10 @@ enum Purpose {
         run: usize,
     },
     Pay(PayCall),
+    /// A push the timeline scripts (`kuma_push`), to `monitor`.
+    Scripted {
+        monitor: usize,
+    },
 }
 
 /// The jobs loop: its state, and one handler per kind of event.
@@ -309,6 +313,7 @@ impl<'a, 't> JobsLoop<'a, 't> {
                 self.queue.push(now + duration, Class::Scenario, Ev::MaintenanceEnd { monitor: monitor as u32 });
                 self.kuma_changed(now);
             }
+            JobsEvent::KumaPush { push } => self.scripted_push(now, push),
             JobsEvent::WebhookForged { count } => {
                 if let Some(ps) = self.pay.as_deref_mut() {
                     let outs = ps.forge(now, count, self.trace);
@@ -328,6 +333,15 @@ impl<'a, 't> JobsLoop<'a, 't> {
                 }
             }
         }
+    }
+
+    /// A scripted push leaves now: one attempt, as `curl` would make it, through the fault plan
+    /// and the transport.
+    fn scripted_push(&mut self, now: Instant, push: u32) {
+        let Some(p) = self.plan.pushes.get(push as usize) else { return };
+        let once = RetryPolicy { max_attempts: 1, deadline: None, ..RetryPolicy::default() };
+        let call = Call::new(Link::KumaPush, p.request.clone(), RetryState::new(&once, now), Purpose::Scripted { monitor: p.monitor });
+        self.send(now, call);
     }
 
     /// "Exécuter maintenant": a process of its own, with this one job.
@@ -491,6 +505,7 @@ impl<'a, 't> JobsLoop<'a, 't> {
                 }
                 self.kuma_changed(now);
             }
+            Purpose::Scripted { .. } => self.kuma_changed(now),
             Purpose::Pay(purpose) => {
                 if let Some(ps) = self.pay.as_deref_mut() {
                     let outs = ps.on_arrival(now, purpose, arrival.reached_service, self.trace);
@@ -516,6 +531,16 @@ impl<'a, 't> JobsLoop<'a, 't> {
             Purpose::Push { process, monitor, run } => {
                 let (process, monitor, run) = (*process, *monitor, *run);
                 self.push_back(now, (process, monitor, run), attempts, outcome, next);
+            }
+            Purpose::Scripted { monitor } => {
+                let monitor = *monitor;
+                self.log.monitors[monitor].pushes.count_attempt(outcome);
+                self.log.monitors[monitor].pushes.count_decision(next);
+                if self.trace.enabled() {
+                    let (wire, status) = wire_words(outcome);
+                    let line = ScriptedPushLine { monitor: self.kuma.monitor_id(monitor), query: &c.request.query, wire, status };
+                    self.trace.record(now, "scenario", "kuma_push", &line);
+                }
             }
             Purpose::Pay(purpose) => {
                 if let Some(ps) = self.pay.as_deref_mut() {

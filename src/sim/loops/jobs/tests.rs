@@ -22,7 +22,7 @@ fn plan(duration: &str, timeline: &str) -> JobsPlan {
 }
 
 fn run_loop(plan: &JobsPlan) -> CronLog {
-    let kuma = Arc::new(Mutex::new(plan.kuma.server()));
+    let kuma = Arc::new(Mutex::new(plan.kuma.server(plan.seed)));
     let service: SharedService = kuma.clone();
     let mut transport = InProcess::new([(Link::KumaPush, service)]);
     run(plan, &kuma, &mut transport, None, &mut Trace::off())
@@ -105,4 +105,36 @@ fn the_same_plan_gives_the_same_log() {
     let key = |l: &CronLog| l.runs.iter().map(|r| (r.slot, r.start, r.end, r.fate, r.push_delivered)).collect::<Vec<_>>();
     assert_eq!(key(&a), key(&b));
     assert_eq!(a.runs.iter().filter(|r| r.fate == RunFate::Error).count(), 2);
+}
+
+#[test]
+fn a_scripted_push_reaches_kuma_at_its_instant_with_its_status_and_message_and_one_attempt() {
+    // Monitor "script" has no job: only the timeline pushes to it. UP at 30 s, DOWN ("disk
+    // full") at 40 s — an important beat, so notified at once — and UP again at 100 s (notified:
+    // DOWN → UP); each a beat at the push's own instant (no latency), none retried. The push at
+    // 50 s is refused by an outage of the push link: one attempt, lost, no beat.
+    let text = r#"{"name": "t", "seed": 7, "start": "2026-03-02T00:00:00Z", "duration": "2m",
+      "kuma": {"monitors": [{"id": "script", "interval_s": 60}]},
+      "faults": {"kuma_push": {"outages": [{"at": "+49s", "duration": "2s", "kind": "refused"}]}},
+      "timeline": [
+        {"event": "kuma_push", "at": "+30s", "monitor": "script"},
+        {"event": "kuma_push", "at": "+40s", "monitor": "script", "status": "down", "msg": "disk full", "ping": 12.5},
+        {"event": "kuma_push", "at": "+50s", "monitor": "script"},
+        {"event": "kuma_push", "at": "+100s", "monitor": "script", "status": "up"}]}"#;
+    let scenario = load_str("t.json", text).expect("valid test scenario");
+    let plan = JobsPlan::new(&scenario, None, scenario.file.seed);
+    assert_eq!(
+        plan.pushes[1].request.query,
+        vec![("status".to_string(), "down".to_string()), ("msg".into(), "disk full".into()), ("ping".into(), "12.5".into())]
+    );
+    let log = run_loop(&plan);
+    let at = |s: i64| plan.start + Duration::from_secs(s);
+    // The chain's first check, I + 1 ms after Kuma's start, finds a DOWN row (not a fresh UP):
+    // it stores DOWN again, not important, so not notified.
+    let check = plan.start + Duration::from_ms(60_001);
+    assert_eq!(log.monitors[0].beats, vec![(at(30), Status::Up), (at(40), Status::Down), (check, Status::Down), (at(100), Status::Up)]);
+    assert_eq!(log.monitors[0].notifications, vec![(at(40), NotificationKind::Down), (at(100), NotificationKind::Up)]);
+    assert_eq!(log.monitors[0].pushes.answers.get(&200), Some(&3));
+    assert_eq!(log.monitors[0].pushes.refused, 1);
+    assert_eq!(log.pushes_sent, 0, "no job pushed");
 }

@@ -5,6 +5,8 @@
 
 use std::collections::VecDeque;
 
+use rand_chacha::ChaCha8Rng;
+
 use super::beat::{BeatSource, MSG_MAINTENANCE, MSG_NO_HEARTBEAT, MonitorEvent, NotificationKind, Status, StoredBeat};
 use super::importance::{is_important_beat, is_important_for_notification, send_notification};
 use super::push::{MSG_NOT_FOUND, PushReply, PushedBeat, read_push_query};
@@ -59,13 +61,22 @@ pub struct PushMonitor {
     /// reset by every [`handle_start`](Self::handle_start). Unused by [`KumaVersion::V2`].
     chain_retries: u32,
     events: VecDeque<MonitorEvent>,
+    /// The monitor's own random stream: one draw per timer when the lateness is drawn.
+    timers: ChaCha8Rng,
 }
 
 impl PushMonitor {
     /// A monitor that exists but is not active: pushes get 404 [`MSG_NOT_FOUND`], no timer
     /// (`poll_timeout` is `None`), no heartbeat yet, server running, no maintenance.
     pub fn new(settings: MonitorSettings) -> Self {
+        Self::with_stream(settings, crate::rng::stream(0, "kuma.monitor"))
+    }
+
+    /// A monitor whose timer lateness is drawn from `timers`, its own random stream (a
+    /// constant lateness never draws).
+    pub fn with_stream(settings: MonitorSettings, timers: ChaCha8Rng) -> Self {
         PushMonitor {
+            timers,
             settings,
             active: false,
             server_up: true,
@@ -339,7 +350,7 @@ impl PushMonitor {
 
     /// Arms the chain's single timer: `now + node_delay(delay_ms) + lateness`.
     fn arm(&mut self, now: Instant, delay_ms: i64) {
-        let lateness = self.settings.timer_lateness_ms.max(0);
+        let lateness = self.settings.timer_lateness.draw(&mut self.timers);
         self.next_check = Some(now + Duration::from_ms(node_delay(delay_ms) + lateness));
     }
 

@@ -62,6 +62,7 @@
 
 pub mod beat;
 pub mod importance;
+pub mod lateness;
 pub mod machine;
 pub mod parse_float;
 pub mod push;
@@ -73,6 +74,7 @@ mod tests;
 
 pub use beat::{BeatSource, MSG_MAINTENANCE, MSG_NO_HEARTBEAT, MonitorEvent, NotificationKind, Status};
 pub use importance::{is_important_beat, is_important_for_notification};
+pub use lateness::{KUMA_2_5_3_MEASURED, TimerLateness};
 pub use machine::{NODE_TIMEOUT_MAX_MS, PushMonitor};
 pub use parse_float::MAX_PING_MS;
 pub use push::{MSG_DEFAULT_PUSH, MSG_INVALID_PING, MSG_NOT_FOUND, PushReply, unknown_token_reply, unknown_token_reply_for};

@@ -1,5 +1,6 @@
 //! The monitor's settings, as Kuma stores them on the `monitor` row, and what they imply.
 
+use super::lateness::TimerLateness;
 use super::version::KumaVersion;
 use crate::time::Duration;
 
@@ -21,9 +22,9 @@ pub struct MonitorSettings {
     pub resend_interval: u32,
     /// `upsideDown`: statuses UP and DOWN are swapped (see [`PushMonitor`](super::PushMonitor)).
     pub upside_down: bool,
-    /// Added to every timer of the check chain *(model choice, SPEC 3.3; default 1 ms)*.
-    /// Negative values are treated as 0 (Node timers never fire early).
-    pub timer_lateness_ms: i64,
+    /// Added to every timer of the check chain, drawn per timer *(model choice, SPEC 3.3;
+    /// default a constant 1 ms)*. Negative values are treated as 0 (Node timers never fire early).
+    pub timer_lateness: TimerLateness,
     /// Which Kuma release is modelled; [`KumaVersion::V2`] by default.
     pub version: KumaVersion,
 }
@@ -38,7 +39,7 @@ impl MonitorSettings {
             max_retries: 0,
             resend_interval: 0,
             upside_down: false,
-            timer_lateness_ms: 1,
+            timer_lateness: TimerLateness::default(),
             version: KumaVersion::V2,
         }
     }
@@ -67,8 +68,9 @@ impl MonitorSettings {
         let retry_ms = if self.retry_interval_s > 0 { i64::from(self.retry_interval_s) * 1_000 } else { interval_ms };
         let n = i64::from(self.max_retries);
         // Node.js timers never fire early: one lateness per timer, the first failing check's
-        // and each retry's (model choice, SPEC 3.3).
-        let lateness_ms = self.timer_lateness_ms.max(0);
+        // and each retry's (model choice, SPEC 3.3). A drawn lateness is counted at its most:
+        // the figures are then bounds (exact for a constant).
+        let lateness_ms = self.timer_lateness.max_ms();
         SilenceToDown {
             // Push branch: healthy while `msSinceLastBeat <= beatInterval * 1000 + bufferTime`.
             window: Duration::from_ms(interval_ms + BUFFER_TIME_MS),
@@ -81,7 +83,7 @@ impl MonitorSettings {
             // armed `retryInterval` after a PENDING beat that an UP push then ended comes `R`
             // after that push, past the window when R > I + 1 s.
             realign_worst: Duration::from_ms(BUFFER_TIME_MS.max(retry_ms - interval_ms - BUFFER_TIME_MS)),
-            realign_aligned: Duration::from_ms(if lateness_ms == 0 { BUFFER_TIME_MS } else { 0 }),
+            realign_aligned: Duration::from_ms(if self.timer_lateness.min_ms() == 0 { BUFFER_TIME_MS } else { 0 }),
         }
     }
 }
@@ -95,7 +97,7 @@ pub struct SilenceToDown {
     pub window: Duration,
     /// `N·R` (R = I when `retryInterval` is 0): the PENDING beats before DOWN.
     pub retries: Duration,
-    /// `(N + 1)·timer_lateness_ms`: the first failing check and each retry fire that late.
+    /// `(N + 1)·` the most a timer is late: the first failing check and each retry fire that late (exactly, for a constant lateness).
     pub lateness: Duration,
     /// How much later than the window's end the first failing check can come, over any push
     /// history: `max(1 s, R − I − 1 s)` (see the comments in `silence_to_down`).

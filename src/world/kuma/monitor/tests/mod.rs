@@ -21,7 +21,7 @@ fn settings(i: u32, r: u32, n: u32, k: u32, lateness: i64) -> MonitorSettings {
         max_retries: n,
         resend_interval: k,
         upside_down: false,
-        timer_lateness_ms: lateness,
+        timer_lateness: TimerLateness::Constant(lateness),
         version: KumaVersion::V2,
     }
 }

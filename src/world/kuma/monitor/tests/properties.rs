@@ -53,7 +53,7 @@ proptest! {
         gaps in prop::collection::vec(0i64..=1_000_000, 0..12),
     ) {
         let i_ms = i64::from(s.interval_s) * 1_000;
-        let lat = s.timer_lateness_ms;
+        let lat = s.timer_lateness.max_ms();
         let span = i_ms - (1_000 + lat);
         let mut pushes = vec![lat + first % (i_ms - lat)];
         for g in gaps {
@@ -94,7 +94,7 @@ proptest! {
         gaps in prop::collection::vec(0i64..=40_000_000, 1..15),
     ) {
         let i_ms = i64::from(s.interval_s) * 1_000;
-        let lat = s.timer_lateness_ms;
+        let lat = s.timer_lateness.max_ms();
         let n = i64::from(s.max_retries);
         let r_ms = effective_retry_ms(&s);
         let worst = s.silence_to_down().worst_case().as_ms();
