@@ -277,6 +277,9 @@ impl Sync {
     pub fn retry_wrongpass(self, n: u32) -> Self {
         self.set("retry_wrongpass", json!(n))
     }
+    pub fn wrongpass_row_resets_on_user_action(self, resets: bool) -> Self {
+        self.set("wrongpass_row_resets_on_user_action", json!(resets))
+    }
     /// A spreading policy with its settings, e.g. `policy("fixed")`.
     pub fn spreading(self, policy: Value) -> Self {
         self.set("spreading", policy)

@@ -76,6 +76,13 @@ pub struct SyncSection {
     /// `autosync.retry_wrongpass`: 1 (default) retries after 7 days, 0 waits for a new password.
     #[serde(default = "default_retry_wrongpass")]
     pub retry_wrongpass: u8,
+    /// Whether a user action restarts rule C's row of `wrongpass` statuses. false (default): it
+    /// does not — seed 002 counts "2 'wrongpass' consécutifs" and a user action is not a status,
+    /// so a wrongpass right after a new password is the 2nd in a row (+7 days, or wait for the
+    /// user with `retry_wrongpass` 0). true: the row restarts (+12 h again), the model before
+    /// issue 14. Rule D's row restarts on a user action either way.
+    #[serde(default)]
+    pub wrongpass_row_resets_on_user_action: bool,
     #[serde(default)]
     pub spreading: SpreadingSettings,
     #[serde(default)]
@@ -95,6 +102,7 @@ impl Default for SyncSection {
         SyncSection {
             autosync_frequency: default_autosync_frequency(),
             retry_wrongpass: default_retry_wrongpass(),
+            wrongpass_row_resets_on_user_action: false,
             spreading: SpreadingSettings::default(),
             backoff: BackoffSettings::default(),
             connectors: Vec::new(),
@@ -605,6 +613,9 @@ pub struct Variant {
     pub backoff: Option<BackoffSettings>,
     #[serde(default)]
     pub retry_wrongpass: Option<u8>,
+    /// The sync section's `wrongpass_row_resets_on_user_action` for this variant.
+    #[serde(default)]
+    pub wrongpass_row_resets_on_user_action: Option<bool>,
     #[serde(default)]
     pub autosync_frequency: Option<Duration>,
     /// Job frequencies by job id, e.g. `{"1": "300s"}`: compares the seed's two settings of
