@@ -27,7 +27,7 @@ use super::error::ImportError;
 use super::kuma::{KumaForm, KumaLine, KumaMonitor, KumaSetup};
 use super::maintenance::{self, Expansion};
 use super::pairing::{PairedBy, Pairing};
-use crate::sim::scenario::model::JobFrequency;
+use crate::sim::scenario::model::{JobFrequency, MonthsIn};
 use crate::time::{Duration, Instant, Zone};
 
 /// The settings of one import that are not in the inputs.
@@ -71,6 +71,11 @@ struct CronOut {
     tick: String,
     jobs: Vec<JobOut>,
 }
+
+/// `cron.months_in` of an imported scenario, written out explicitly: llx_cronjob does not say
+/// whether the server sets `MAIN_DATE_IN_MEMORY_ARE_NOT_GMT` (a `llx_const` row), so the import
+/// takes Dolibarr's default, months added in UTC (see [`MonthsIn`]).
+const IMPORTED_MONTHS_IN: MonthsIn = MonthsIn::Utc;
 
 #[derive(Serialize)]
 struct JobOut {
@@ -207,7 +212,7 @@ fn slot_at_or_after(first: Instant, p: Period, start: Instant, zone: Zone) -> In
                 if t >= start {
                     break;
                 }
-                t = f.next(t, zone);
+                t = f.next(t, IMPORTED_MONTHS_IN.calendar(), zone);
             }
             t
         }
@@ -465,7 +470,7 @@ impl<'a> Draft<'a> {
                 } else {
                     let mut last = first_run;
                     for _ in 1..left.min(100_000) {
-                        last = frequency_of(period).next(last, zone);
+                        last = frequency_of(period).next(last, IMPORTED_MONTHS_IN.calendar(), zone);
                     }
                     let until = last + s.tick;
                     dateend = Some(dateend.map_or(until, |e| e.min(until)));

@@ -344,6 +344,11 @@ impl ScenarioFile {
             },
         )
     }
+    /// `cron.months_in` (`"utc"` or `"zone"`); call after [`ScenarioFile::cron`].
+    pub fn months_in(mut self, months_in: &str) -> Self {
+        self.doc.entry("cron").or_insert_with(|| json!({}))["months_in"] = json!(months_in);
+        self
+    }
     pub fn kuma(self, monitors: Vec<Monitor>) -> Self {
         let monitors: Vec<Value> = monitors.into_iter().map(|m| Value::Object(m.0)).collect();
         self.set("kuma", json!({ "monitors": monitors }))

@@ -45,7 +45,7 @@ fn job_incidents(plan: &JobsPlan, job: &JobPlan, runs: &[&RunRecord]) -> Vec<Inc
         if job.active_at(s) {
             slots.push(s);
         }
-        s = job.frequency.next(s, plan.zone);
+        s = job.frequency.next(s, plan.months_in, plan.zone);
     }
     let views: Vec<RunView> = runs.iter().map(|r| RunView { slot: r.slot, start: r.start, delivered: r.push_delivered }).collect();
     incidents(&slots, &views, job.frequency.nominal() + plan.tick)

@@ -242,7 +242,7 @@ pub fn baselines(plan: &JobsPlan, monitor: &MonitorPlan, job: &JobPlan, runs: &[
     if let JobFrequency::Months(_) = job.frequency {
         let mut s = first;
         for _ in 0..24 {
-            let next = job.frequency.next(s, plan.zone);
+            let next = job.frequency.next(s, plan.months_in, plan.zone);
             timeout = timeout.max(next - s);
             s = next;
         }
