@@ -69,6 +69,7 @@ struct FileOut {
 #[derive(Serialize)]
 struct CronOut {
     tick: String,
+    months_in: MonthsIn,
     jobs: Vec<JobOut>,
 }
 
@@ -258,7 +259,7 @@ pub fn build(kuma: &KumaSetup, table: &RawTable, rows: &[CronJobRow], pairing: &
         start: local_rfc3339(start, zone),
         time_zone: zone.name().to_string(),
         duration: s.duration.to_string(),
-        cron: CronOut { tick: s.tick.to_string(), jobs },
+        cron: CronOut { tick: s.tick.to_string(), months_in: IMPORTED_MONTHS_IN, jobs },
         kuma: KumaOut { version: if kuma.line == KumaLine::V2 { "2" } else { "1.23" }, monitors },
         timeline: timeline.into_iter().map(|(_, _, e)| e).collect(),
     };
