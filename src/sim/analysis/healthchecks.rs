@@ -340,7 +340,8 @@ pub struct BaselineFigures {
     pub detected: u64,
     pub missed: u64,
     pub false_alerts: u64,
-    pub ttd_median_s: i64,
+    /// `None` (JSON `null`) when nothing was detected: there is no median of nothing.
+    pub ttd_median_s: Option<i64>,
     pub ttd_max_s: i64,
 }
 
