@@ -35,6 +35,27 @@ fn monthly_jobs_add_calendar_months_and_overflow_like_php() {
 }
 
 #[test]
+fn a_10h_cet_monthly_job_runs_at_11h_cest_in_april_with_months_in_utc_and_10h_cest_with_zone() {
+    // 2026-03-10 10:00 CET = 09:00Z; Paris springs forward on 2026-03-29.
+    // utc (Dolibarr's default, dol_time_plus_duree in UTC): 09:00Z + 1 month = 2026-04-10 09:00Z = 11:00 CEST.
+    // zone: 10:00 local + 1 month = 2026-04-10 10:00 CEST = 08:00Z.
+    let file = job("1mo", "2026-03-10T09:00:00Z", "10s", "120d");
+    let slots = |f: ScenarioFile| runs(&f.text()).into_iter().map(|r| r.1).collect::<Vec<_>>();
+    assert_eq!(slots(file.clone())[..2], ["2026-03-10T09:00", "2026-04-10T09:00"]);
+    assert_eq!(slots(file.clone().months_in("utc"))[..2], ["2026-03-10T09:00", "2026-04-10T09:00"]);
+    assert_eq!(slots(file.months_in("zone"))[..2], ["2026-03-10T09:00", "2026-04-10T08:00"]);
+}
+
+#[test]
+fn a_bad_months_in_is_a_located_error() {
+    let text = job("1mo", "2026-03-10T09:00:00Z", "10s", "40d").months_in("local").text();
+    let problems = syncsim::sim::scenario::load_str("months.json", &text).expect_err("months_in \"local\" is invalid");
+    let p = problems.iter().find(|p| p.path == "cron.months_in").unwrap_or_else(|| panic!("{problems:#?}"));
+    assert!(p.expected.contains("utc") && p.expected.contains("zone") && p.found.contains("local"), "{p:?}");
+    assert!(p.line > 0 && p.column > 0, "{p:?}");
+}
+
+#[test]
 fn after_a_three_day_outage_the_job_runs_once_then_goes_back_on_the_grid() {
     let text = job("6h", "2026-01-01T00:00:00Z", "10s", "6d").at("+1d1h", Event::CronStop).at("+4d2h30m", Event::CronStart).text();
     let got = runs(&text);

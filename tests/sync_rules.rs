@@ -49,13 +49,16 @@ impl Driver {
         };
         self.rules.decide(now, outcome, &self.subject, &mut self.counters, &mut p)
     }
+    fn user_action(&mut self) {
+        self.rules.handle_user_action(&mut self.counters);
+    }
     fn max_jitter(&self) -> Duration {
         self.spreading.max_jitter(self.rules.frequency(&self.subject))
     }
 }
 
 fn defaults(retry_wrongpass: bool) -> SyncRules {
-    SyncRules { autosync_frequency: Duration::from_hours(24), retry_wrongpass }
+    SyncRules { autosync_frequency: Duration::from_hours(24), retry_wrongpass, wrongpass_row_resets_on_user_action: false }
 }
 
 // ---- hand-computed instants, one test per rule ----
@@ -70,7 +73,7 @@ fn rule_a_success_is_now_plus_the_connectors_frequency_plus_j() {
 
 #[test]
 fn rule_a_without_connector_frequency_uses_autosync_frequency() {
-    let rules = SyncRules { autosync_frequency: Duration::from_hours(6), retry_wrongpass: true };
+    let rules = SyncRules { autosync_frequency: Duration::from_hours(6), ..defaults(true) };
     let mut d = Driver::new(rules, None, &SpreadingSettings::Fixed, BackoffSettings::Exponential, 1);
     assert_eq!(d.attempt(at("2026-01-10T08:00:00Z"), ConnectionState::Ok).next_try, Some(at("2026-01-10T14:00:00Z")));
 }
@@ -168,13 +171,42 @@ fn rule_d_failure_after_a_success_retries_after_2h_then_backs_off_exponentially(
 }
 
 #[test]
-fn user_action_starts_new_rows() {
+fn rule_c_a_user_action_does_not_break_the_wrongpass_row_by_default() {
+    // seed 002: "À partir de 2 'wrongpass' consécutifs" — a row of statuses; a user action is not one.
     let mut d = Driver::new(defaults(true), None, &SpreadingSettings::default(), BackoffSettings::Exponential, 1);
     d.attempt(at("2026-01-10T08:00:00Z"), ConnectionState::Wrongpass);
+    d.user_action();
+    let dec = d.attempt(at("2026-01-10T09:00:00Z"), ConnectionState::Wrongpass);
+    assert_eq!((dec.rule, dec.next_try), (Rule::RepeatedWrongpass, Some(at("2026-01-17T09:00:00Z"))));
+    let mut d = Driver::new(defaults(false), None, &SpreadingSettings::default(), BackoffSettings::Exponential, 1);
+    d.attempt(at("2026-01-10T08:00:00Z"), ConnectionState::Wrongpass);
+    d.user_action();
+    let dec = d.attempt(at("2026-01-10T09:00:00Z"), ConnectionState::Wrongpass);
+    assert_eq!((dec.rule, dec.next_try), (Rule::WrongpassWaits, None));
+}
+
+#[test]
+fn rule_c_a_user_action_starts_new_rows_with_wrongpass_row_resets_on_user_action() {
+    let rules = SyncRules { wrongpass_row_resets_on_user_action: true, ..defaults(true) };
+    let mut d = Driver::new(rules, None, &SpreadingSettings::default(), BackoffSettings::Exponential, 1);
+    d.attempt(at("2026-01-10T08:00:00Z"), ConnectionState::Wrongpass);
     d.attempt(at("2026-01-10T20:00:00Z"), ConnectionState::Wrongpass);
-    d.counters.on_user_action();
+    d.user_action();
     let dec = d.attempt(at("2026-01-12T09:00:00Z"), ConnectionState::Wrongpass);
-    assert_eq!(dec.rule, Rule::FirstWrongpass);
+    assert_eq!((dec.rule, dec.next_try), (Rule::FirstWrongpass, Some(at("2026-01-12T21:00:00Z"))));
+}
+
+#[test]
+fn rule_d_a_user_action_starts_a_new_failure_row_under_both_settings() {
+    // seed 002: the user's action ends the "blocage"; the next other failure is a first one (+2 h).
+    for resets in [false, true] {
+        let rules = SyncRules { wrongpass_row_resets_on_user_action: resets, ..defaults(true) };
+        let mut d = Driver::new(rules, None, &SpreadingSettings::default(), BackoffSettings::Exponential, 1);
+        d.attempt(at("2026-01-10T08:00:00Z"), ConnectionState::Wrongpass);
+        d.user_action();
+        let dec = d.attempt(at("2026-01-10T09:00:00Z"), ConnectionState::Bug);
+        assert_eq!((dec.rule, dec.next_try), (Rule::FirstFailure, Some(at("2026-01-10T11:00:00Z"))), "resets {resets}");
+    }
 }
 
 // ---- properties over random sequences of outcomes ----
@@ -217,6 +249,7 @@ fn any_backoff() -> impl Strategy<Value = BackoffSettings> {
 #[derive(Debug, Clone)]
 struct Case {
     retry_wrongpass: bool,
+    wrongpass_row_resets_on_user_action: bool,
     autosync_h: i64,
     connector_frequency_h: Option<i64>,
     spreading: SpreadingSettings,
@@ -227,7 +260,7 @@ struct Case {
 
 fn any_case() -> impl Strategy<Value = Case> {
     (
-        any::<bool>(),
+        (any::<bool>(), any::<bool>()),
         1i64..=48,
         prop::option::of(1i64..=168),
         any_spreading(),
@@ -235,8 +268,9 @@ fn any_case() -> impl Strategy<Value = Case> {
         any::<u8>(),
         prop::collection::vec(any_state(), 1..60),
     )
-        .prop_map(|(retry_wrongpass, autosync_h, connector_frequency_h, spreading, backoff, seed, outcomes)| Case {
+        .prop_map(|((retry_wrongpass, resets), autosync_h, connector_frequency_h, spreading, backoff, seed, outcomes)| Case {
             retry_wrongpass,
+            wrongpass_row_resets_on_user_action: resets,
             autosync_h,
             connector_frequency_h,
             spreading,
@@ -253,7 +287,11 @@ struct Oracle {
 }
 
 fn replay(case: &Case, mut check: impl FnMut(&Driver, ConnectionState, &Decision, Instant, &Oracle)) {
-    let rules = SyncRules { autosync_frequency: Duration::from_hours(case.autosync_h), retry_wrongpass: case.retry_wrongpass };
+    let rules = SyncRules {
+        autosync_frequency: Duration::from_hours(case.autosync_h),
+        retry_wrongpass: case.retry_wrongpass,
+        wrongpass_row_resets_on_user_action: case.wrongpass_row_resets_on_user_action,
+    };
     let mut d = Driver::new(rules, case.connector_frequency_h.map(Duration::from_hours), &case.spreading, case.backoff, case.seed);
     // A brand-new connection has no failure row: its first failure is "the first blocking".
     let mut oracle = Oracle { previous_was_success: true, wrongpass_in_a_row: 0 };
@@ -268,8 +306,10 @@ fn replay(case: &Case, mut check: impl FnMut(&Driver, ConnectionState, &Decision
             None => {
                 // Waiting for the user: the user acts a day later and a sync happens at once.
                 now += Duration::DAY;
-                d.counters.on_user_action();
-                oracle = Oracle { previous_was_success: true, wrongpass_in_a_row: 0 };
+                d.user_action();
+                // Rule D's row restarts; rule C's row of statuses goes on unless the option resets it.
+                let wrongpass_in_a_row = if case.wrongpass_row_resets_on_user_action { 0 } else { oracle.wrongpass_in_a_row };
+                oracle = Oracle { previous_was_success: true, wrongpass_in_a_row };
             }
         }
     }

@@ -27,7 +27,7 @@ use super::error::ImportError;
 use super::kuma::{KumaForm, KumaLine, KumaMonitor, KumaSetup};
 use super::maintenance::{self, Expansion};
 use super::pairing::{PairedBy, Pairing};
-use crate::sim::scenario::model::JobFrequency;
+use crate::sim::scenario::model::{JobFrequency, MonthsIn};
 use crate::time::{Duration, Instant, Zone};
 
 /// The settings of one import that are not in the inputs.
@@ -69,8 +69,14 @@ struct FileOut {
 #[derive(Serialize)]
 struct CronOut {
     tick: String,
+    months_in: MonthsIn,
     jobs: Vec<JobOut>,
 }
+
+/// `cron.months_in` of an imported scenario, written out explicitly: llx_cronjob does not say
+/// whether the server sets `MAIN_DATE_IN_MEMORY_ARE_NOT_GMT` (a `llx_const` row), so the import
+/// takes Dolibarr's default, months added in UTC (see [`MonthsIn`]).
+const IMPORTED_MONTHS_IN: MonthsIn = MonthsIn::Utc;
 
 #[derive(Serialize)]
 struct JobOut {
@@ -207,7 +213,7 @@ fn slot_at_or_after(first: Instant, p: Period, start: Instant, zone: Zone) -> In
                 if t >= start {
                     break;
                 }
-                t = f.next(t, zone);
+                t = f.next(t, IMPORTED_MONTHS_IN.calendar(), zone);
             }
             t
         }
@@ -253,7 +259,7 @@ pub fn build(kuma: &KumaSetup, table: &RawTable, rows: &[CronJobRow], pairing: &
         start: local_rfc3339(start, zone),
         time_zone: zone.name().to_string(),
         duration: s.duration.to_string(),
-        cron: CronOut { tick: s.tick.to_string(), jobs },
+        cron: CronOut { tick: s.tick.to_string(), months_in: IMPORTED_MONTHS_IN, jobs },
         kuma: KumaOut { version: if kuma.line == KumaLine::V2 { "2" } else { "1.23" }, monitors },
         timeline: timeline.into_iter().map(|(_, _, e)| e).collect(),
     };
@@ -465,7 +471,7 @@ impl<'a> Draft<'a> {
                 } else {
                     let mut last = first_run;
                     for _ in 1..left.min(100_000) {
-                        last = frequency_of(period).next(last, zone);
+                        last = frequency_of(period).next(last, IMPORTED_MONTHS_IN.calendar(), zone);
                     }
                     let until = last + s.tick;
                     dateend = Some(dateend.map_or(until, |e| e.min(until)));

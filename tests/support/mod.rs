@@ -83,15 +83,18 @@ fn ms(l: &serde_json::Value) -> i64 {
 
 /// Rule B: no attempt on a connection from the moment the bank said it needs its user (a
 /// user-action state, or a second wrongpass in a row with `retry_wrongpass = 0`) until the user
-/// acts. Waiting is decided from the bank's answers, not from the engine's rule codes.
-pub fn rule_b(lines: &[serde_json::Value], retry_wrongpass: bool) -> Result<(), String> {
+/// acts. Waiting is decided from the bank's answers, not from the engine's rule codes. The row of
+/// wrongpass answers goes on across a user action unless `row_resets_on_user_action`.
+pub fn rule_b(lines: &[serde_json::Value], retry_wrongpass: bool, row_resets_on_user_action: bool) -> Result<(), String> {
     let mut waiting: BTreeMap<String, i64> = BTreeMap::new();
     let mut wrongpass_row: BTreeMap<String, u32> = BTreeMap::new();
     for l in lines {
         let c = conn(l);
         if is(l, "scenario", "user_action") {
             waiting.remove(&c);
-            wrongpass_row.remove(&c);
+            if row_resets_on_user_action {
+                wrongpass_row.remove(&c);
+            }
         } else if is(l, "sync", "attempt") {
             if let Some(since) = waiting.get(&c) {
                 return Err(format!("{c} attempted at {} while waiting for its user since {since}", l["t"]));
@@ -111,8 +114,41 @@ pub fn rule_b(lines: &[serde_json::Value], retry_wrongpass: bool) -> Result<(), 
     Ok(())
 }
 
+/// Rule C, checked on every wrongpass answer: the 1st in a row → C-first at `t + 12 h`; the 2nd or
+/// later → C-repeat at `t + 7 days` (`retry_wrongpass = 1`) or C-wait with no next try. The row is
+/// counted from the bank's answers; a user action breaks it only when `row_resets_on_user_action`.
+pub fn rule_c(lines: &[serde_json::Value], retry_wrongpass: bool, row_resets_on_user_action: bool) -> Result<(), String> {
+    const HOUR: i64 = 3_600_000;
+    let mut wrongpass_row: BTreeMap<String, i64> = BTreeMap::new();
+    for l in lines {
+        let c = conn(l);
+        if is(l, "scenario", "user_action") {
+            if row_resets_on_user_action {
+                wrongpass_row.remove(&c);
+            }
+        } else if is(l, "sync", "attempt") {
+            let row = wrongpass_row.entry(c.clone()).or_insert(0);
+            *row = if l["state"] == "wrongpass" { *row + 1 } else { 0 };
+            if *row == 0 {
+                continue;
+            }
+            let (t, next) = (ms(l), l["next_try_ms"].as_i64());
+            let expected = match *row {
+                1 => ("C-first", Some(t + 12 * HOUR)),
+                _ if retry_wrongpass => ("C-repeat", Some(t + 7 * 24 * HOUR)),
+                _ => ("C-wait", None),
+            };
+            let found = (l["rule"].as_str().unwrap_or(""), next);
+            if found != expected || l["wrongpass_in_a_row"].as_i64() != Some(*row) {
+                return Err(format!("{c} at {}: wrongpass #{row} in a row gave {found:?}, expected {expected:?} ({l})", l["t"]));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Rule C's limit: within any closed 24 h window, at most two wrongpass attempts per connection,
-/// plus one for each user action in the window (a new password starts a new row).
+/// plus one for each user action in the window (the user's action brings an attempt at once).
 pub fn wrongpass_limit(lines: &[serde_json::Value]) -> Result<(), String> {
     let mut per: BTreeMap<String, Vec<(i64, bool)>> = BTreeMap::new(); // (t, is_user_action)
     for l in lines {

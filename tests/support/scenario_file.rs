@@ -277,6 +277,9 @@ impl Sync {
     pub fn retry_wrongpass(self, n: u32) -> Self {
         self.set("retry_wrongpass", json!(n))
     }
+    pub fn wrongpass_row_resets_on_user_action(self, resets: bool) -> Self {
+        self.set("wrongpass_row_resets_on_user_action", json!(resets))
+    }
     /// A spreading policy with its settings, e.g. `policy("fixed")`.
     pub fn spreading(self, policy: Value) -> Self {
         self.set("spreading", policy)
@@ -340,6 +343,11 @@ impl ScenarioFile {
                 None => json!({ "jobs": jobs }),
             },
         )
+    }
+    /// `cron.months_in` (`"utc"` or `"zone"`); call after [`ScenarioFile::cron`].
+    pub fn months_in(mut self, months_in: &str) -> Self {
+        self.doc.entry("cron").or_insert_with(|| json!({}))["months_in"] = json!(months_in);
+        self
     }
     pub fn kuma(self, monitors: Vec<Monitor>) -> Self {
         let monitors: Vec<Value> = monitors.into_iter().map(|m| Value::Object(m.0)).collect();

@@ -76,15 +76,6 @@ pub struct SyncCounters {
     pub last_backoff_s: u32,
 }
 
-impl SyncCounters {
-    /// The user acted (new password, SCA done, information given). *(model choice)* New
-    /// credentials start new rows: a `wrongpass` right after a password change is again the
-    /// first in a row (+12 h), not the second (+7 days).
-    pub fn on_user_action(&mut self) {
-        *self = SyncCounters::default();
-    }
-}
-
 /// The rules' configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SyncRules {
@@ -92,11 +83,14 @@ pub struct SyncRules {
     pub autosync_frequency: Duration,
     /// `autosync.retry_wrongpass` (public source: Powens, default 1).
     pub retry_wrongpass: bool,
+    /// *(model option, default false)* Whether a user action restarts rule C's row of
+    /// `wrongpass` statuses. See [`SyncRules::handle_user_action`].
+    pub wrongpass_row_resets_on_user_action: bool,
 }
 
 impl Default for SyncRules {
     fn default() -> Self {
-        SyncRules { autosync_frequency: Duration::from_hours(24), retry_wrongpass: true }
+        SyncRules { autosync_frequency: Duration::from_hours(24), retry_wrongpass: true, wrongpass_row_resets_on_user_action: false }
     }
 }
 
@@ -135,6 +129,26 @@ impl SyncRules {
     /// The frequency `F` of rule A: the connector's `sync_frequency`, else `autosync.frequency`.
     pub fn frequency(&self, subject: &Subject) -> Duration {
         subject.sync_frequency.unwrap_or(self.autosync_frequency)
+    }
+
+    /// The user acted (new password, SCA done, information given): update the connection's
+    /// `counters`. Does not schedule anything (the harness syncs at once, rule B) and draws no
+    /// random number.
+    ///
+    /// - Rule C's row (`consecutive_wrongpass`) is kept by default. seed 002: "À partir de 2
+    ///   'wrongpass' consécutifs" counts *statuses*, and a user action is not a status; so a
+    ///   `wrongpass` right after a new password that is wrong again is the 2nd in a row (+7 days
+    ///   with `retry_wrongpass = 1`, wait for the user with 0) — no retry 12 h later with a
+    ///   password already known to be wrong. With `wrongpass_row_resets_on_user_action` the row
+    ///   restarts (the model before issue 14: +12 h again).
+    /// - Rule D's row (`consecutive_failures`, `last_backoff_s`) restarts, under both settings.
+    ///   seed 002 words rule D in *blocages*: "Si ce n'est pas le premier blocage"; the user's
+    ///   action is what ends a blocage (rule B: "La synchronisation ne se fera pas tant que
+    ///   l'utilisateur n'aura pas fourni l'information supplémentaire"), so the next other
+    ///   failure is the first of a new one (+2 h). This is the behaviour before issue 14, kept.
+    pub fn handle_user_action(&self, counters: &mut SyncCounters) {
+        let wrongpass_row = if self.wrongpass_row_resets_on_user_action { 0 } else { counters.consecutive_wrongpass };
+        *counters = SyncCounters { consecutive_wrongpass: wrongpass_row, ..SyncCounters::default() };
     }
 
     /// Decide the next attempt after an attempt at `now` that ended in `outcome`, and update the
@@ -214,6 +228,68 @@ mod tests {
         // The harness counts decisions in an array indexed by `rule as usize`.
         for (i, r) in Rule::ALL.iter().enumerate() {
             assert_eq!(*r as usize, i, "{r:?}");
+        }
+    }
+
+    /// wrongpass at 08:00 → the user types a new password at 09:00 and Powens syncs at once →
+    /// wrongpass again: the rule and the next try of that second answer.
+    fn wrongpass_user_action_wrongpass(retry_wrongpass: bool, resets: bool) -> (Decision, SyncCounters) {
+        use crate::logic::sync::{BackoffSettings, SpreadingSettings};
+        let rules = SyncRules { retry_wrongpass, wrongpass_row_resets_on_user_action: resets, ..SyncRules::default() };
+        let subject = Subject { connection_key: 1, connector: 0, sync_frequency: None };
+        let (mut spreading, mut backoff) = (SpreadingSettings::Fixed.build(), BackoffSettings::Exponential.build());
+        let (mut spreading_rng, mut backoff_rng) = (crate::rng::stream(1, "spreading"), crate::rng::stream(1, "backoff"));
+        let mut policies = Policies {
+            spreading: spreading.as_mut(),
+            spreading_rng: &mut spreading_rng,
+            backoff: backoff.as_mut(),
+            backoff_rng: &mut backoff_rng,
+        };
+        let mut counters = SyncCounters::default();
+        let t0 = Instant::parse_rfc3339("2026-01-10T08:00:00Z").unwrap();
+        let first = rules.decide(t0, ConnectionState::Wrongpass, &subject, &mut counters, &mut policies);
+        assert_eq!((first.rule, first.next_try), (Rule::FirstWrongpass, Some(t0 + Duration::from_hours(12))));
+        rules.handle_user_action(&mut counters);
+        let t1 = t0 + Duration::from_hours(1);
+        (rules.decide(t1, ConnectionState::Wrongpass, &subject, &mut counters, &mut policies), counters)
+    }
+
+    #[test]
+    fn rule_c_wrongpass_after_a_user_action_is_the_second_in_a_row_7_days_later() {
+        let (d, counters) = wrongpass_user_action_wrongpass(true, false);
+        let t1 = Instant::parse_rfc3339("2026-01-10T09:00:00Z").unwrap();
+        assert_eq!((d.rule, d.next_try), (Rule::RepeatedWrongpass, Some(t1 + Duration::from_days(7))));
+        // Rule D's row restarted with the user action: this is the first failure since.
+        assert_eq!((counters.consecutive_wrongpass, counters.consecutive_failures), (2, 1));
+    }
+
+    #[test]
+    fn rule_c_wrongpass_after_a_user_action_waits_for_the_user_when_retry_wrongpass_is_0() {
+        let (d, _) = wrongpass_user_action_wrongpass(false, false);
+        assert_eq!((d.rule, d.next_try), (Rule::WrongpassWaits, None));
+    }
+
+    #[test]
+    fn rule_c_wrongpass_after_a_user_action_is_first_again_12h_later_when_the_row_resets() {
+        for retry_wrongpass in [true, false] {
+            let (d, counters) = wrongpass_user_action_wrongpass(retry_wrongpass, true);
+            let t1 = Instant::parse_rfc3339("2026-01-10T09:00:00Z").unwrap();
+            assert_eq!(
+                (d.rule, d.next_try),
+                (Rule::FirstWrongpass, Some(t1 + Duration::from_hours(12))),
+                "retry_wrongpass {retry_wrongpass}"
+            );
+            assert_eq!((counters.consecutive_wrongpass, counters.consecutive_failures), (1, 1));
+        }
+    }
+
+    #[test]
+    fn rule_d_row_restarts_on_a_user_action_under_both_settings() {
+        for resets in [false, true] {
+            let rules = SyncRules { wrongpass_row_resets_on_user_action: resets, ..SyncRules::default() };
+            let mut counters = SyncCounters { consecutive_failures: 4, consecutive_wrongpass: 0, last_backoff_s: 57_600 };
+            rules.handle_user_action(&mut counters);
+            assert_eq!(counters, SyncCounters::default(), "resets {resets}");
         }
     }
 }

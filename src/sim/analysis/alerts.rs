@@ -14,6 +14,7 @@ use crate::sim::analysis::healthchecks;
 pub use crate::sim::analysis::incidents::{Incident, RunView, incidents};
 use crate::sim::analysis::incidents::{median, seconds};
 use crate::sim::analysis::report::{IncidentFigures, JobFigures, MonitorFigures};
+use crate::sim::analysis::round::whole_minutes;
 use crate::sim::loops::jobs::{CronLog, JobView, RunFate, RunRecord};
 use crate::sim::scenario::jobs_plan::{JobPlan, JobsPlan, MonitorPlan};
 use crate::time::{Duration, Instant};
@@ -45,7 +46,7 @@ fn job_incidents(plan: &JobsPlan, job: &JobPlan, runs: &[&RunRecord]) -> Vec<Inc
         if job.active_at(s) {
             slots.push(s);
         }
-        s = job.frequency.next(s, plan.zone);
+        s = job.frequency.next(s, plan.months_in, plan.zone);
     }
     let views: Vec<RunView> = runs.iter().map(|r| RunView { slot: r.slot, start: r.start, delivered: r.push_delivered }).collect();
     incidents(&slots, &views, job.frequency.nominal() + plan.tick)
@@ -101,9 +102,9 @@ fn job_figures(plan: &JobsPlan, log: &CronLog, k: usize, j: &JobPlan) -> JobFigu
             None => "unknown",
         }
         .to_string(),
-        normal_minutes: (h.normal.as_ms() / 60_000) as u64,
-        attention_minutes: (h.attention.as_ms() / 60_000) as u64,
-        problem_minutes: (h.problem.as_ms() / 60_000) as u64,
+        normal_minutes: whole_minutes(h.normal),
+        attention_minutes: whole_minutes(h.attention),
+        problem_minutes: whole_minutes(h.problem),
     }
 }
 
@@ -152,7 +153,7 @@ fn monitor_analysis(plan: &JobsPlan, log: &CronLog, m: usize, spec: &MonitorPlan
     if let Some(d) = down_since {
         kuma_down = kuma_down + (end - d);
     }
-    fig.kuma_down_minutes = (kuma_down.as_ms() / 60_000) as u64;
+    fig.kuma_down_minutes = whole_minutes(kuma_down);
 
     let downs: Vec<Instant> = mlog.notifications.iter().filter(|n| n.1 == NotificationKind::Down).map(|n| n.0).collect();
     let Some(job) = job else {
@@ -228,7 +229,7 @@ fn monitor_analysis(plan: &JobsPlan, log: &CronLog, m: usize, spec: &MonitorPlan
     fig.ttd_down_median_s = median(ttd_down.clone());
     fig.ttd_down_max_s = ttd_down.iter().copied().max().unwrap_or(0);
     fig.first_pending_median_s = median(ttd_pending);
-    fig.true_downtime_minutes = (true_down.as_ms() / 60_000) as u64;
+    fig.true_downtime_minutes = whole_minutes(true_down);
     (fig, timeline)
 }
 

@@ -242,7 +242,7 @@ pub fn baselines(plan: &JobsPlan, monitor: &MonitorPlan, job: &JobPlan, runs: &[
     if let JobFrequency::Months(_) = job.frequency {
         let mut s = first;
         for _ in 0..24 {
-            let next = job.frequency.next(s, plan.zone);
+            let next = job.frequency.next(s, plan.months_in, plan.zone);
             timeout = timeout.max(next - s);
             s = next;
         }
@@ -340,7 +340,8 @@ pub struct BaselineFigures {
     pub detected: u64,
     pub missed: u64,
     pub false_alerts: u64,
-    pub ttd_median_s: i64,
+    /// `None` (JSON `null`) when nothing was detected: there is no median of nothing.
+    pub ttd_median_s: Option<i64>,
     pub ttd_max_s: i64,
 }
 

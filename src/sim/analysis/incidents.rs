@@ -1,5 +1,5 @@
 //! Ground-truth incidents of a job from its grid and its runs, and the two small helpers the
-//! alert figures share (whole seconds, the median). Kuma's figures (`alerts`) and Healthchecks'
+//! alert figures share (whole seconds rounded to the nearest, the median). Kuma's figures (`alerts`) and Healthchecks'
 //! (`healthchecks`) both judge detection against these incidents.
 
 use std::collections::BTreeSet;
@@ -49,14 +49,42 @@ pub fn incidents(slots: &[Instant], runs: &[RunView], grace: Duration) -> Vec<In
     out
 }
 
+/// `d` in whole seconds, to the nearest (`round::whole_seconds`).
 pub(crate) fn seconds(d: Duration) -> i64 {
-    d.as_ms() / 1000
+    crate::sim::analysis::round::whole_seconds(d)
 }
 
-pub(crate) fn median(mut v: Vec<i64>) -> i64 {
+/// The median of whole seconds: `None` for no value (the report prints "—", JSON `null`); for an
+/// even count, the usual definition, the mean of the two middle values, a half rounded up
+/// (towards +∞) to stay in whole seconds: median of [10, 13] = 11.5 → 12.
+pub(crate) fn median(mut v: Vec<i64>) -> Option<i64> {
     if v.is_empty() {
-        return 0;
+        return None;
     }
     v.sort_unstable();
-    v[(v.len() - 1) / 2]
+    let n = v.len();
+    if n % 2 == 1 {
+        Some(v[n / 2])
+    } else {
+        let (a, b) = (v[n / 2 - 1] as i128, v[n / 2] as i128);
+        Some((a + b + 1).div_euclid(2) as i64)
+    }
+}
+
+#[cfg(test)]
+mod median_tests {
+    use super::*;
+
+    #[test]
+    fn the_median_of_nothing_is_none_not_zero() {
+        assert_eq!(median(Vec::new()), None);
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_two_middle_values_halves_up() {
+        assert_eq!(median(vec![13, 10]), Some(12)); // 11.5 → 12
+        assert_eq!(median(vec![40, 10, 20, 30]), Some(25));
+        assert_eq!(median(vec![-3, -2]), Some(-2)); // −2.5 → −2
+        assert_eq!(median(vec![7, 1, 4]), Some(4));
+    }
 }

@@ -136,6 +136,11 @@ fn secs(s: i64) -> String {
     }
 }
 
+/// An empty figure (a median of nothing) is "—", never "0 s".
+fn secs_or_dash(s: Option<i64>) -> String {
+    s.map_or_else(|| "—".to_string(), secs)
+}
+
 fn delays(d: &crate::sim::analysis::payments::DelayFigures) -> String {
     if d.count == 0 {
         return "—".into();
@@ -234,7 +239,7 @@ fn jobs_section(md: &mut String, v: &VariantReport, named: bool) {
                 j.errors,
                 j.crashed,
                 j.killed_by_time_limit,
-                secs((j.average_duration_ms / 1000) as i64),
+                secs(crate::sim::analysis::round::whole_seconds(crate::time::Duration::from_ms(j.average_duration_ms as i64))),
                 j.next_run,
                 j.health_at_end,
                 if j.stuck_at_end { " (stuck)" } else { "" },
@@ -264,9 +269,9 @@ fn jobs_section(md: &mut String, v: &VariantReport, named: bool) {
                 m.detected,
                 m.missed,
                 m.false_alerts,
-                secs(m.ttd_down_median_s),
+                secs_or_dash(m.ttd_down_median_s),
                 secs(m.ttd_down_max_s),
-                secs(m.first_pending_median_s),
+                secs_or_dash(m.first_pending_median_s),
                 secs(m.min_slack_s),
                 m.true_downtime_minutes,
                 m.kuma_down_minutes,
@@ -338,7 +343,7 @@ fn healthchecks_section(md: &mut String, v: &VariantReport) {
             m.detected,
             m.missed,
             m.false_alerts,
-            secs(m.ttd_down_median_s),
+            secs_or_dash(m.ttd_down_median_s),
             secs(m.ttd_down_max_s)
         );
         if m.job.is_empty() {
@@ -358,7 +363,7 @@ fn healthchecks_section(md: &mut String, v: &VariantReport) {
                 b.detected,
                 b.missed,
                 b.false_alerts,
-                secs(b.ttd_median_s),
+                secs_or_dash(b.ttd_median_s),
                 secs(b.ttd_max_s)
             );
         }
@@ -432,7 +437,7 @@ fn variant_section(md: &mut String, v: &VariantReport) {
         "- waiting for the user: {} episodes, {} resolved (median wait {}), {} still waiting at the end, longest {}",
         w.episodes,
         w.resolved,
-        hours(w.resolved_wait_p50_minutes),
+        w.resolved_wait_p50_minutes.map_or_else(|| "—".to_string(), hours),
         w.still_waiting_at_end,
         hours(w.longest_wait_minutes)
     );

@@ -106,10 +106,11 @@ pub struct MonitorFigures {
     /// DOWN notifications while no incident was open.
     pub false_alerts: u64,
     /// Time to detect: incident start to the DOWN notification.
-    pub ttd_down_median_s: i64,
+    /// `None` (JSON `null`) when no incident was detected.
+    pub ttd_down_median_s: Option<i64>,
     pub ttd_down_max_s: i64,
-    /// Incident start to the first PENDING beat.
-    pub first_pending_median_s: i64,
+    /// Incident start to the first PENDING beat; `None` (JSON `null`) when there was no PENDING.
+    pub first_pending_median_s: Option<i64>,
     pub notifications_down: u64,
     pub notifications_up: u64,
     pub notifications_reminder: u64,
@@ -205,7 +206,8 @@ pub struct WaitingFigures {
     pub episodes: u64,
     pub resolved: u64,
     pub still_waiting_at_end: u64,
-    pub resolved_wait_p50_minutes: u64,
+    /// `None` (JSON `null`) when no wait was resolved.
+    pub resolved_wait_p50_minutes: Option<u64>,
     pub longest_wait_minutes: u64,
 }
 
@@ -238,10 +240,24 @@ impl SyncFigures {
 /// Every numeric figure an expectation may name, as dotted paths inside a variant
 /// (e.g. `sync.overall.peak_to_mean`, `sync.connectors.bnp.load.rate_limited`).
 pub fn metric_paths(connector_ids: &[String], job_ids: &[String], monitor_ids: &[String], payments: bool) -> Vec<String> {
+    // Figures that may be empty (`None`, a median of nothing) are still figures an expectation
+    // may name: list them as if they held a value.
+    let mut sync = SyncFigures::empty(connector_ids);
+    sync.waiting_for_user.resolved_wait_p50_minutes = Some(0);
+    let baseline = crate::sim::analysis::healthchecks::BaselineFigures { ttd_median_s: Some(0), ..Default::default() };
+    let monitor = MonitorFigures {
+        ttd_down_median_s: Some(0),
+        first_pending_median_s: Some(0),
+        healthchecks_simple: baseline.clone(),
+        healthchecks_cron: baseline.clone(),
+        healthchecks_simple_defaults: baseline.clone(),
+        healthchecks_cron_defaults: baseline,
+        ..MonitorFigures::default()
+    };
     let v = VariantReport {
-        sync: SyncFigures::empty(connector_ids),
+        sync,
         jobs: job_ids.iter().map(|j| (j.clone(), JobFigures::default())).collect(),
-        monitors: monitor_ids.iter().map(|m| (m.clone(), MonitorFigures::default())).collect(),
+        monitors: monitor_ids.iter().map(|m| (m.clone(), monitor.clone())).collect(),
         payments: payments.then(Default::default),
         ..Default::default()
     };

@@ -229,7 +229,7 @@ fn detected(id: &str, m: &MonitorFigures, tag: &str) -> Vec<String> {
         "The job behind monitor `{id}` failed {}{tag}; Kuma reported every incident, at worst {} after it started (median {}), with no false alert.",
         times(m.incidents),
         duration_s(m.ttd_down_max_s),
-        duration_s(m.ttd_down_median_s)
+        m.ttd_down_median_s.map_or_else(|| "—".to_string(), duration_s)
     )];
     // The smallest interval that still covers every gap measured, with a minute's margin.
     let tight = (m.interval_s as i64 - m.min_slack_s + 59) / 60 * 60 + 60;

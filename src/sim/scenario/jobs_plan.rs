@@ -6,7 +6,7 @@
 //! cloning the scenario.
 
 use crate::logic::cron::heartbeat::HeartbeatSender;
-use crate::logic::cron::runner::{Frequency, FrequencyUnit, JobSpec};
+use crate::logic::cron::runner::{Frequency, FrequencyUnit, JobSpec, MonthCalendar};
 use crate::logic::retry::RetryPolicy;
 use crate::logic::uniform::Probability;
 use crate::net::{Method, Request};
@@ -34,6 +34,8 @@ pub struct JobsPlan {
     pub tick: Duration,
     /// Reset stuck jobs at the start of every pass.
     pub cleanup_dead_jobs: bool,
+    /// `cron.months_in`: the calendar a monthly job adds its months in.
+    pub months_in: MonthCalendar,
     pub jobs: Vec<JobPlan>,
     pub kuma: KumaPlan,
     /// The network's fault plan, as the file states it (`FaultPlan` draws from it per call).
@@ -272,6 +274,7 @@ impl JobsPlan {
             zone: scenario.zone,
             tick: f.cron.tick,
             cleanup_dead_jobs: f.cron.cleanup_dead_jobs,
+            months_in: f.cron.months_in.calendar(),
             jobs,
             timeline: jobs_timeline(scenario, &kuma),
             pushes: scripted_pushes(scenario, &kuma),

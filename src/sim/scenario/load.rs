@@ -590,11 +590,21 @@ fn collect_sync(value: &Value, path: &FieldPath, out: &mut Vec<Finding>) {
         value,
         path,
         &[],
-        &["autosync_frequency", "retry_wrongpass", "spreading", "backoff", "connectors", "connections", "populations"],
+        &[
+            "autosync_frequency",
+            "retry_wrongpass",
+            "wrongpass_row_resets_on_user_action",
+            "spreading",
+            "backoff",
+            "connectors",
+            "connections",
+            "populations",
+        ],
         &|key, v, path, out| {
             match key {
                 "autosync_frequency" => check::<crate::time::Duration>(v, path, out),
                 "retry_wrongpass" => check::<u8>(v, path, out),
+                "wrongpass_row_resets_on_user_action" => check::<bool>(v, path, out),
                 "spreading" => check::<crate::logic::sync::SpreadingSettings>(v, path, out),
                 "backoff" => check::<crate::logic::sync::BackoffSettings>(v, path, out),
                 "connectors" => check_each::<ConnectorSpec>(v, path, out),

@@ -76,6 +76,13 @@ pub struct SyncSection {
     /// `autosync.retry_wrongpass`: 1 (default) retries after 7 days, 0 waits for a new password.
     #[serde(default = "default_retry_wrongpass")]
     pub retry_wrongpass: u8,
+    /// Whether a user action restarts rule C's row of `wrongpass` statuses. false (default): it
+    /// does not — seed 002 counts "2 'wrongpass' consécutifs" and a user action is not a status,
+    /// so a wrongpass right after a new password is the 2nd in a row (+7 days, or wait for the
+    /// user with `retry_wrongpass` 0). true: the row restarts (+12 h again), the model before
+    /// issue 14. Rule D's row restarts on a user action either way.
+    #[serde(default)]
+    pub wrongpass_row_resets_on_user_action: bool,
     #[serde(default)]
     pub spreading: SpreadingSettings,
     #[serde(default)]
@@ -95,6 +102,7 @@ impl Default for SyncSection {
         SyncSection {
             autosync_frequency: default_autosync_frequency(),
             retry_wrongpass: default_retry_wrongpass(),
+            wrongpass_row_resets_on_user_action: false,
             spreading: SpreadingSettings::default(),
             backoff: BackoffSettings::default(),
             connectors: Vec::new(),
@@ -331,13 +339,48 @@ pub struct CronSection {
     /// Reset stuck jobs (processing, process gone) at the start of every pass (optional in Dolibarr).
     #[serde(default)]
     pub cleanup_dead_jobs: bool,
+    /// In which calendar a monthly job ("1mo") adds its months: "utc" (default, Dolibarr's own
+    /// default) or "zone" (the scenario's time_zone, as Dolibarr with
+    /// `MAIN_DATE_IN_MEMORY_ARE_NOT_GMT = 1`, or before 13.0). See [`MonthsIn`].
+    #[serde(default)]
+    pub months_in: MonthsIn,
     #[serde(default)]
     pub jobs: Vec<JobFileSpec>,
 }
 
 impl Default for CronSection {
     fn default() -> Self {
-        CronSection { tick: default_tick(), cleanup_dead_jobs: false, jobs: Vec::new() }
+        CronSection { tick: default_tick(), cleanup_dead_jobs: false, months_in: MonthsIn::default(), jobs: Vec::new() }
+    }
+}
+
+/// `cron.months_in`: where Dolibarr adds a monthly job's months (`reprogram_jobs()` in
+/// `htdocs/cron/class/cronjob.class.php` calls `dol_time_plus_duree($this->datenextrun,
+/// $this->frequency, 'm')` when `unitfrequency == 2678400`).
+///
+/// `dol_time_plus_duree` (`htdocs/core/lib/date.lib.php`, lines 126–176 at Dolibarr commit
+/// 01a14ef9) builds `new DateTime()` in PHP's default zone (the server's) and, at line 172,
+/// `if (!getDolGlobalString('MAIN_DATE_IN_MEMORY_ARE_NOT_GMT')) $date->setTimezone(new
+/// DateTimeZone('UTC'))` before adding `P{n}M`. So by default the month is added to the UTC date
+/// and time: a 10:00 CET (09:00 UTC) monthly job runs at 11:00 CEST in April. Older Dolibarr
+/// had the opposite default (`if (!empty($conf->global->MAIN_DATE_IN_MEMORY_ARE_GMT))
+/// $date->setTimezone(...UTC)`): the month was added in the server's zone, 10:00 stays 10:00.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MonthsIn {
+    /// Current Dolibarr's default: months added to the UTC date and time.
+    #[default]
+    Utc,
+    /// Months added to the local date and time in the scenario's `time_zone` (the PHP server's).
+    Zone,
+}
+
+impl MonthsIn {
+    pub fn calendar(self) -> crate::logic::cron::runner::MonthCalendar {
+        match self {
+            MonthsIn::Utc => crate::logic::cron::runner::MonthCalendar::Utc,
+            MonthsIn::Zone => crate::logic::cron::runner::MonthCalendar::ScenarioZone,
+        }
     }
 }
 
@@ -437,11 +480,16 @@ impl JobFrequency {
             JobFrequency::Months(n) => Duration::from_days(30 * n as i64),
         }
     }
-    /// The next grid slot after `t` (Dolibarr's repeated addition).
-    pub fn next(self, t: crate::time::Instant, zone: crate::time::Zone) -> crate::time::Instant {
+    /// The next grid slot after `t` (Dolibarr's repeated addition), months added in `months`.
+    pub fn next(
+        self,
+        t: crate::time::Instant,
+        months: crate::logic::cron::runner::MonthCalendar,
+        zone: crate::time::Zone,
+    ) -> crate::time::Instant {
         match self {
             JobFrequency::Every(d) => t + d,
-            JobFrequency::Months(n) => crate::logic::cron::runner::add_months(t, n, crate::logic::cron::runner::MonthCalendar::Utc, zone),
+            JobFrequency::Months(n) => crate::logic::cron::runner::add_months(t, n, months, zone),
         }
     }
 }
@@ -688,6 +736,9 @@ pub struct Variant {
     pub backoff: Option<BackoffSettings>,
     #[serde(default)]
     pub retry_wrongpass: Option<u8>,
+    /// The sync section's `wrongpass_row_resets_on_user_action` for this variant.
+    #[serde(default)]
+    pub wrongpass_row_resets_on_user_action: Option<bool>,
     #[serde(default)]
     pub autosync_frequency: Option<Duration>,
     /// Job frequencies by job id, e.g. `{"1": "300s"}`: compares the seed's two settings of

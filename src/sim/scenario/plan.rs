@@ -46,6 +46,9 @@ impl SyncSettings {
             rules: SyncRules {
                 autosync_frequency: variant.autosync_frequency.unwrap_or(s.autosync_frequency),
                 retry_wrongpass: variant.retry_wrongpass.unwrap_or(s.retry_wrongpass) == 1,
+                wrongpass_row_resets_on_user_action: variant
+                    .wrongpass_row_resets_on_user_action
+                    .unwrap_or(s.wrongpass_row_resets_on_user_action),
             },
             spreading: variant.spreading.clone().unwrap_or_else(|| s.spreading.clone()),
             backoff: variant.backoff.unwrap_or(s.backoff),

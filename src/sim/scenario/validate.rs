@@ -48,6 +48,7 @@ impl Scenario {
                 spreading: None,
                 backoff: None,
                 retry_wrongpass: None,
+                wrongpass_row_resets_on_user_action: None,
                 autosync_frequency: None,
                 job_frequency: Default::default(),
             }]

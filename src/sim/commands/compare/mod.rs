@@ -107,6 +107,8 @@ pub struct Cell {
     pub spreading: SpreadingSettings,
     pub backoff: BackoffSettings,
     pub retry_wrongpass: u8,
+    #[serde(default)]
+    pub wrongpass_row_resets_on_user_action: bool,
     pub autosync_frequency: Duration,
 }
 
@@ -221,6 +223,7 @@ pub fn grid(scenario: &Scenario, source: &[u8], options: &GridOptions) -> Result
                     spreading: s.spreading,
                     backoff: s.backoff,
                     retry_wrongpass: s.rules.retry_wrongpass as u8,
+                    wrongpass_row_resets_on_user_action: s.rules.wrongpass_row_resets_on_user_action,
                     autosync_frequency: s.rules.autosync_frequency,
                 }
             })
@@ -237,6 +240,7 @@ pub fn grid(scenario: &Scenario, source: &[u8], options: &GridOptions) -> Result
             options.backoffs.clone()
         };
         let (retry_wrongpass, autosync_frequency) = (f.sync.retry_wrongpass, f.sync.autosync_frequency);
+        let wrongpass_row_resets_on_user_action = f.sync.wrongpass_row_resets_on_user_action;
         let both = !options.backoffs.is_empty() && !options.spreadings.is_empty();
         let mut cells = Vec::new();
         for (s_name, spreading) in &spreadings {
@@ -248,7 +252,14 @@ pub fn grid(scenario: &Scenario, source: &[u8], options: &GridOptions) -> Result
                 } else {
                     s_name.clone()
                 };
-                cells.push(Cell { name, spreading: spreading.clone(), backoff: *backoff, retry_wrongpass, autosync_frequency });
+                cells.push(Cell {
+                    name,
+                    spreading: spreading.clone(),
+                    backoff: *backoff,
+                    retry_wrongpass,
+                    wrongpass_row_resets_on_user_action,
+                    autosync_frequency,
+                });
             }
         }
         cells
@@ -275,7 +286,11 @@ fn run_point(scenario: &Scenario, cell: &Cell, seed: u64) -> Figures {
     let plan = expand(scenario, seed);
     let clock = LocalClock::new(scenario.zone, scenario.start, scenario.end);
     let setup = VariantSetup {
-        rules: SyncRules { autosync_frequency: cell.autosync_frequency, retry_wrongpass: cell.retry_wrongpass == 1 },
+        rules: SyncRules {
+            autosync_frequency: cell.autosync_frequency,
+            retry_wrongpass: cell.retry_wrongpass == 1,
+            wrongpass_row_resets_on_user_action: cell.wrongpass_row_resets_on_user_action,
+        },
         spreading: cell.spreading.build(),
         backoff: cell.backoff.build(),
     };

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::logic::cron::runner::{HealthThresholds, PassId, RunResult, RunTicket, Runner};
+use crate::logic::cron::runner::{HealthThresholds, PassId, RunResult, RunTicket, Runner, RunnerConfig};
 use crate::logic::retry::{AttemptOutcome, Next, RetryPolicy, RetryState};
 use crate::rng;
 use crate::sim::engine::calls::{Call, Leg, next_word, wire_words};
@@ -157,7 +157,8 @@ impl<'a, 't> JobsLoop<'a, 't> {
         pay: Option<&'a mut PaySim>,
         trace: &'a mut Trace<'t>,
     ) -> Option<Self> {
-        let runner = Runner::new(plan.jobs.iter().map(|j| j.spec()).collect(), plan.zone).ok()?;
+        let config = RunnerConfig { month_calendar: plan.months_in, ..RunnerConfig::default() };
+        let runner = Runner::with_config(plan.jobs.iter().map(|j| j.spec()).collect(), plan.zone, config).ok()?;
         let recovery_job = pay.as_ref().map(|p| p.recovery_job());
         let ids = plan.kuma.monitors.iter().map(|m| m.id.clone()).collect();
         let mut jobs_loop = JobsLoop {

@@ -94,7 +94,7 @@ impl Measures {
         let still: Vec<Duration> = self.waiting_since.values().map(|&since| end - since).collect();
         figures.waiting_for_user = WaitingFigures {
             still_waiting_at_end: still.len() as u64,
-            resolved_wait_p50_minutes: waits.quantile_minutes(500),
+            resolved_wait_p50_minutes: (waits.count() > 0).then(|| waits.quantile_minutes(500)),
             longest_wait_minutes: (waits.max_minutes()).max(still.iter().map(|d| (d.as_ms() / 60_000) as u64).max().unwrap_or(0)),
             ..figures.waiting_for_user
         };

@@ -296,7 +296,7 @@ impl<'a, 't> SyncLoop<'a, 't> {
         let i = connection as usize;
         let connector = self.plan.connections[i].connector;
         let c = &mut self.conns[i];
-        c.counters.on_user_action();
+        self.rules.handle_user_action(&mut c.counters);
         let waiting = c.waiting();
         c.set_waiting(false);
         if waiting && let Some(since) = self.measures.waiting_since.remove(&connection) {
