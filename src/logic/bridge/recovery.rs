@@ -9,6 +9,11 @@
 //! (2) status refresh: read each still-open link; (3) revocation of links unpaid after the
 //! configured delay; (4) clean-up: archive settled records older than the retention. Refreshing
 //! before revoking means a link that a payer completed since the last run is not revoked.
+//! Between (3) and (4), without a call, the run finds the completed links whose confirmed
+//! payment the bank rejected (read in full, nothing paid): such a link takes no new request
+//! (docs.bridgeapi.io "Payment links statuses": "you have to create a new payment link to get
+//! paid"), so the run tells the ERP ([`RunNote::RejectedAfterCompletion`]), which applies its
+//! policy (issue a new link, or report the invoice).
 //!
 //! A call that still fails after its retries is skipped, the run goes on with the next item
 //! (partial progress is kept in the ledger) and ends in error; the next run starts again from
@@ -19,7 +24,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use super::ledger::{Applied, Ledger, LinkState, Path, PaymentStatus, PaymentUpdate};
+use super::ledger::{Applied, InvoiceId, Ledger, LinkState, Path, PaymentStatus, PaymentUpdate};
 use crate::net::{Method, Request, Response};
 use crate::time::{Duration, Instant};
 
@@ -93,6 +98,8 @@ pub struct RunStats {
     pub recorded: u32,
     pub refreshed: u32,
     pub revoked: u32,
+    /// Completed links found rejected after the payer confirmed (each needs a new link).
+    pub rejected_after_completion: u32,
     pub archived: u64,
 }
 
@@ -110,6 +117,12 @@ pub enum RunNote {
     RevokeRefused {
         link: String,
         status: LinkState,
+    },
+    /// The link completed, its confirmed payment ended `RJCT`, and it can take no other: the
+    /// invoice needs a new link to get paid.
+    RejectedAfterCompletion {
+        link: String,
+        invoice: InvoiceId,
     },
 }
 
@@ -160,9 +173,10 @@ struct LinkBody {
 }
 
 impl RecoveryRun {
-    /// A run starting at `now`: its sync list is the ledger's open links at this instant.
-    pub fn start(now: Instant, ledger: &Ledger, settings: RecoverySettings) -> Self {
-        let todo = ledger.open_links(now).into_iter().map(|link| Work::List { link, uri: None }).collect();
+    /// A run starting now: its sync list is the ledger's open links (whether a link is settled
+    /// depends on what the ledger knows, not on the instant).
+    pub fn start(_now: Instant, ledger: &Ledger, settings: RecoverySettings) -> Self {
+        let todo = ledger.open_links().into_iter().map(|link| Work::List { link, uri: None }).collect();
         RecoveryRun { settings, phase: Phase::Sync, todo, current: None, stats: RunStats::default(), notes: VecDeque::new() }
     }
 
@@ -181,7 +195,7 @@ impl RecoveryRun {
             match self.phase {
                 Phase::Sync => {
                     self.phase = Phase::Refresh;
-                    self.todo = ledger.open_links(now).into_iter().map(|link| Work::Refresh { link }).collect();
+                    self.todo = ledger.open_links().into_iter().map(|link| Work::Refresh { link }).collect();
                 }
                 Phase::Refresh => {
                     self.phase = Phase::Revoke;
@@ -193,6 +207,11 @@ impl RecoveryRun {
                 }
                 Phase::Revoke => {
                     self.phase = Phase::Done;
+                    for (link, invoice) in ledger.needs_new_link() {
+                        ledger.mark_rejected_after_completion(&link, now);
+                        self.stats.rejected_after_completion += 1;
+                        self.notes.push_back(RunNote::RejectedAfterCompletion { link, invoice });
+                    }
                     self.stats.archived = ledger.archive(now, self.settings.archive_after);
                 }
                 Phase::Done => return None,
@@ -391,7 +410,19 @@ mod tests {
         run.handle_result(now, &mut l, ok(json!({"id": "L2", "status": "revoked"})));
         assert_eq!(run.poll_transmit(now, &mut l), None);
         assert!(run.succeeded());
-        assert_eq!(run.stats, RunStats { calls: 5, failed_calls: 0, pages: 3, recorded: 1, refreshed: 1, revoked: 1, archived: 0 });
+        assert_eq!(
+            run.stats,
+            RunStats {
+                calls: 5,
+                failed_calls: 0,
+                pages: 3,
+                recorded: 1,
+                refreshed: 1,
+                revoked: 1,
+                rejected_after_completion: 0,
+                archived: 0
+            }
+        );
         assert_eq!(l.link("L2").unwrap().status, LinkState::Revoked);
     }
 

@@ -254,7 +254,12 @@ impl JobsPlan {
             timeline: jobs_timeline(scenario, &kuma),
             kuma,
             faults: f.faults.clone(),
-            payments: f.payments.clone(),
+            payments: f.payments.clone().map(|mut p| {
+                if let Some(policy) = variant.and_then(|v| v.payments_on_rejected_after_completion) {
+                    p.on_rejected_after_completion = policy;
+                }
+                p
+            }),
         }
     }
 
