@@ -579,18 +579,28 @@ impl BridgeWorld {
         self.events.push_back(BridgeEvent { at: now, kind: EventType::LinkUpdated, content });
     }
 
+    /// A transaction event's content as docs.bridgeapi.io "Payments webhooks"
+    /// (<https://docs.bridgeapi.io/docs/payments-webhooks>) shows it: `payment.transaction.created`
+    /// carries no `status` nor `status_reason`; `payment.transaction.updated` carries `status`;
+    /// fields that are null are left out ("not in response if null"), never sent as `null`.
     fn emit_transaction(&mut self, now: Instant, kind: EventType, r: usize) {
         let request = &self.requests[r];
         let link = &self.links[self.link_by_id[&request.link_id]];
-        let content = json!({
+        let mut content = json!({
             "client_reference": link.client_reference,
             "end_to_end_id": request.end_to_end_id,
             "payment_link_id": link.id,
             "payment_request_id": request.id,
             "payment_transaction_id": request.transaction_id,
-            "status": request.status.as_str(),
-            "status_reason": request.status_reason,
         });
+        if kind == EventType::TransactionUpdated {
+            if let Some(map) = content.as_object_mut() {
+                map.insert("status".into(), json!(request.status.as_str()));
+                if let Some(reason) = &request.status_reason {
+                    map.insert("status_reason".into(), json!(reason));
+                }
+            }
+        }
         self.events.push_back(BridgeEvent { at: now, kind, content });
     }
 }
