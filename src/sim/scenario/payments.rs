@@ -49,6 +49,24 @@ pub struct PaymentsSection {
     /// "rejected — a new link is needed" (`payments.links.rejected_after_completion`).
     #[serde(default)]
     pub on_rejected_after_completion: RejectedPolicy,
+    /// What Bridge answers to a revoke *(model choice: the body of API version 2025-01-15 is
+    /// not documented, the older version's example is empty, and revoking a completed link is
+    /// reported to give a 4xx)*: `link` (default: 200 with the link), `empty` (200, empty body),
+    /// `empty_or_400` (200 empty for a valid link, 400 for a final one). The recovery job
+    /// confirms with a read whenever the answer does not say what became of the link.
+    #[serde(default)]
+    pub bridge_revoke_answer: RevokeAnswerSpec,
+}
+
+/// The scenario's spelling of [`crate::world::bridge::RevokeAnswer`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeAnswerSpec {
+    #[default]
+    Link,
+    Empty,
+    #[serde(rename = "empty_or_400")]
+    EmptyOr400,
 }
 
 /// The ERP's policy for an invoice whose link was rejected after completion.

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub use super::api_state::ApiStats;
-use super::model::{BridgeWorld, NewLink, PaymentLink, PaymentRequest};
+use super::model::{BridgeWorld, NewLink, PaymentLink, PaymentRequest, RevokeAnswer};
 use crate::net::{Method, Request, Response, Service};
 use crate::time::Instant;
 
@@ -137,9 +137,17 @@ impl BridgeWorld {
 
     /// `POST /v3/payment/payment-links/{id}/revoke` → 200 the link (revoked if it was valid).
     fn revoke(&mut self, now: Instant, id: &str) -> Response {
-        match self.revoke_link(now, id) {
-            Some(link) => Response::json(200, &link_json(link)),
-            None => link_not_found(id),
+        let answer = self.config().revoke_answer;
+        match (self.revoke_link(now, id), answer) {
+            (None, _) => link_not_found(id),
+            (Some(link), RevokeAnswer::Link) => Response::json(200, &link_json(link)),
+            (Some(_), RevokeAnswer::Empty) => Response::new(200),
+            // Revoked by this very call.
+            (Some(link), RevokeAnswer::EmptyOr400) if link.revoked_at == Some(now) => Response::new(200),
+            (Some(link), RevokeAnswer::EmptyOr400) => {
+                let status = link.status.as_str();
+                error(400, "invalid_request", &format!("payment link {id} is {status} and cannot be revoked"))
+            }
         }
     }
 

@@ -54,6 +54,21 @@ pub struct BridgeConfig {
     pub default_expiry: Duration,
     /// The latest `expired_date` a creation call may ask for, from the creation instant.
     pub max_expiry: Duration,
+    /// What a revoke answers *(model choice: the body is not documented for this version)*.
+    pub revoke_answer: RevokeAnswer,
+}
+
+/// How Bridge answers `POST .../revoke` (the scenario's `payments.bridge_revoke_answer`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RevokeAnswer {
+    /// 200 with the link as it now is (revoked, or its final status).
+    #[default]
+    Link,
+    /// 200 with an empty body (the older API version's example), whatever the link's status.
+    Empty,
+    /// 200 with an empty body for a valid link; 400 for a final one (reported for a completed
+    /// link).
+    EmptyOr400,
 }
 
 impl Default for BridgeConfig {
@@ -68,6 +83,7 @@ impl Default for BridgeConfig {
             rate_window: Duration::from_mins(5),
             default_expiry: Duration::from_mins(15),
             max_expiry: Duration::from_days(90),
+            revoke_answer: RevokeAnswer::Link,
         }
     }
 }

@@ -602,3 +602,24 @@ fn statuses_serialize_as_the_api_spells_them() {
     }
     assert!(!LinkStatus::Valid.is_final() && LinkStatus::Expired.is_final() && LinkStatus::Revoked.is_final());
 }
+
+#[test]
+fn the_revoke_answer_model_choices_empty_and_empty_or_400() {
+    use super::RevokeAnswer;
+    let mut w = BridgeWorld::new(BridgeConfig { revoke_answer: RevokeAnswer::Empty, ..BridgeConfig::default() });
+    let id = create(&mut w, t0(), "INV-1");
+    let response = revoke(&mut w, t0() + Duration::MINUTE, &id);
+    assert_eq!((response.status, response.body.len()), (200, 0));
+    assert_eq!(w.link(&id).unwrap().status, LinkStatus::Revoked);
+
+    let mut w = BridgeWorld::new(BridgeConfig { revoke_answer: RevokeAnswer::EmptyOr400, ..BridgeConfig::default() });
+    let valid = create(&mut w, t0(), "INV-1");
+    let done = create(&mut w, t0(), "INV-2");
+    let r = w.initiate_payment(t0() + Duration::MINUTE, &done).unwrap();
+    w.advance_request(t0() + Duration::from_mins(2), &r, RequestStatus::Pdng, None);
+    let response = revoke(&mut w, t0() + Duration::from_mins(3), &valid);
+    assert_eq!((response.status, response.body.len()), (200, 0));
+    assert_eq!(revoke(&mut w, t0() + Duration::from_mins(3), &done).status, 400, "a completed link");
+    assert_eq!(w.link(&done).unwrap().status, LinkStatus::Completed);
+    assert_eq!(revoke(&mut w, t0() + Duration::from_mins(4), &valid).status, 400, "already revoked");
+}

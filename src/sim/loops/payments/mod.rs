@@ -38,9 +38,11 @@ use crate::rng;
 use crate::sim::engine::trace::Trace;
 use crate::sim::engine::transport::Link;
 use crate::sim::scenario::jobs_plan::JobsPlan;
-use crate::sim::scenario::payments::PaymentsSection;
+use crate::sim::scenario::payments::{PaymentsSection, RevokeAnswerSpec};
 use crate::time::{Duration, Instant};
-use crate::world::bridge::{BridgeConfig, BridgeWorld, DeliveryId, DeliverySettings, PayerBehaviour, Payers, RequestStatus, Webhooks};
+use crate::world::bridge::{
+    BridgeConfig, BridgeWorld, DeliveryId, DeliverySettings, PayerBehaviour, Payers, RequestStatus, RevokeAnswer, Webhooks,
+};
 
 pub use log::{CallCounters, PayLog, RecoveryRunLog};
 
@@ -167,7 +169,13 @@ impl PaySim {
     /// The payments side of `plan`, or `None` when it has no payments.
     pub fn new(plan: &JobsPlan) -> Option<Self> {
         let (spec, seed) = (plan.payments.as_ref()?, plan.seed);
-        let bridge_config = BridgeConfig { rate_limit: spec.rate_limit, rate_window: spec.rate_window, ..BridgeConfig::default() };
+        let revoke_answer = match spec.bridge_revoke_answer {
+            RevokeAnswerSpec::Link => RevokeAnswer::Link,
+            RevokeAnswerSpec::Empty => RevokeAnswer::Empty,
+            RevokeAnswerSpec::EmptyOr400 => RevokeAnswer::EmptyOr400,
+        };
+        let bridge_config =
+            BridgeConfig { rate_limit: spec.rate_limit, rate_window: spec.rate_window, revoke_answer, ..BridgeConfig::default() };
         let auth = ApiAuth {
             client_id: bridge_config.client_id.clone(),
             client_secret: bridge_config.client_secret.clone(),

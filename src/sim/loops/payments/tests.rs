@@ -314,3 +314,21 @@ fn a_link_whose_payer_abandoned_at_the_bank_stays_valid_and_the_job_revokes_it_a
     assert!(due > 0);
     assert_eq!(revoked, due, "every abandoned link past its delay is revoked");
 }
+
+#[test]
+fn with_an_empty_or_400_revoke_answer_the_job_confirms_by_a_read_revokes_abandoned_links_and_succeeds() {
+    let s = scenario_with(
+        4,
+        r#", "abandon_share": 1"#,
+        r#", "revoke_after": "2h", "link_validity": "7d", "bridge_revoke_answer": "empty_or_400""#,
+    );
+    let mut d = Driver::new(&s);
+    let end = d.end;
+    d.run_until(end);
+    let outs = d.sim.start_recovery(end, 0, Duration::SECOND, &mut Trace::off());
+    d.apply(outs);
+    assert_eq!(d.finished, [(0, true)], "an empty 200 is confirmed by a read, not a failed call");
+    let revoked = lock(&d.sim.bridge).links().iter().filter(|l| l.status == crate::world::bridge::LinkStatus::Revoked).count();
+    assert!(revoked > 0);
+    assert_eq!(d.sim.log.runs[0].revoked as usize, revoked);
+}
