@@ -56,6 +56,10 @@ pub struct PaymentsSection {
     /// confirms with a read whenever the answer does not say what became of the link.
     #[serde(default)]
     pub bridge_revoke_answer: RevokeAnswerSpec,
+    /// Whether Bridge's 429 (its rate limit) carries `Retry-After` *(model choice: not in the
+    /// docs; default false, so the ERP's own backoff spaces its retries)*.
+    #[serde(default)]
+    pub bridge_retry_after: bool,
 }
 
 /// The scenario's spelling of [`crate::world::bridge::RevokeAnswer`].

@@ -7,8 +7,10 @@
 //! Rate limit *(model choice: the docs give "2000 requests per 5 minutes per application" and no
 //! algorithm)*: a sliding window over the calls that passed auth and were let through; a call at
 //! `t` occupies a slot during `[t, t + rate_window)`. Calls refused with 401 or 429 take no slot,
-//! so a client that backs off is never locked out by its own refused retries. `Retry-After` is
-//! the whole seconds until the oldest slot frees, rounded up, at least 1.
+//! so a client that backs off is never locked out by its own refused retries. `Retry-After`, sent
+//! only when `BridgeConfig::retry_after_on_429` is on *(model choice: not documented, off by
+//! default, issue #19 point 8)*, is the whole seconds until the oldest slot frees, rounded up, at
+//! least 1.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -71,10 +73,8 @@ impl BridgeWorld {
         let wait_ms = slots.front().map_or(window.as_ms(), |&oldest| (oldest + window - now).as_ms());
         let retry_after_s = ((wait_ms + 999) / 1000).max(1);
         self.api.stats.rate_limited += 1;
-        Some(
-            error(429, "rate_limited", &format!("more than {limit} requests in {window}; retry in {retry_after_s} s"))
-                .header("Retry-After", retry_after_s.to_string()),
-        )
+        let refusal = error(429, "rate_limited", &format!("more than {limit} requests in {window}; retry in {retry_after_s} s"));
+        Some(if self.config().retry_after_on_429 { refusal.header("Retry-After", retry_after_s.to_string()) } else { refusal })
     }
 
     fn route(&mut self, now: Instant, request: &Request) -> Response {

@@ -56,6 +56,9 @@ pub struct BridgeConfig {
     pub max_expiry: Duration,
     /// What a revoke answers *(model choice: the body is not documented for this version)*.
     pub revoke_answer: RevokeAnswer,
+    /// Whether a 429 carries `Retry-After` *(model choice: the docs do not say it does, so by
+    /// default it does not, and the client's own backoff is what spaces its retries)*.
+    pub retry_after_on_429: bool,
 }
 
 /// How Bridge answers `POST .../revoke` (the scenario's `payments.bridge_revoke_answer`).
@@ -84,6 +87,7 @@ impl Default for BridgeConfig {
             default_expiry: Duration::from_mins(15),
             max_expiry: Duration::from_days(90),
             revoke_answer: RevokeAnswer::Link,
+            retry_after_on_429: false,
         }
     }
 }

@@ -476,7 +476,7 @@ fn an_unknown_path_is_404_and_a_wrong_method_is_405() {
 
 #[test]
 fn the_rate_limit_lets_2000_calls_pass_then_answers_429_with_retry_after_until_the_window_passes() {
-    let mut w = world();
+    let mut w = BridgeWorld::new(BridgeConfig { retry_after_on_429: true, ..BridgeConfig::default() });
     let probe = authed(Method::Get, "/v3/payment/payment-links/unknown");
     for k in 0..2000 {
         assert_eq!(w.handle(t0() + Duration::from_ms(100 * k), &probe).status, 404, "call {k}");
@@ -622,4 +622,14 @@ fn the_revoke_answer_model_choices_empty_and_empty_or_400() {
     assert_eq!(revoke(&mut w, t0() + Duration::from_mins(3), &done).status, 400, "a completed link");
     assert_eq!(w.link(&done).unwrap().status, LinkStatus::Completed);
     assert_eq!(revoke(&mut w, t0() + Duration::from_mins(4), &valid).status, 400, "already revoked");
+}
+
+#[test]
+fn by_default_a_429_carries_no_retry_after() {
+    // Model choice (issue #19 point 8): the docs do not document Retry-After on 429.
+    let mut w = BridgeWorld::new(BridgeConfig { rate_limit: 1, ..BridgeConfig::default() });
+    let probe = authed(Method::Get, "/v3/payment/payment-links/unknown");
+    assert_eq!(w.handle(t0(), &probe).status, 404);
+    let refused = w.handle(t0() + Duration::SECOND, &probe);
+    assert_eq!((refused.status, refused.header_value("Retry-After")), (429, None));
 }

@@ -174,8 +174,13 @@ impl PaySim {
             RevokeAnswerSpec::Empty => RevokeAnswer::Empty,
             RevokeAnswerSpec::EmptyOr400 => RevokeAnswer::EmptyOr400,
         };
-        let bridge_config =
-            BridgeConfig { rate_limit: spec.rate_limit, rate_window: spec.rate_window, revoke_answer, ..BridgeConfig::default() };
+        let bridge_config = BridgeConfig {
+            rate_limit: spec.rate_limit,
+            rate_window: spec.rate_window,
+            revoke_answer,
+            retry_after_on_429: spec.bridge_retry_after,
+            ..BridgeConfig::default()
+        };
         let auth = ApiAuth {
             client_id: bridge_config.client_id.clone(),
             client_secret: bridge_config.client_secret.clone(),
