@@ -115,7 +115,8 @@ fn every_endpoint_answers_over_a_real_socket_with_401_404_and_pagination() {
 
 #[test]
 fn over_the_rate_limit_the_api_answers_429_with_retry_after_over_http() {
-    let mut twin = Twin::new(BridgeConfig { rate_limit: 3, rate_window: Duration::from_mins(5), ..BridgeConfig::default() });
+    let mut twin =
+        Twin::new(BridgeConfig { rate_limit: 3, rate_window: Duration::from_mins(5), retry_after_on_429: true, ..BridgeConfig::default() });
     let get = auth().sign(Request::new(Method::Get, "/v3/payment/payment-links/nope"));
     for k in 0..3 {
         assert_eq!(twin.call(T0 + Duration::from_secs(k), &get).status, 404);

@@ -1,7 +1,9 @@
 //! Whole-engine properties of Bridge payments over generated scenarios (SPEC 4, issue #6):
 //! every `ACSC` payment is recorded exactly once whenever the job could run after it; nothing is
 //! recorded that Bridge does not hold as `ACSC`; a link is never revoked before its delay, never
-//! twice, never once completed; a payment found by the job waits at most a job period + a
+//! twice, never once completed (confirmed at the bank); no request is created on a link after an
+//! earlier request on it was confirmed, and a link whose payer abandoned before confirming is
+//! revoked on time (docs.bridgeapi.io "Payment links statuses"); a payment found by the job waits at most a job period + a
 //! runner tick + a run's duration, plus one period and run for each run the API outage spoiled. Checked on the trace and the report; a
 //! failing case is written under `target/syncsim-failures/` for `syncsim run`.
 
@@ -24,6 +26,7 @@ struct Gen {
     revoke_after_h: u32,
     pay_share: f64,
     reject_share: f64,
+    abandon_share: f64,
     retry_share: f64,
     late_share: f64,
     loss: f64,
@@ -50,7 +53,7 @@ fn any_case() -> impl Strategy<Value = Gen> {
             prop_oneof![Just(6u32), Just(24), Just(48)],
             prop_oneof![Just(2u32), Just(12), Just(30)],
         ),
-        (0.5f64..1.0, share(), share(), share()),
+        (0.5f64..1.0, share(), share(), share(), share()),
         (share(), share(), prop_oneof![Just(1u32), Just(600), Just(7200)]),
         (prop::option::of((60u32..3000, 10u32..300, 0u8..3)), prop::option::of((60u32..3000, 10u32..600)), any::<bool>()),
         (
@@ -64,7 +67,7 @@ fn any_case() -> impl Strategy<Value = Gen> {
             |(
                 (invoices_per_day, frequency_s, (lo, extra)),
                 (page_size, validity_h, revoke_after_h),
-                (pay_share, reject_share, retry_share, late_share),
+                (pay_share, reject_share, abandon_share, retry_share, late_share),
                 (loss, duplicate, delay_max_s),
                 (api_outage, receiver_outage, api_429),
                 (forged, replay, rotation),
@@ -78,6 +81,7 @@ fn any_case() -> impl Strategy<Value = Gen> {
                 revoke_after_h,
                 pay_share,
                 reject_share,
+                abandon_share,
                 retry_share,
                 late_share,
                 loss,
@@ -110,7 +114,7 @@ fn text(g: &Gen) -> String {
         "recovery_job": 1, "invoices_per_day": g.invoices_per_day, "page_size": g.page_size,
         "link_validity": hours(g.validity_h), "revoke_after": hours(g.revoke_after_h),
         "payers": {"pay_share": g.pay_share, "pay_delay": uniform("1m", "30h"), "reject_share": g.reject_share,
-                   "retry_share": g.retry_share, "late_share": g.late_share},
+                   "abandon_share": g.abandon_share, "retry_share": g.retry_share, "late_share": g.late_share},
         "webhooks": {"loss": g.loss, "duplicate": g.duplicate, "delay": uniform("100ms", &seconds(g.delay_max_s))},
     });
     let mut file = ScenarioFile::new("generated-payments", "2026-05-04T00:00:00Z", "3d")
@@ -197,7 +201,8 @@ proptest! {
         for l in &lines {
             match (l["component"].as_str(), l["kind"].as_str()) {
                 (Some("erp"), Some("link")) => if let Some(link) = l["link"].as_str() { created.insert(link, ms(l)); },
-                (Some("payer"), Some("attempt")) if l["request"].is_string() => { completed.insert(l["link"].as_str().unwrap()); }
+                // Completed when the payer confirmed at the bank (PDNG, or ACSC at once).
+                (Some("bridge"), Some("request")) if l["status"] == "PDNG" || l["status"] == "ACSC" => { completed.insert(l["link"].as_str().unwrap()); }
                 (Some("erp"), Some("revoke")) if l["outcome"] == "revoked" => {
                     let link = l["link"].as_str().unwrap();
                     let fail = support::keep_failure(&t, "payments_revocation");
@@ -209,6 +214,68 @@ proptest! {
             }
         }
         prop_assert_eq!(payments(&report).links.revoked_early, 0);
+    }
+
+    #[test]
+    fn no_request_is_created_on_a_link_after_an_earlier_request_on_it_was_confirmed(g in any_case()) {
+        let t = text(&g);
+        let (_, lines) = support::report_and_trace(&t);
+        let mut confirmed: BTreeMap<&str, i64> = BTreeMap::new();
+        for l in &lines {
+            match (l["component"].as_str(), l["kind"].as_str()) {
+                (Some("bridge"), Some("request")) if l["status"] == "PDNG" || l["status"] == "ACSC" => {
+                    confirmed.entry(l["link"].as_str().unwrap()).or_insert(ms(l));
+                }
+                (Some("payer"), Some("attempt")) if l["request"].is_string() => {
+                    let link = l["link"].as_str().unwrap();
+                    prop_assert!(!confirmed.contains_key(link), "{link}: a request at {} after one was confirmed at {:?}\n{}", ms(l), confirmed.get(link), support::keep_failure(&t, "payments_no_request_after_confirmation"));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn a_link_whose_payer_abandoned_before_confirming_is_revoked_on_time(g in any_case()) {
+        // Outages and random 429s can spoil runs: the bound is for a working API.
+        let g = Gen { api_429: false, api_outage: None, abandon_share: g.abandon_share.max(0.3), ..g };
+        let t = text(&g);
+        let (_, lines) = support::report_and_trace(&t);
+        let delay_ms = g.revoke_after_h as i64 * 3_600_000;
+        let validity_ms = g.validity_h as i64 * 3_600_000;
+        let end = lines.iter().map(ms).max().unwrap_or(0);
+        let longest_run = lines.iter().filter(|l| l["component"] == "cron" && l["kind"] == "run").map(|l| l["duration_ms"].as_i64().unwrap()).max().unwrap_or(0);
+        let slack = g.frequency_s as i64 * 1000 + longest_run + 60_000;
+        let mut created: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut requests: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+        let mut last_move: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut confirmed: BTreeSet<&str> = BTreeSet::new();
+        let mut revoked: BTreeMap<&str, i64> = BTreeMap::new();
+        for l in &lines {
+            match (l["component"].as_str(), l["kind"].as_str()) {
+                (Some("erp"), Some("link")) => if let Some(link) = l["link"].as_str() { created.insert(link, ms(l)); },
+                (Some("payer"), Some("attempt")) if l["request"].is_string() => requests.entry(l["link"].as_str().unwrap()).or_default().push(ms(l)),
+                (Some("bridge"), Some("request")) => {
+                    let link = l["link"].as_str().unwrap();
+                    last_move.insert(link, ms(l));
+                    if l["status"] == "PDNG" || l["status"] == "ACSC" { confirmed.insert(link); }
+                }
+                (Some("erp"), Some("revoke")) if l["outcome"] == "revoked" => { revoked.insert(l["link"].as_str().unwrap(), ms(l)); }
+                _ => {}
+            }
+        }
+        for (link, starts) in &requests {
+            let Some(&c) = created.get(link) else { continue };
+            let deadline = c + delay_ms;
+            let bound = deadline + slack;
+            // Abandoned: never confirmed, every request started and ended before the deadline,
+            // and the link still valid at the bound (not expired, run not over).
+            if confirmed.contains(link) || starts.iter().any(|&s| s >= deadline) || last_move.get(link).is_none_or(|&m| m >= deadline) || bound >= c + validity_ms || bound >= end {
+                continue;
+            }
+            let fail = support::keep_failure(&t, "payments_abandoned_revoked");
+            prop_assert!(revoked.get(link).is_some_and(|&r| r <= bound), "{link}: abandoned before {deadline}, not revoked by {bound} (revoked at {:?})\n{fail}", revoked.get(link));
+        }
     }
 
     #[test]
@@ -255,6 +322,7 @@ fn the_generator_reaches_lost_duplicate_and_forged_webhooks_429s_pages_revocatio
                 (Some("erp"), Some("recorded")) if l["path"] == "job" => Some("a payment found by the job"),
                 (Some("erp"), Some("revoke")) if l["outcome"] == "revoked" => Some("a link revoked"),
                 (Some("bridge"), Some("request")) if l["status"] == "RJCT" => Some("a rejected payment"),
+                (Some("erp"), Some("rejected_after_completion")) => Some("a link rejected after completion"),
                 (Some("payer"), Some("late_attempt")) => Some("a payer too late"),
                 (Some("cron"), Some("run")) if l["fate"] == "error" => Some("a recovery run in error"),
                 _ => None,
@@ -279,6 +347,7 @@ fn the_generator_reaches_lost_duplicate_and_forged_webhooks_429s_pages_revocatio
         "a payment found by the job",
         "a link revoked",
         "a rejected payment",
+        "a link rejected after completion",
         "a payer too late",
         "a recovery run in error",
     ] {

@@ -4,7 +4,11 @@
 //!
 //! - a payment is recorded once, keyed by `payment_request_id` (SPEC 4.2);
 //! - an older update never overwrites a newer one; a final status is never overwritten;
-//! - `completed` on a link alone never records a payment: only `ACSC` means paid (SPEC 4.1).
+//! - `completed` on a link alone never records a payment: only `ACSC` means paid (SPEC 4.1);
+//! - a link is completed when its payer confirmed a payment at the bank (a request reached
+//!   `PDNG` or `ACSC`), not when a request merely exists; a completed link takes no new request,
+//!   so a completed link whose payment ended `RJCT` needs a new link to get paid (docs.bridgeapi.io
+//!   "Payment links statuses", <https://docs.bridgeapi.io/docs/payment-links-statuses-1>).
 
 use std::collections::BTreeMap;
 
@@ -54,6 +58,12 @@ impl PaymentStatus {
     /// `ACSC`, `RJCT` and `PART` never change again.
     pub fn is_final(self) -> bool {
         matches!(self, Self::Acsc | Self::Rjct | Self::Part)
+    }
+    /// The payer confirmed the payment at the bank: `PDNG`, or `ACSC` for an instant payment
+    /// (docs.bridgeapi.io "Payment requests and transactions statuses"). Such a status completes
+    /// the link. `RJCT` says nothing either way (abandoned before, or rejected after).
+    pub fn is_confirmed(self) -> bool {
+        matches!(self, Self::Pdng | Self::Acsc)
     }
     /// Progress order, to break ties between updates stamped with the same instant.
     fn rank(self) -> u8 {
@@ -117,6 +127,9 @@ pub struct Invoice {
     pub amount_cents: i64,
     pub issued_at: Instant,
     pub link: Option<String>,
+    /// Links of this invoice completed at Bridge whose payment the bank then rejected: each
+    /// needed a new link (the recovery job found them, [`Ledger::needs_new_link`]).
+    pub rejected_links: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -136,22 +149,32 @@ pub struct LocalLink {
     /// When the recovery job last read this link's whole list of payment requests.
     pub listed_at: Option<Instant>,
     pub paid: bool,
+    /// Completed, read in full, every request final and none paid: the payer's confirmed payment
+    /// was rejected and this link can take no other. Decided once, by the recovery job.
+    pub rejected_after_completion: bool,
+    /// The source instant of the first `completed` the ledger applied (webhook timestamp, a
+    /// confirmed request's instant, or the read that said so): a list of the link's requests
+    /// made at or after it holds every request the link will ever have.
+    pub completed_at: Option<Instant>,
     /// Last time anything changed locally (for the retention).
     pub touched_at: Instant,
 }
 
 impl LocalLink {
-    /// Nothing more can happen to this link: paid; expired or revoked (only a `valid` link gets
-    /// there, so it has no request, SPEC 4.1); or completed, read in full after its expiry (no
-    /// second attempt can start any more) with every request final. The full read matters: a
-    /// completed link whose request webhooks were all lost has no known request at all.
-    pub fn is_settled(&self, now: Instant, payments: &BTreeMap<String, Payment>) -> bool {
-        self.paid
-            || matches!(self.status, LinkState::Expired | LinkState::Revoked)
-            || (self.status == LinkState::Completed
-                && now >= self.expires_at
-                && self.listed_at.is_some_and(|t| t >= self.expires_at)
-                && self.payments.iter().all(|p| payments.get(p).is_none_or(|p| p.status.is_final())))
+    /// Nothing more can happen to this link: paid; expired or revoked (a request a payer had
+    /// not confirmed by then is rejected, `world::bridge::model`, so none can be paid); or
+    /// completed, read in full after its completion was known, with every request final (a
+    /// completed link takes no new request, docs "Payment links statuses"). The full read
+    /// matters: a completed link whose request webhooks were all lost has no known request.
+    pub fn is_settled(&self, payments: &BTreeMap<String, Payment>) -> bool {
+        self.paid || matches!(self.status, LinkState::Expired | LinkState::Revoked) || self.completed_and_read(payments)
+    }
+
+    /// Completed, read in full since its completion was known, and every known request final.
+    fn completed_and_read(&self, payments: &BTreeMap<String, Payment>) -> bool {
+        self.status == LinkState::Completed
+            && self.listed_at.is_some_and(|t| self.completed_at.is_some_and(|c| t >= c))
+            && self.payments.iter().all(|p| payments.get(p).is_none_or(|p| p.status.is_final()))
     }
 }
 
@@ -225,11 +248,12 @@ impl Ledger {
     /// The ERP issues an invoice at `now`; returns its id (ids count up from 0).
     pub fn issue_invoice(&mut self, reference: String, amount_cents: i64, now: Instant) -> InvoiceId {
         let id = self.invoices.len() as InvoiceId;
-        self.invoices.push(Invoice { id, reference, amount_cents, issued_at: now, link: None });
+        self.invoices.push(Invoice { id, reference, amount_cents, issued_at: now, link: None, rejected_links: 0 });
         id
     }
 
-    /// The create call answered: the invoice has its link, `valid` until `expires_at`.
+    /// The create call answered: the invoice has its link, `valid` until `expires_at` (a new
+    /// link for an invoice whose earlier one was rejected after completion replaces it there).
     pub fn link_created(&mut self, invoice: InvoiceId, link_id: String, now: Instant, expires_at: Instant) {
         if let Some(inv) = self.invoices.get_mut(invoice as usize) {
             inv.link = Some(link_id.clone());
@@ -247,6 +271,8 @@ impl Ledger {
                 payments: Vec::new(),
                 listed_at: None,
                 paid: false,
+                rejected_after_completion: false,
+                completed_at: None,
                 touched_at: now,
             },
         );
@@ -259,9 +285,12 @@ impl Ledger {
             return Applied::UnknownLink;
         };
         link.touched_at = now;
-        // A request exists: the link is completed at Bridge whatever we knew (SPEC 4.1).
-        if link.status == LinkState::Valid {
+        // A confirmed request completes the link at Bridge whatever we knew; a request that
+        // merely exists does not (the payer may abandon at the bank, the link staying valid).
+        if link.status == LinkState::Valid && u.status.is_confirmed() {
             link.status = LinkState::Completed;
+            link.status_at = u.source_at;
+            link.completed_at = Some(u.source_at);
         }
         let applied = match self.payments.get_mut(u.request_id) {
             Some(p) if p.status.is_final() => {
@@ -328,25 +357,66 @@ impl Ledger {
         link.status = status;
         link.status_at = source_at;
         link.touched_at = now;
+        if status == LinkState::Completed {
+            link.completed_at = Some(source_at);
+        }
         Applied::Updated
     }
 
     /// Links the recovery job must look at: ours, not archived, not settled (SPEC 4.2 "every
     /// local link that is not final"), in id order.
-    pub fn open_links(&self, now: Instant) -> Vec<String> {
-        self.links.values().filter(|l| !l.is_settled(now, &self.payments)).map(|l| l.id.clone()).collect()
+    pub fn open_links(&self) -> Vec<String> {
+        self.links.values().filter(|l| !l.is_settled(&self.payments)).map(|l| l.id.clone()).collect()
     }
 
-    /// Links unpaid `delay` after creation that are still valid as far as we know, with no
-    /// request known, and no revoke awaiting confirmation: the revocation duty's list.
+    /// Links unpaid `delay` after creation that are still valid as far as we know, whose known
+    /// requests are all final (payers who abandoned at the bank: the link stays valid, docs
+    /// "Payment links statuses"), and no revoke awaiting confirmation: the revocation duty's
+    /// list. A request still in progress keeps its link: its payer is at the bank now.
     pub fn revocation_candidates(&self, now: Instant, delay: Duration) -> Vec<String> {
+        let payments = &self.payments;
         self.links
             .values()
             .filter(|l| {
-                !l.paid && l.status == LinkState::Valid && l.payments.is_empty() && !l.revoke_unconfirmed && l.created_at + delay <= now
+                !l.paid
+                    && l.status == LinkState::Valid
+                    && l.payments.iter().all(|p| payments.get(p).is_none_or(|p| p.status.is_final()))
+                    && !l.revoke_unconfirmed
+                    && l.created_at + delay <= now
             })
             .map(|l| l.id.clone())
             .collect()
+    }
+
+    /// Completed links whose payment the bank rejected after the payer confirmed it, not yet
+    /// decided: read in full since their completion, every request final, none `ACSC`. Such a
+    /// link takes no new request (docs: "you have to create a new payment link to get paid").
+    /// Returns `(link, invoice)` in link id order.
+    pub fn needs_new_link(&self) -> Vec<(String, InvoiceId)> {
+        self.links
+            .values()
+            .filter(|l| !l.paid && !l.rejected_after_completion && l.completed_and_read(&self.payments))
+            .map(|l| (l.id.clone(), l.invoice))
+            .collect()
+    }
+
+    /// The recovery job decided that `link` was rejected after completion (see
+    /// [`Self::needs_new_link`]): counted on its invoice, once.
+    pub fn mark_rejected_after_completion(&mut self, link_id: &str, now: Instant) {
+        let Some(l) = self.links.get_mut(link_id) else { return };
+        if l.rejected_after_completion {
+            return;
+        }
+        l.rejected_after_completion = true;
+        l.touched_at = now;
+        if let Some(inv) = self.invoices.get_mut(l.invoice as usize) {
+            inv.rejected_links += 1;
+        }
+    }
+
+    /// Every invoice, by id.
+    pub fn invoices(&self) -> &[Invoice] {
+        &self.invoices
     }
 
     /// The recovery job read the link's whole list of payment requests at `now` (its last page
@@ -386,7 +456,7 @@ impl Ledger {
     pub fn archive(&mut self, now: Instant, retention: Duration) -> u64 {
         let payments = &self.payments;
         let archived: Vec<String> =
-            self.links.values().filter(|l| l.is_settled(now, payments) && l.touched_at + retention <= now).map(|l| l.id.clone()).collect();
+            self.links.values().filter(|l| l.is_settled(payments) && l.touched_at + retention <= now).map(|l| l.id.clone()).collect();
         for id in &archived {
             if let Some(link) = self.links.remove(id) {
                 for request_id in &link.payments {
@@ -482,10 +552,52 @@ mod tests {
         assert_eq!(l.apply_link(t(10), "L1", LinkState::Completed, t(9)), Applied::Updated);
         assert!(l.records().is_empty());
         assert!(!l.link("L1").unwrap().paid);
-        assert_eq!(l.open_links(t(10)), vec!["L1".to_string()], "completed but unpaid stays open until its expiry");
-        assert_eq!(l.open_links(t(86_400)).len(), 1, "no request known: open until the job reads the list after expiry");
-        l.mark_listed("L1", t(86_400));
-        assert!(l.open_links(t(86_400)).is_empty(), "read in full after expiry, nothing pending: settled");
+        assert_eq!(l.open_links(), vec!["L1".to_string()], "completed but unpaid stays open");
+        l.mark_listed("L1", t(8));
+        assert_eq!(l.open_links().len(), 1, "a list older than the completion may miss its request");
+        l.mark_listed("L1", t(9));
+        assert!(l.open_links().is_empty(), "read in full since its completion, nothing pending: settled");
+    }
+
+    #[test]
+    fn a_request_that_exists_does_not_complete_the_link_only_a_confirmed_one_does() {
+        // docs.bridgeapi.io "Payment links statuses": completed when the payer confirmed at the bank.
+        let mut l = ledger();
+        l.apply_payment(t(10), &upd(PaymentStatus::Crea, 5, Path::Webhook));
+        l.apply_payment(t(11), &upd(PaymentStatus::Actc, 6, Path::Webhook));
+        assert_eq!(l.link("L1").unwrap().status, LinkState::Valid, "CREA and ACTC: the payer is still at the bank");
+        assert_eq!(l.apply_link(t(12), "L1", LinkState::Valid, t(12)), Applied::Duplicate, "a refreshed valid is not stale");
+        l.apply_payment(t(13), &upd(PaymentStatus::Pdng, 7, Path::Webhook));
+        let link = l.link("L1").unwrap();
+        assert_eq!((link.status, link.completed_at), (LinkState::Completed, Some(t(7))), "PDNG: confirmed");
+    }
+
+    #[test]
+    fn a_link_whose_payer_abandoned_at_the_bank_is_revoked_but_not_while_a_request_is_in_progress() {
+        let mut l = ledger();
+        let delay = Duration::from_hours(3);
+        let due = t(1) + delay;
+        l.apply_payment(t(10), &upd(PaymentStatus::Crea, 5, Path::Webhook));
+        assert!(l.revocation_candidates(due, delay).is_empty(), "the payer is at the bank now");
+        l.apply_payment(t(20), &PaymentUpdate { status_reason: Some("ABANDONED"), ..upd(PaymentStatus::Rjct, 15, Path::Webhook) });
+        assert_eq!(l.link("L1").unwrap().status, LinkState::Valid);
+        assert_eq!(l.revocation_candidates(due, delay), vec!["L1".to_string()], "abandoned: the link is revoked on time");
+    }
+
+    #[test]
+    fn a_completed_link_whose_confirmed_payment_was_rejected_needs_a_new_link_once_read_in_full() {
+        // docs.bridgeapi.io "Payment links statuses": "you have to create a new payment link to get paid".
+        let mut l = ledger();
+        l.apply_payment(t(10), &upd(PaymentStatus::Pdng, 7, Path::Webhook));
+        l.apply_payment(t(20), &upd(PaymentStatus::Rjct, 15, Path::Webhook));
+        assert!(l.needs_new_link().is_empty(), "not read in full since the completion: a request may be unknown");
+        l.mark_listed("L1", t(30));
+        assert_eq!(l.needs_new_link(), vec![("L1".to_string(), 0)]);
+        assert!(l.open_links().is_empty(), "settled: a completed link takes no new request");
+        l.mark_rejected_after_completion("L1", t(31));
+        l.mark_rejected_after_completion("L1", t(32));
+        assert!(l.needs_new_link().is_empty(), "decided once");
+        assert_eq!(l.invoice(0).unwrap().rejected_links, 1, "counted once");
     }
 
     #[test]
@@ -508,14 +620,14 @@ mod tests {
         l.apply_payment(t(3), &upd(PaymentStatus::Acsc, 2, Path::Webhook));
         assert_eq!(l.archive(t(3) + Duration::from_days(2), Duration::from_days(2)), 1);
         assert!(l.link("L1").is_none() && l.payment("R1").is_none(), "nothing left to refer to them");
-        assert!(l.open_links(t(10)).is_empty() && l.revocation_candidates(t(10), Duration::ZERO).is_empty());
+        assert!(l.open_links().is_empty() && l.revocation_candidates(t(10), Duration::ZERO).is_empty());
         assert_eq!(l.invoice(0).and_then(|i| i.link.as_deref()), Some("L1"));
         assert_eq!(l.records().len(), 1);
         assert_eq!(l.archive(t(3) + Duration::from_days(9), Duration::from_days(2)), 0, "archived once");
     }
 
     #[test]
-    fn revocation_candidates_wait_for_the_delay_and_skip_links_with_requests() {
+    fn revocation_candidates_wait_for_the_delay_and_skip_links_with_a_request_in_progress() {
         let mut l = ledger();
         let inv = l.issue_invoice("INV-2".into(), 500, t(0));
         l.link_created(inv, "L2".into(), t(1), t(86_400));

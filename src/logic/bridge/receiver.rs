@@ -26,7 +26,9 @@ struct Envelope {
 struct TransactionContent {
     payment_request_id: String,
     payment_link_id: String,
-    status: String,
+    /// Absent from `payment.transaction.created` (docs.bridgeapi.io "Payments webhooks").
+    #[serde(default)]
+    status: Option<String>,
     #[serde(default)]
     status_reason: Option<String>,
 }
@@ -63,7 +65,14 @@ impl Erp {
         let outcome = match envelope.kind.as_str() {
             "payment.transaction.created" | "payment.transaction.updated" => {
                 match serde_json::from_value::<TransactionContent>(envelope.content) {
-                    Ok(c) => match PaymentStatus::parse(&c.status) {
+                    // A created transaction carries no status: it was just created at Bridge,
+                    // which is CREA ("Payment has been created on Bridge side", docs
+                    // "Payment requests and transactions statuses"). An update must say it.
+                    Ok(c) => match c
+                        .status
+                        .as_deref()
+                        .map_or((envelope.kind == "payment.transaction.created").then_some(PaymentStatus::Crea), PaymentStatus::parse)
+                    {
                         Some(status) => {
                             let update = PaymentUpdate {
                                 request_id: &c.payment_request_id,

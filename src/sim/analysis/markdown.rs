@@ -167,6 +167,7 @@ fn payments_section(md: &mut String, variants: &[VariantReport]) {
         let _ = writeln!(md, "| {label} | {} |", vs.iter().map(|(_, p)| f(p)).collect::<Vec<_>>().join(" | "));
     };
     row(md, "invoices (links created / not created)", &|p| format!("{} ({} / {})", p.invoices, p.links.created, p.links.not_created));
+    row(md, "invoices paid at Bridge", &|p| p.invoices_paid.to_string());
     row(md, "**paid at Bridge (ACSC)**", &|p| p.paid_at_bridge.to_string());
     row(md, "recorded by webhook / by the job", &|p| format!("{} / {}", p.recorded_by_webhook, p.recorded_by_job));
     row(md, "**unrecovered at the end** (after a successful run: must be 0)", &|p| {
@@ -177,8 +178,11 @@ fn payments_section(md: &mut String, variants: &[VariantReport]) {
     row(md, "recovery delay p50 / p95 / max, all", &|p| delays(&p.recovery_delay.all));
     row(md, "… by webhook", &|p| delays(&p.recovery_delay.webhook));
     row(md, "… by the job", &|p| delays(&p.recovery_delay.job));
-    row(md, "rejected at Bridge (RJCT); completed links with a rejection", &|p| {
+    row(md, "rejected at Bridge (RJCT); completed links rejected after confirmation", &|p| {
         format!("{}; {}", p.rejected_at_bridge, p.links.completed_with_rejection)
+    });
+    row(md, "… found by the job (a new link needed); new links created", &|p| {
+        format!("{}; {}", p.links.rejected_after_completion, p.links.replacements)
     });
     row(md, "payer attempts (refused)", &|p| format!("{} ({})", p.payer_attempts, counts(&p.payer_refused)));
     row(md, "webhook events / lost / duplicated", &|p| format!("{} / {} / {}", p.webhooks.events, p.webhooks.lost, p.webhooks.duplicated));
@@ -202,6 +206,7 @@ fn payments_section(md: &mut String, variants: &[VariantReport]) {
     row(md, "links completed / expired / revoked / archived", &|p| {
         format!("{} / {} / {} / {}", p.links.completed, p.links.expired, p.links.revoked, p.links.archived)
     });
+    row(md, "revoked links whose payer abandoned at the bank", &|p| p.links.revoked_after_abandon.to_string());
     row(md, "revocation lateness p50 / p95 / max (early: must be 0)", &|p| {
         format!("{} ({})", delays(&p.links.revoke_lateness), p.links.revoked_early)
     });

@@ -78,8 +78,15 @@ pub struct LinkFigures {
     pub revoke_lateness: DelayFigures,
     /// Revoked before `revoke_after` (must be 0).
     pub revoked_early: u64,
-    /// Completed links whose requests include a rejection (SPEC 4.1: completed is not paid).
+    /// Completed links whose confirmed payment the bank then rejected (docs.bridgeapi.io
+    /// "Payment links statuses": the link stays completed; completed is not paid).
     pub completed_with_rejection: u64,
+    /// Of those, the ones the ERP's recovery job found (each needed a new link).
+    pub rejected_after_completion: u64,
+    /// New links the ERP created for such invoices (policy `new_link`).
+    pub replacements: u64,
+    /// Revoked links whose payer had abandoned at the bank (a request, never confirmed).
+    pub revoked_after_abandon: u64,
     pub archived: u64,
 }
 
@@ -103,6 +110,8 @@ pub struct ApiFigures {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
 pub struct PaymentFigures {
     pub invoices: u64,
+    /// Invoices with a payment `ACSC` at Bridge (on any of their links).
+    pub invoices_paid: u64,
     pub payer_attempts: u64,
     /// Payer attempts Bridge refused, by reason (expired, revoked...).
     pub payer_refused: BTreeMap<String, u64>,
@@ -152,6 +161,7 @@ pub fn analyse(pay: &PaySim) -> (PaymentFigures, PaymentPlotData) {
     f.payer_refused = log.payer_refused.iter().map(|(k, v)| (k.to_string(), *v)).collect();
 
     let recorded: BTreeMap<&str, (Instant, Path)> = ledger.records().iter().map(|r| (r.request_id.as_str(), (r.at, r.path))).collect();
+    let mut paid_invoices = std::collections::BTreeSet::new();
     let successful_run_starts: Vec<Instant> = log.runs.iter().filter(|r| r.ok).map(|r| r.start).collect();
     let mut rows = Vec::new();
     let (mut all, mut by_webhook, mut by_job) = (Vec::new(), Vec::new(), Vec::new());
@@ -179,11 +189,13 @@ pub fn analyse(pay: &PaySim) -> (PaymentFigures, PaymentPlotData) {
                     }
                 }
                 let invoice = bridge.link(&r.link_id).map(|l| l.client_reference.clone()).unwrap_or_default();
+                paid_invoices.insert(invoice.clone());
                 rows.push(PaidRow { invoice, request: r.id.clone(), acsc_at, recorded: rec });
             }
             _ => {}
         }
     }
+    f.invoices_paid = paid_invoices.len() as u64;
     f.recorded = ledger.records().len() as u64;
     f.recorded_by_webhook = ledger.records().iter().filter(|r| r.path == Path::Webhook).count() as u64;
     f.recorded_by_job = ledger.records().iter().filter(|r| r.path == Path::Job).count() as u64;
@@ -217,13 +229,16 @@ pub fn analyse(pay: &PaySim) -> (PaymentFigures, PaymentPlotData) {
         match link.status {
             LinkStatus::Completed => {
                 l.completed += 1;
-                if bridge.requests_of(&link.id).iter().any(|r| r.status == RequestStatus::Rjct) {
+                if bridge.requests_of(&link.id).iter().any(|r| r.status == RequestStatus::Rjct && r.confirmed_at.is_some()) {
                     l.completed_with_rejection += 1;
                 }
             }
             LinkStatus::Expired => l.expired += 1,
             LinkStatus::Revoked => {
                 l.revoked += 1;
+                if !bridge.requests_of(&link.id).is_empty() {
+                    l.revoked_after_abandon += 1;
+                }
                 if let Some(at) = link.revoked_at {
                     let late = (at - (link.created_at + revoke_after)).as_ms();
                     if late < 0 {
@@ -237,6 +252,8 @@ pub fn analyse(pay: &PaySim) -> (PaymentFigures, PaymentPlotData) {
     }
     l.revoke_lateness = DelayFigures::of(lateness);
     l.archived = ledger.archived_links();
+    l.rejected_after_completion = log.rejected_after_completion;
+    l.replacements = log.replacement_links;
 
     let a = &mut f.api;
     let calls = &log.api_calls;

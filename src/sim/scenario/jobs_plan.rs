@@ -280,7 +280,12 @@ impl JobsPlan {
             pushes: scripted_pushes(scenario, &kuma),
             kuma,
             faults: f.faults.clone(),
-            payments: f.payments.clone(),
+            payments: f.payments.clone().map(|mut p| {
+                if let Some(policy) = variant.and_then(|v| v.payments_on_rejected_after_completion) {
+                    p.on_rejected_after_completion = policy;
+                }
+                p
+            }),
         }
     }
 

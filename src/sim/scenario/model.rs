@@ -745,6 +745,10 @@ pub struct Variant {
     /// the recovery job (its documentation says "every day" and "300 seconds").
     #[serde(default)]
     pub job_frequency: BTreeMap<String, JobFrequency>,
+    /// Overrides `payments.on_rejected_after_completion` (`new_link` or `report`): compares the
+    /// ERP's two answers to a link whose confirmed payment the bank rejected.
+    #[serde(default)]
+    pub payments_on_rejected_after_completion: Option<crate::sim::scenario::payments::RejectedPolicy>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]

@@ -42,6 +42,53 @@ pub struct PaymentsSection {
     pub rate_window: Duration,
     #[serde(default)]
     pub webhooks: WebhooksSpec,
+    /// What the ERP does when the recovery job finds a completed link whose confirmed payment
+    /// the bank rejected (docs.bridgeapi.io "Payment links statuses": the link stays
+    /// `completed`, "you have to create a new payment link to get paid"): `new_link` (default)
+    /// asks Bridge for a new link for the invoice; `report` only reports the invoice as
+    /// "rejected — a new link is needed" (`payments.links.rejected_after_completion`).
+    #[serde(default)]
+    pub on_rejected_after_completion: RejectedPolicy,
+    /// What Bridge answers to a revoke *(model choice: the body of API version 2025-01-15 is
+    /// not documented, the older version's example is empty, and revoking a completed link is
+    /// reported to give a 4xx)*: `link` (default: 200 with the link), `empty` (200, empty body),
+    /// `empty_or_400` (200 empty for a valid link, 400 for a final one). The recovery job
+    /// confirms with a read whenever the answer does not say what became of the link.
+    #[serde(default)]
+    pub bridge_revoke_answer: RevokeAnswerSpec,
+    /// Whether Bridge's 429 (its rate limit) carries `Retry-After` *(model choice: not in the
+    /// docs; default false, so the ERP's own backoff spaces its retries)*.
+    #[serde(default)]
+    pub bridge_retry_after: bool,
+}
+
+/// The scenario's spelling of [`crate::world::bridge::RevokeAnswer`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeAnswerSpec {
+    #[default]
+    Link,
+    Empty,
+    #[serde(rename = "empty_or_400")]
+    EmptyOr400,
+}
+
+/// The ERP's policy for an invoice whose link was rejected after completion.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectedPolicy {
+    #[default]
+    NewLink,
+    Report,
+}
+
+impl RejectedPolicy {
+    pub fn name(self) -> &'static str {
+        match self {
+            RejectedPolicy::NewLink => "new_link",
+            RejectedPolicy::Report => "report",
+        }
+    }
 }
 
 /// How the invoices' payers behave.
@@ -57,9 +104,16 @@ pub struct PayersSpec {
     /// From the attempt (CREA) to its final status at the bank.
     #[serde(default = "default_settle_delay")]
     pub settle_delay: DurationDist,
-    /// Share of attempts the bank rejects (RJCT): the link stays completed.
+    /// Share of attempts the bank rejects (RJCT) after the payer confirmed them: the link is
+    /// completed and stays so (docs.bridgeapi.io "Payment links statuses"), no new attempt can
+    /// be made on it.
     #[serde(default)]
     pub reject_share: f64,
+    /// Share of attempts the payer abandons at the bank before confirming: the request ends
+    /// `RJCT` and the link stays `valid` (it completes only on a confirmation), so it can be
+    /// tried again (`retry_share`), expire, or be revoked.
+    #[serde(default)]
+    pub abandon_share: f64,
     /// Share of attempts that wait in `PDNG` (pending, e.g. a SEPA transfer that is not instant)
     /// before their final status: `ACTC`, then `PDNG` after `settle_delay`, then the final
     /// status `pending_delay` later (CREA, ACTC, PDNG in progress).
@@ -67,7 +121,7 @@ pub struct PayersSpec {
     pub pending_share: f64,
     #[serde(default = "default_pending_delay")]
     pub pending_delay: DurationDist,
-    /// Share of rejected payers who try again on the same link.
+    /// Share of payers who abandoned at the bank and try again on the same link.
     #[serde(default)]
     pub retry_share: f64,
     #[serde(default = "default_retry_delay")]
@@ -84,6 +138,7 @@ impl Default for PayersSpec {
             pay_delay: default_pay_delay(),
             settle_delay: default_settle_delay(),
             reject_share: 0.0,
+            abandon_share: 0.0,
             pending_share: 0.0,
             pending_delay: default_pending_delay(),
             retry_share: 0.0,

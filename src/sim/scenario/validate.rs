@@ -51,6 +51,7 @@ impl Scenario {
                 wrongpass_row_resets_on_user_action: None,
                 autosync_frequency: None,
                 job_frequency: Default::default(),
+                payments_on_rejected_after_completion: None,
             }]
         } else {
             self.file.variants.clone()
@@ -769,6 +770,7 @@ fn check_payments(pay: &PaymentsSection, job_ids: &BTreeSet<u32>, days: f64, out
     for (name, v) in [
         ("pay_share", y.pay_share),
         ("reject_share", y.reject_share),
+        ("abandon_share", y.abandon_share),
         ("pending_share", y.pending_share),
         ("retry_share", y.retry_share),
         ("late_share", y.late_share),

@@ -7,14 +7,16 @@
 //! Rate limit *(model choice: the docs give "2000 requests per 5 minutes per application" and no
 //! algorithm)*: a sliding window over the calls that passed auth and were let through; a call at
 //! `t` occupies a slot during `[t, t + rate_window)`. Calls refused with 401 or 429 take no slot,
-//! so a client that backs off is never locked out by its own refused retries. `Retry-After` is
-//! the whole seconds until the oldest slot frees, rounded up, at least 1.
+//! so a client that backs off is never locked out by its own refused retries. `Retry-After`, sent
+//! only when `BridgeConfig::retry_after_on_429` is on *(model choice: not documented, off by
+//! default, issue #19 point 8)*, is the whole seconds until the oldest slot frees, rounded up, at
+//! least 1.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub use super::api_state::ApiStats;
-use super::model::{BridgeWorld, NewLink, PaymentLink, PaymentRequest};
+use super::model::{BridgeWorld, NewLink, PaymentLink, PaymentRequest, RevokeAnswer};
 use crate::net::{Method, Request, Response, Service};
 use crate::time::Instant;
 
@@ -71,10 +73,8 @@ impl BridgeWorld {
         let wait_ms = slots.front().map_or(window.as_ms(), |&oldest| (oldest + window - now).as_ms());
         let retry_after_s = ((wait_ms + 999) / 1000).max(1);
         self.api.stats.rate_limited += 1;
-        Some(
-            error(429, "rate_limited", &format!("more than {limit} requests in {window}; retry in {retry_after_s} s"))
-                .header("Retry-After", retry_after_s.to_string()),
-        )
+        let refusal = error(429, "rate_limited", &format!("more than {limit} requests in {window}; retry in {retry_after_s} s"));
+        Some(if self.config().retry_after_on_429 { refusal.header("Retry-After", retry_after_s.to_string()) } else { refusal })
     }
 
     fn route(&mut self, now: Instant, request: &Request) -> Response {
@@ -137,9 +137,17 @@ impl BridgeWorld {
 
     /// `POST /v3/payment/payment-links/{id}/revoke` → 200 the link (revoked if it was valid).
     fn revoke(&mut self, now: Instant, id: &str) -> Response {
-        match self.revoke_link(now, id) {
-            Some(link) => Response::json(200, &link_json(link)),
-            None => link_not_found(id),
+        let answer = self.config().revoke_answer;
+        match (self.revoke_link(now, id), answer) {
+            (None, _) => link_not_found(id),
+            (Some(link), RevokeAnswer::Link) => Response::json(200, &link_json(link)),
+            (Some(_), RevokeAnswer::Empty) => Response::new(200),
+            // Revoked by this very call.
+            (Some(link), RevokeAnswer::EmptyOr400) if link.revoked_at == Some(now) => Response::new(200),
+            (Some(link), RevokeAnswer::EmptyOr400) => {
+                let status = link.status.as_str();
+                error(400, "invalid_request", &format!("payment link {id} is {status} and cannot be revoked"))
+            }
         }
     }
 

@@ -19,7 +19,7 @@ pub mod webhooks;
 pub use api::ApiStats;
 pub use model::{
     BridgeConfig, BridgeEvent, BridgeWorld, CreateRefused, EventType, LinkStatus, NewLink, PayRefused, PaymentLink, PaymentRequest,
-    RequestStatus,
+    RequestStatus, RevokeAnswer,
 };
 pub use payers::{BankStep, PayerBehaviour, PayerIntent, Payers};
 pub use webhooks::{Delivery, DeliveryId, DeliverySettings, Emission, Forged, Webhooks};

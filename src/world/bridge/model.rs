@@ -1,15 +1,25 @@
 //! The state machine behind Bridge's payment API (SPEC 4.1): links, the payment requests payers
 //! initiate on them, lazy expiry, and the webhook events each change emits.
 //!
-//! Rules (public source: Bridge API docs, "Payment links" and "Payment requests"):
-//! - a link is `valid` until it expires, is revoked, or a payer initiates a payment on it; it is
-//!   `completed` as soon as one request was initiated, and a completed link can still end with
-//!   every request `RJCT`: only `ACSC` means paid;
-//! - a payer may try again on a completed link while it has not expired, no request is in progress
-//!   and none succeeded *(model choice: the docs say a payer "can retry"; we allow it until the
-//!   link's `expired_at`)*;
+//! Rules (public source: Bridge API docs, "Payment links statuses",
+//! <https://docs.bridgeapi.io/docs/payment-links-statuses-1>, and "Payment requests and
+//! transactions statuses", <https://docs.bridgeapi.io/docs/payment-requests-and-transactions-statuses>):
+//! - "While a Payment Link is active, customers can make multiple attempts to use it. Each attempt
+//!   creates a new Payment Request": a payer may start a request on a `valid` link only (not
+//!   while another one on it is still in progress, *model choice*: one bank session at a time);
+//! - a link is `completed` "when your customer has successfully confirmed the payment on his
+//!   bank interface", not at the attempt: a request is confirmed when it reaches `PDNG` (or
+//!   `ACSC` for an instant payment, "directly executed"). A payer who abandons at the bank
+//!   leaves the link `valid` (their request ends `RJCT`), so the link can expire or be revoked;
+//! - "a payment can be rejected by the bank after a successful initiation ... the payment link
+//!   will keep the final status completed. In that case, you have to create a new payment link
+//!   to get paid": a completed link takes no new request, whatever became of its payment;
 //! - a request moves forward only (`CREA` → `ACTC` → `PDNG` → one of `ACSC`, `RJCT`, `PART`,
-//!   skipping allowed) and a final request never moves again.
+//!   skipping allowed) and a final request never moves again;
+//! - *(model choice, the docs are silent)*: a confirmation that comes when the link is no
+//!   longer `valid` (it expired, was revoked, or another request completed it while the payer
+//!   was at the bank) is rejected: the request ends `RJCT` with reason [`LINK_INACTIVE_REASON`].
+//!   So a link has at most one confirmed request, and an expired or revoked link none.
 //!
 //! Expiry is lazy *and* eager: every entry point first expires every valid link whose
 //! `expired_at <= now` (in expiry order, then creation order), so answers are right whenever they
@@ -18,9 +28,9 @@
 //! in [`BridgeWorld::poll_event`].
 //!
 //! Verb contract: `poll_timeout` is the earliest `expired_at` of a valid link. It changes when a
-//! link is created, leaves `valid` (revoked, completed by a payment, expired) — so
-//! `create_link`, `revoke_link`, `initiate_payment`, `handle_timeout` and any API call may change
-//! it; `advance_request`, `poll_event` and the readers never do.
+//! link is created, leaves `valid` (revoked, completed by a confirmed payment, expired) — so
+//! `create_link`, `revoke_link`, `advance_request`, `handle_timeout` and any API call may change
+//! it; `initiate_payment` only by expiring what is due; `poll_event` and the readers never do.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -44,6 +54,24 @@ pub struct BridgeConfig {
     pub default_expiry: Duration,
     /// The latest `expired_date` a creation call may ask for, from the creation instant.
     pub max_expiry: Duration,
+    /// What a revoke answers *(model choice: the body is not documented for this version)*.
+    pub revoke_answer: RevokeAnswer,
+    /// Whether a 429 carries `Retry-After` *(model choice: the docs do not say it does, so by
+    /// default it does not, and the client's own backoff is what spaces its retries)*.
+    pub retry_after_on_429: bool,
+}
+
+/// How Bridge answers `POST .../revoke` (the scenario's `payments.bridge_revoke_answer`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RevokeAnswer {
+    /// 200 with the link as it now is (revoked, or its final status).
+    #[default]
+    Link,
+    /// 200 with an empty body (the older API version's example), whatever the link's status.
+    Empty,
+    /// 200 with an empty body for a valid link; 400 for a final one (reported for a completed
+    /// link).
+    EmptyOr400,
 }
 
 impl Default for BridgeConfig {
@@ -58,6 +86,8 @@ impl Default for BridgeConfig {
             rate_window: Duration::from_mins(5),
             default_expiry: Duration::from_mins(15),
             max_expiry: Duration::from_days(90),
+            revoke_answer: RevokeAnswer::Link,
+            retry_after_on_429: false,
         }
     }
 }
@@ -142,7 +172,7 @@ pub struct PaymentLink {
     pub amount_cents: i64,
     pub currency: String,
     pub label: String,
-    /// When the first payment request was initiated.
+    /// When a payment request on it was confirmed at the bank (`PDNG` or `ACSC`).
     pub completed_at: Option<Instant>,
     pub revoked_at: Option<Instant>,
 }
@@ -158,6 +188,9 @@ pub struct PaymentRequest {
     pub updated_at: Instant,
     /// When it reached ACSC (the report's recovery delays start here).
     pub acsc_at: Option<Instant>,
+    /// When the payer confirmed it at the bank (it reached `PDNG` or `ACSC`): the instant its
+    /// link completed.
+    pub confirmed_at: Option<Instant>,
     pub end_to_end_id: String,
     pub transaction_id: String,
 }
@@ -194,8 +227,9 @@ pub enum PayRefused {
     UnknownLink,
     Expired,
     Revoked,
-    /// A request on the link reached ACSC.
-    AlreadyPaid,
+    /// A request on the link was confirmed: the link is `completed` and takes no new request,
+    /// even when that payment ended `RJCT` (docs: "create a new payment link to get paid").
+    Completed,
     /// A request on the link is still CREA, ACTC or PDNG.
     InProgress,
 }
@@ -260,6 +294,10 @@ pub struct RequestPage<'a> {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("unknown cursor {0:?}")]
 pub struct UnknownCursor(pub String);
+
+/// The `status_reason` of a request whose payer confirmed after its link stopped being valid
+/// *(model choice: the docs do not say what Bridge does then)*.
+pub const LINK_INACTIVE_REASON: &str = "LINK_INACTIVE";
 
 const LINK_TAG: u32 = 0x11;
 const REQUEST_TAG: u32 = 0x22;
@@ -372,12 +410,12 @@ impl BridgeWorld {
 
     /// A payer opens the link and initiates a payment at `now`; returns the new request's id.
     ///
-    /// Allowed when the link is valid (after lazy expiry, so `now < expired_at`), or completed with
-    /// no request ACSC, none in progress and `now < expired_at` (a retry after a rejection).
-    /// The request starts in CREA. Emits `payment.transaction.created`, then
-    /// `payment.link.updated` (`completed`) when this was the link's first request.
+    /// Allowed on a valid link (after lazy expiry, so `now < expired_at`) with no request in
+    /// progress: a new attempt after an abandoned one is a new request on the same link. The
+    /// request starts in CREA and emits `payment.transaction.created`; the link stays `valid`
+    /// until the payer confirms (see [`Self::advance_request`]).
     ///
-    /// Changes `poll_timeout` (a completed link no longer expires; links due by `now` expire).
+    /// Changes `poll_timeout` only by expiring the links due by `now`.
     pub fn initiate_payment(&mut self, now: Instant, link_id: &str) -> Result<String, PayRefused> {
         self.expire_due(now);
         let index = *self.link_by_id.get(link_id).ok_or(PayRefused::UnknownLink)?;
@@ -385,25 +423,11 @@ impl BridgeWorld {
         match link.status {
             LinkStatus::Expired => return Err(PayRefused::Expired),
             LinkStatus::Revoked => return Err(PayRefused::Revoked),
+            LinkStatus::Completed => return Err(PayRefused::Completed),
             LinkStatus::Valid => {}
-            LinkStatus::Completed => {
-                let statuses = self.requests_of_link[index].iter().map(|&r| self.requests[r].status);
-                let mut any_paid = false;
-                let mut any_in_progress = false;
-                for status in statuses {
-                    any_paid |= status == RequestStatus::Acsc;
-                    any_in_progress |= !status.is_final();
-                }
-                if any_paid {
-                    return Err(PayRefused::AlreadyPaid);
-                }
-                if any_in_progress {
-                    return Err(PayRefused::InProgress);
-                }
-                if now >= link.expired_at {
-                    return Err(PayRefused::Expired);
-                }
-            }
+        }
+        if self.requests_of_link[index].iter().any(|&r| !self.requests[r].status.is_final()) {
+            return Err(PayRefused::InProgress);
         }
 
         let r = self.requests.len();
@@ -416,6 +440,7 @@ impl BridgeWorld {
             created_at: now,
             updated_at: now,
             acsc_at: None,
+            confirmed_at: None,
             end_to_end_id: make_id(END_TO_END_TAG, n),
             transaction_id: make_id(TRANSACTION_TAG, n),
         };
@@ -428,15 +453,6 @@ impl BridgeWorld {
         self.request_by_id.insert(id.clone(), r);
         self.requests.push(request);
         self.emit_transaction(now, EventType::TransactionCreated, r);
-
-        let link = &mut self.links[index];
-        if link.status == LinkStatus::Valid {
-            link.status = LinkStatus::Completed;
-            link.completed_at = Some(now);
-            let removed = self.expiry_queue.remove(&(link.expired_at, index));
-            debug_assert!(removed, "a valid link is in the expiry queue");
-            self.emit_link_updated(now, index);
-        }
         Ok(id)
     }
 
@@ -445,24 +461,48 @@ impl BridgeWorld {
     /// Returns whether the request moved. On a move: `updated_at = now`, `status_reason = reason`,
     /// `acsc_at = now` on ACSC, and `payment.transaction.updated` is emitted.
     ///
-    /// Changes `poll_timeout` only by expiring the links due by `now`, as every entry point does
-    /// (the request's own move touches no expiry).
+    /// The first move to `PDNG` or `ACSC` is the payer's confirmation: it completes a `valid`
+    /// link (`completed_at = now`, `payment.link.updated` after the request's event). On a link
+    /// that is no longer valid the confirmation is refused and the request ends `RJCT` with
+    /// [`LINK_INACTIVE_REASON`] instead *(model choice, see the module header)*.
+    ///
+    /// Changes `poll_timeout` (a completed link no longer expires; links due by `now` expire).
     pub fn advance_request(&mut self, now: Instant, request_id: &str, status: RequestStatus, reason: Option<&str>) -> bool {
         self.expire_due(now);
         let Some(&r) = self.request_by_id.get(request_id) else {
             return false;
         };
-        let request = &mut self.requests[r];
+        let request = &self.requests[r];
         if request.status.is_final() || status.rank() <= request.status.rank() {
             return false;
         }
+        let index = self.link_by_id[&request.link_id];
+        let confirms = request.confirmed_at.is_none() && matches!(status, RequestStatus::Pdng | RequestStatus::Acsc);
+        let (status, reason) = if confirms && self.links[index].status != LinkStatus::Valid {
+            (RequestStatus::Rjct, Some(LINK_INACTIVE_REASON))
+        } else {
+            (status, reason)
+        };
+        let request = &mut self.requests[r];
         request.status = status;
         request.status_reason = reason.map(str::to_string);
         request.updated_at = now;
         if status == RequestStatus::Acsc {
             request.acsc_at = Some(now);
         }
+        let completes = confirms && status != RequestStatus::Rjct;
+        if completes {
+            request.confirmed_at = Some(now);
+        }
         self.emit_transaction(now, EventType::TransactionUpdated, r);
+        if completes {
+            let link = &mut self.links[index];
+            link.status = LinkStatus::Completed;
+            link.completed_at = Some(now);
+            let removed = self.expiry_queue.remove(&(link.expired_at, index));
+            debug_assert!(removed, "a valid link is in the expiry queue");
+            self.emit_link_updated(now, index);
+        }
         true
     }
 
@@ -559,18 +599,28 @@ impl BridgeWorld {
         self.events.push_back(BridgeEvent { at: now, kind: EventType::LinkUpdated, content });
     }
 
+    /// A transaction event's content as docs.bridgeapi.io "Payments webhooks"
+    /// (<https://docs.bridgeapi.io/docs/payments-webhooks>) shows it: `payment.transaction.created`
+    /// carries no `status` nor `status_reason`; `payment.transaction.updated` carries `status`;
+    /// fields that are null are left out ("not in response if null"), never sent as `null`.
     fn emit_transaction(&mut self, now: Instant, kind: EventType, r: usize) {
         let request = &self.requests[r];
         let link = &self.links[self.link_by_id[&request.link_id]];
-        let content = json!({
+        let mut content = json!({
             "client_reference": link.client_reference,
             "end_to_end_id": request.end_to_end_id,
             "payment_link_id": link.id,
             "payment_request_id": request.id,
             "payment_transaction_id": request.transaction_id,
-            "status": request.status.as_str(),
-            "status_reason": request.status_reason,
         });
+        if kind == EventType::TransactionUpdated {
+            if let Some(map) = content.as_object_mut() {
+                map.insert("status".into(), json!(request.status.as_str()));
+                if let Some(reason) = &request.status_reason {
+                    map.insert("status_reason".into(), json!(reason));
+                }
+            }
+        }
         self.events.push_back(BridgeEvent { at: now, kind, content });
     }
 }

@@ -202,7 +202,8 @@ fn revoking_a_valid_link_makes_it_revoked() {
 fn revoking_a_completed_link_leaves_it_completed() {
     let mut w = world();
     let id = create(&mut w, t0(), "INV-1");
-    w.initiate_payment(t0() + Duration::MINUTE, &id).unwrap();
+    let r = w.initiate_payment(t0() + Duration::MINUTE, &id).unwrap();
+    assert!(w.advance_request(t0() + Duration::from_secs(90), &r, RequestStatus::Pdng, None));
     drain(&mut w);
     let response = revoke(&mut w, t0() + Duration::from_mins(2), &id);
     assert_eq!(response.status, 200);
@@ -276,43 +277,65 @@ fn payment_on_an_expired_or_revoked_link_is_refused() {
 }
 
 #[test]
-fn a_second_attempt_is_allowed_after_rjct_but_not_while_one_is_in_progress_nor_after_acsc() {
+fn a_second_attempt_is_allowed_after_an_abandon_but_not_while_one_is_in_progress_nor_once_confirmed() {
+    // docs.bridgeapi.io "Payment links statuses": "While a Payment Link is active, customers can
+    // make multiple attempts"; it is completed once the payer confirmed at the bank.
     let mut w = world();
     let id = create(&mut w, t0(), "INV-1");
     let first = w.initiate_payment(t0() + Duration::MINUTE, &id).unwrap();
+    assert_eq!(w.link(&id).unwrap().status, LinkStatus::Valid, "an attempt alone does not complete the link");
     assert_eq!(w.initiate_payment(t0() + Duration::from_mins(2), &id), Err(PayRefused::InProgress));
-    assert!(w.advance_request(t0() + Duration::from_mins(3), &first, RequestStatus::Rjct, Some("AM04")));
+    assert!(w.advance_request(t0() + Duration::from_mins(3), &first, RequestStatus::Rjct, Some("ABANDONED")));
     let second = w.initiate_payment(t0() + Duration::from_mins(4), &id).unwrap();
     assert_ne!(first, second);
     assert!(w.advance_request(t0() + Duration::from_mins(5), &second, RequestStatus::Pdng, None));
-    assert_eq!(w.initiate_payment(t0() + Duration::from_mins(6), &id), Err(PayRefused::InProgress));
+    assert_eq!(w.link(&id).unwrap().completed_at, Some(t0() + Duration::from_mins(5)), "confirmed: completed");
+    assert_eq!(w.initiate_payment(t0() + Duration::from_mins(6), &id), Err(PayRefused::Completed));
     assert!(w.advance_request(t0() + Duration::from_mins(7), &second, RequestStatus::Acsc, None));
-    assert_eq!(w.initiate_payment(t0() + Duration::from_mins(8), &id), Err(PayRefused::AlreadyPaid));
+    assert_eq!(w.initiate_payment(t0() + Duration::from_mins(8), &id), Err(PayRefused::Completed));
     assert_eq!(w.request(&second).unwrap().acsc_at, Some(t0() + Duration::from_mins(7)));
     assert_eq!(w.requests_of(&id).len(), 2);
 }
 
 #[test]
-fn a_retry_on_a_completed_link_is_refused_once_it_is_past_its_expiry() {
+fn a_link_whose_payer_abandoned_stays_valid_and_expires() {
     let mut w = world();
     let id = create(&mut w, t0(), "INV-1");
     let first = w.initiate_payment(t0() + Duration::MINUTE, &id).unwrap();
-    w.advance_request(t0() + Duration::from_mins(2), &first, RequestStatus::Rjct, None);
+    w.advance_request(t0() + Duration::from_mins(2), &first, RequestStatus::Rjct, Some("ABANDONED"));
+    assert_eq!(w.poll_timeout(), Some(t0() + Duration::from_mins(15)), "still valid, so it still expires");
     assert_eq!(w.initiate_payment(t0() + Duration::from_mins(15), &id), Err(PayRefused::Expired));
-    assert_eq!(w.link(&id).unwrap().status, LinkStatus::Completed, "a completed link never becomes expired");
+    assert_eq!(w.link(&id).unwrap().status, LinkStatus::Expired);
 }
 
 #[test]
-fn a_completed_link_can_end_rjct() {
+fn a_confirmation_after_the_link_left_valid_is_rejected_and_completes_nothing() {
+    // Model choice (the docs are silent): the payer confirms at the bank after the link expired.
+    let mut w = world();
+    let id = create(&mut w, t0(), "INV-1");
+    let r = w.initiate_payment(t0() + Duration::from_mins(14), &id).unwrap();
+    assert!(w.advance_request(t0() + Duration::from_mins(16), &r, RequestStatus::Acsc, None));
+    let request = w.request(&r).unwrap();
+    assert_eq!((request.status, request.status_reason.as_deref()), (RequestStatus::Rjct, Some(super::model::LINK_INACTIVE_REASON)));
+    assert_eq!((request.acsc_at, request.confirmed_at), (None, None));
+    assert_eq!(w.link(&id).unwrap().status, LinkStatus::Expired);
+}
+
+#[test]
+fn a_completed_link_can_end_rjct_and_then_takes_no_new_request() {
+    // docs.bridgeapi.io "Payment links statuses": "the payment link will keep the final status
+    // completed. In that case, you have to create a new payment link to get paid."
     let mut w = world();
     let id = create(&mut w, t0(), "INV-1");
     let r = w.initiate_payment(t0() + Duration::MINUTE, &id).unwrap();
+    assert!(w.advance_request(t0() + Duration::from_mins(2), &r, RequestStatus::Pdng, None));
     assert_eq!(w.link(&id).unwrap().status, LinkStatus::Completed);
-    assert_eq!(w.link(&id).unwrap().completed_at, Some(t0() + Duration::MINUTE));
-    assert!(w.advance_request(t0() + Duration::from_mins(2), &r, RequestStatus::Rjct, Some("AC04")));
+    assert_eq!(w.link(&id).unwrap().completed_at, Some(t0() + Duration::from_mins(2)));
+    assert!(w.advance_request(t0() + Duration::from_mins(3), &r, RequestStatus::Rjct, Some("AC04")));
     assert_eq!(body(&get_link(&mut w, t0() + Duration::from_hours(1), &id))["status"], "completed");
     let request = w.request(&r).unwrap();
     assert_eq!((request.status, request.status_reason.as_deref(), request.acsc_at), (RequestStatus::Rjct, Some("AC04"), None));
+    assert_eq!(w.initiate_payment(t0() + Duration::from_mins(4), &id), Err(PayRefused::Completed));
 }
 
 #[test]
@@ -453,7 +476,7 @@ fn an_unknown_path_is_404_and_a_wrong_method_is_405() {
 
 #[test]
 fn the_rate_limit_lets_2000_calls_pass_then_answers_429_with_retry_after_until_the_window_passes() {
-    let mut w = world();
+    let mut w = BridgeWorld::new(BridgeConfig { retry_after_on_429: true, ..BridgeConfig::default() });
     let probe = authed(Method::Get, "/v3/payment/payment-links/unknown");
     for k in 0..2000 {
         assert_eq!(w.handle(t0() + Duration::from_ms(100 * k), &probe).status, 404, "call {k}");
@@ -489,26 +512,32 @@ fn events_are_emitted_in_order_with_their_types() {
     assert_eq!(
         kinds,
         vec![
-            (t0() + Duration::MINUTE, "payment.transaction.created", Some("CREA")),
-            (t0() + Duration::MINUTE, "payment.link.updated", None),
+            (t0() + Duration::MINUTE, "payment.transaction.created", None),
             (t0() + Duration::from_mins(2), "payment.transaction.updated", Some("RJCT")),
-            (t0() + Duration::from_mins(3), "payment.transaction.created", Some("CREA")),
+            (t0() + Duration::from_mins(3), "payment.transaction.created", None),
             (t0() + Duration::from_mins(4), "payment.transaction.updated", Some("ACSC")),
+            (t0() + Duration::from_mins(4), "payment.link.updated", None),
         ]
     );
-    assert_eq!(events[1].content["payment_link_status"], "completed");
-    assert_eq!(events[2].content["status_reason"], "AM04");
+    assert_eq!(events[4].content["payment_link_status"], "completed", "completed when confirmed, after the request's event");
+    assert_eq!(events[1].content["status_reason"], "AM04");
+    let r2_event = 3;
     let request = w.request(&r2).unwrap();
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(
-        keys(&events[4].content),
-        ["client_reference", "end_to_end_id", "payment_link_id", "payment_request_id", "payment_transaction_id", "status", "status_reason"]
+        keys(&events[r2_event].content),
+        ["client_reference", "end_to_end_id", "payment_link_id", "payment_request_id", "payment_transaction_id", "status"],
+        "docs.bridgeapi.io \"Payments webhooks\": a null status_reason is left out"
     );
-    assert_eq!(events[4].content["payment_transaction_id"], request.transaction_id.as_str());
-    assert_eq!(events[4].content["end_to_end_id"], request.end_to_end_id.as_str());
-    assert_eq!(events[4].content["client_reference"], "INV-1");
-    assert_eq!(events[4].content["status_reason"], Value::Null);
-    assert_eq!(keys(&events[1].content), ["client_reference", "payment_link_id", "payment_link_status"]);
+    assert_eq!(
+        keys(&events[0].content),
+        ["client_reference", "end_to_end_id", "payment_link_id", "payment_request_id", "payment_transaction_id"],
+        "payment.transaction.created carries no status"
+    );
+    assert_eq!(events[r2_event].content["payment_transaction_id"], request.transaction_id.as_str());
+    assert_eq!(events[r2_event].content["end_to_end_id"], request.end_to_end_id.as_str());
+    assert_eq!(events[r2_event].content["client_reference"], "INV-1");
+    assert_eq!(keys(&events[4].content), ["client_reference", "payment_link_id", "payment_link_status"]);
     assert!(drain(&mut w).is_empty(), "a drain takes everything");
 }
 
@@ -535,7 +564,7 @@ fn a_webhook_body_is_the_three_key_envelope_byte_for_byte() {
         concat!(
             r#"{"content":{"client_reference":"INV-2","end_to_end_id":"00000044-0000-4000-8000-000000000001","#,
             r#""payment_link_id":"00000011-0000-4000-8000-000000000002","payment_request_id":"00000022-0000-4000-8000-000000000001","#,
-            r#""payment_transaction_id":"00000033-0000-4000-8000-000000000001","status":"CREA","status_reason":null},"#,
+            r#""payment_transaction_id":"00000033-0000-4000-8000-000000000001"},"#,
             r#""timestamp":1772442000001,"type":"payment.transaction.created"}"#
         )
     );
@@ -572,4 +601,35 @@ fn statuses_serialize_as_the_api_spells_them() {
         assert!(s.is_final());
     }
     assert!(!LinkStatus::Valid.is_final() && LinkStatus::Expired.is_final() && LinkStatus::Revoked.is_final());
+}
+
+#[test]
+fn the_revoke_answer_model_choices_empty_and_empty_or_400() {
+    use super::RevokeAnswer;
+    let mut w = BridgeWorld::new(BridgeConfig { revoke_answer: RevokeAnswer::Empty, ..BridgeConfig::default() });
+    let id = create(&mut w, t0(), "INV-1");
+    let response = revoke(&mut w, t0() + Duration::MINUTE, &id);
+    assert_eq!((response.status, response.body.len()), (200, 0));
+    assert_eq!(w.link(&id).unwrap().status, LinkStatus::Revoked);
+
+    let mut w = BridgeWorld::new(BridgeConfig { revoke_answer: RevokeAnswer::EmptyOr400, ..BridgeConfig::default() });
+    let valid = create(&mut w, t0(), "INV-1");
+    let done = create(&mut w, t0(), "INV-2");
+    let r = w.initiate_payment(t0() + Duration::MINUTE, &done).unwrap();
+    w.advance_request(t0() + Duration::from_mins(2), &r, RequestStatus::Pdng, None);
+    let response = revoke(&mut w, t0() + Duration::from_mins(3), &valid);
+    assert_eq!((response.status, response.body.len()), (200, 0));
+    assert_eq!(revoke(&mut w, t0() + Duration::from_mins(3), &done).status, 400, "a completed link");
+    assert_eq!(w.link(&done).unwrap().status, LinkStatus::Completed);
+    assert_eq!(revoke(&mut w, t0() + Duration::from_mins(4), &valid).status, 400, "already revoked");
+}
+
+#[test]
+fn by_default_a_429_carries_no_retry_after() {
+    // Model choice (issue #19 point 8): the docs do not document Retry-After on 429.
+    let mut w = BridgeWorld::new(BridgeConfig { rate_limit: 1, ..BridgeConfig::default() });
+    let probe = authed(Method::Get, "/v3/payment/payment-links/unknown");
+    assert_eq!(w.handle(t0(), &probe).status, 404);
+    let refused = w.handle(t0() + Duration::SECOND, &probe);
+    assert_eq!((refused.status, refused.header_value("Retry-After")), (429, None));
 }

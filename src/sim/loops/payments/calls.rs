@@ -69,7 +69,7 @@ impl PaySim {
         // The call is over: act on its final answer.
         let answered = matches!(next, Next::Done).then_some(response).flatten();
         match *purpose {
-            PayCall::CreateLink { invoice } => self.link_answer(now, invoice, request, answered, &mut out, trace),
+            PayCall::CreateLink { invoice, replacement } => self.link_answer(now, invoice, replacement, request, answered, &mut out, trace),
             PayCall::Recovery { process } => self.recovery_answer(now, process, answered, &mut out, trace),
             PayCall::Webhook { .. } | PayCall::Forged | PayCall::Replay => {}
         }

@@ -7,6 +7,7 @@ use super::{Out, PayCall, PayEv, PaySim, StartedRequest, invoice_reference, lock
 use crate::net::{Method, Request, Response};
 use crate::sim::engine::trace::Trace;
 use crate::time::Instant;
+use crate::world::bridge::payers::ABANDONED_REASON;
 use crate::world::bridge::{PayRefused, PayerIntent, RequestStatus};
 
 fn refused_name(r: PayRefused) -> &'static str {
@@ -14,7 +15,7 @@ fn refused_name(r: PayRefused) -> &'static str {
         PayRefused::UnknownLink => "unknown_link",
         PayRefused::Expired => "expired",
         PayRefused::Revoked => "revoked",
-        PayRefused::AlreadyPaid => "already_paid",
+        PayRefused::Completed => "completed",
         PayRefused::InProgress => "in_progress",
     }
 }
@@ -29,6 +30,14 @@ impl PaySim {
         if trace.enabled() {
             trace.record(now, "erp", "invoice", &InvoiceLine { invoice: &reference, amount_cents: amount });
         }
+        self.create_link_call(now, i, false)
+    }
+
+    /// The ERP asks Bridge for a link for invoice `i` (`replacement`: its earlier link was
+    /// rejected after completion, the ERP's `new_link` policy).
+    pub(super) fn create_link_call(&self, now: Instant, i: u32, replacement: bool) -> Out {
+        let amount = self.invoices[i as usize].amount_cents;
+        let reference = invoice_reference(i);
         let body = serde_json::json!({
             "client_reference": reference,
             "transactions": [{"amount": amount as f64 / 100.0, "currency": "EUR", "label": format!("Invoice {reference}")}],
@@ -37,15 +46,17 @@ impl PaySim {
         let request = Request::new(Method::Post, "/v3/payment/payment-links")
             .header("content-type", "application/json")
             .body(serde_json::to_vec(&body).unwrap_or_default());
-        self.api_call(request, now, PayCall::CreateLink { invoice: i })
+        self.api_call(request, now, PayCall::CreateLink { invoice: i, replacement })
     }
 
     /// The create call for `invoice` is over: `answer` is its final answer when it succeeded.
     /// With a link, the ledger records it and the payer decides what to do with it.
+    #[allow(clippy::too_many_arguments)] // one create call's whole outcome
     pub(super) fn link_answer(
         &mut self,
         now: Instant,
         invoice: u32,
+        replacement: bool,
         request: &Request,
         answer: Option<Response>,
         out: &mut Vec<Out>,
@@ -75,6 +86,14 @@ impl PaySim {
         self.log.links_created += 1;
         lock(&self.erp).link_created(invoice, id.clone(), now, expires_at);
         self.links[invoice as usize] = Some(id);
+        if replacement {
+            // The payer meant to pay and the bank refused: they pay again on the new link.
+            self.log.replacement_links += 1;
+            self.replaced[invoice as usize] = true;
+            let at = self.replacement_payers.handle_replacement_link(now);
+            out.push(Out::At(at, PayEv::Attempt { invoice, attempt: 0 }));
+            return;
+        }
         match self.payers.handle_link_created(now, expires_at, self.spec.revoke_after) {
             PayerIntent::PayAt(at) => out.push(Out::At(at, PayEv::Attempt { invoice, attempt: 0 })),
             PayerIntent::TryLateAt(at) => out.push(Out::At(at, PayEv::LateAttempt { invoice })),
@@ -101,8 +120,9 @@ impl PaySim {
                         &PayerLine { invoice: &reference, link: &link, attempt, request: Some(&request), refused: None },
                     );
                 }
-                for step in self.payers.handle_payment_initiated(now) {
-                    out.push(Out::At(step.at, PayEv::Advance { request: index, status: step.status, attempt }));
+                let payers = if self.replaced[invoice as usize] { &mut self.replacement_payers } else { &mut self.payers };
+                for step in payers.handle_payment_initiated(now) {
+                    out.push(Out::At(step.at, PayEv::Advance { request: index, status: step.status, reason: step.status_reason, attempt }));
                 }
             }
             Err(r) => {
@@ -119,26 +139,33 @@ impl PaySim {
         }
     }
 
-    /// The bank moves request `request` to `status` at `now`; a first attempt the bank rejects
-    /// may be tried again (SPEC 4.1: several requests per link).
+    /// The bank moves request `request` to `status` at `now`; a payer who abandoned their first
+    /// attempt at the bank may try again on the same link, which is still valid (docs "Payment
+    /// links statuses": "customers can make multiple attempts"). A payment rejected after the
+    /// payer confirmed it cannot be tried again on its link: the ERP must give a new one.
+    #[allow(clippy::too_many_arguments)] // one bank step, as the event carries it
     pub(super) fn advance(
         &mut self,
         now: Instant,
         request: u32,
         status: RequestStatus,
+        reason: Option<&'static str>,
         attempt: u8,
         out: &mut Vec<Out>,
         trace: &mut Trace<'_>,
     ) {
         let StartedRequest { id, invoice } = self.requests[request as usize].clone();
-        let reason = (status == RequestStatus::Rjct).then_some("AM04");
         let moved = lock(&self.bridge).advance_request(now, &id, status, reason);
         if moved && trace.enabled() {
-            let link = lock(&self.bridge).request(&id).map(|r| r.link_id.clone()).unwrap_or_default();
-            trace.record(now, "bridge", "request", &RequestLine { request: &id, link: &link, status: status.as_str() });
+            let (link, taken) = {
+                let b = lock(&self.bridge);
+                b.request(&id).map(|r| (r.link_id.clone(), r.status)).unwrap_or((String::new(), status))
+            };
+            trace.record(now, "bridge", "request", &RequestLine { request: &id, link: &link, status: taken.as_str() });
         }
-        if moved && status == RequestStatus::Rjct && attempt == 0 {
-            if let Some(at) = self.payers.handle_rejection(now) {
+        if moved && status == RequestStatus::Rjct && reason == Some(ABANDONED_REASON) && attempt == 0 {
+            let payers = if self.replaced[invoice as usize] { &mut self.replacement_payers } else { &mut self.payers };
+            if let Some(at) = payers.handle_abandon(now) {
                 out.push(Out::At(at, PayEv::Attempt { invoice, attempt: 1 }));
             }
         }

@@ -87,6 +87,15 @@ pub(super) struct RevokeLine<'a> {
     pub outcome: &'static str,
 }
 
+/// `erp` / `rejected_after_completion`: the recovery job found the invoice's link completed with
+/// its confirmed payment rejected; `policy` is what the ERP did (`new_link` or `report`).
+#[derive(Serialize)]
+pub(super) struct RejectedLine<'a> {
+    pub invoice: &'a str,
+    pub link: &'a str,
+    pub policy: &'static str,
+}
+
 /// `recovery` / `run`: whether the run succeeded, then its counts.
 #[derive(Serialize)]
 pub(super) struct RunLine<'a> {

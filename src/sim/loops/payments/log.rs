@@ -24,6 +24,10 @@ pub struct PayLog {
     pub invoices: u64,
     pub links_created: u64,
     pub links_not_created: u64,
+    /// New links the ERP created for invoices whose link was rejected after completion.
+    pub replacement_links: u64,
+    /// Links the recovery job found rejected after completion (each needed a new link).
+    pub rejected_after_completion: u64,
     pub payer_attempts: u64,
     pub payer_refused: BTreeMap<&'static str, u64>,
     /// Events Bridge emitted (delivered or not).

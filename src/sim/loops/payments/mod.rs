@@ -38,9 +38,11 @@ use crate::rng;
 use crate::sim::engine::trace::Trace;
 use crate::sim::engine::transport::Link;
 use crate::sim::scenario::jobs_plan::JobsPlan;
-use crate::sim::scenario::payments::PaymentsSection;
+use crate::sim::scenario::payments::{PaymentsSection, RevokeAnswerSpec};
 use crate::time::{Duration, Instant};
-use crate::world::bridge::{BridgeConfig, BridgeWorld, DeliveryId, DeliverySettings, PayerBehaviour, Payers, RequestStatus, Webhooks};
+use crate::world::bridge::{
+    BridgeConfig, BridgeWorld, DeliveryId, DeliverySettings, PayerBehaviour, Payers, RequestStatus, RevokeAnswer, Webhooks,
+};
 
 pub use log::{CallCounters, PayLog, RecoveryRunLog};
 
@@ -57,7 +59,7 @@ pub enum PayEv {
     /// A payer who did not pay tries after the link expired or was revoked.
     LateAttempt { invoice: u32 },
     /// The bank moves request n (index in `PaySim::requests`) on.
-    Advance { request: u32, status: RequestStatus, attempt: u8 },
+    Advance { request: u32, status: RequestStatus, reason: Option<&'static str>, attempt: u8 },
     /// Bridge notices expired links.
     Expiry,
     /// A webhook delivery leaves Bridge (its index in `Webhooks`).
@@ -71,9 +73,17 @@ pub enum PayEv {
 /// What a call is for.
 #[derive(Clone, Debug)]
 pub enum PayCall {
-    CreateLink { invoice: u32 },
-    Recovery { process: u32 },
-    Webhook { delivery: DeliveryId },
+    /// `replacement`: a new link for an invoice whose earlier link was rejected after completion.
+    CreateLink {
+        invoice: u32,
+        replacement: bool,
+    },
+    Recovery {
+        process: u32,
+    },
+    Webhook {
+        delivery: DeliveryId,
+    },
     Forged,
     Replay,
 }
@@ -134,10 +144,16 @@ pub struct PaySim {
     auth: ApiAuth,
     api_policy: RetryPolicy,
     payers: Payers,
+    /// The payers of replacement links draw from their own stream, so a variant that issues new
+    /// links leaves every other payer's draws where they were (common random numbers).
+    replacement_payers: Payers,
     webhooks: Webhooks,
     invoices: Vec<PlannedInvoice>,
-    /// Each invoice's link, once the create call answered.
+    /// Each invoice's link, once the create call answered (the latest, after a replacement).
     links: Vec<Option<String>>,
+    /// Whether the invoice's current link is a replacement (its payer draws from
+    /// `replacement_payers`).
+    replaced: Vec<bool>,
     requests: Vec<StartedRequest>,
     /// What the receiver did with the last attempt of each delivery that reached it.
     receivers: BTreeMap<DeliveryId, &'static str>,
@@ -153,7 +169,18 @@ impl PaySim {
     /// The payments side of `plan`, or `None` when it has no payments.
     pub fn new(plan: &JobsPlan) -> Option<Self> {
         let (spec, seed) = (plan.payments.as_ref()?, plan.seed);
-        let bridge_config = BridgeConfig { rate_limit: spec.rate_limit, rate_window: spec.rate_window, ..BridgeConfig::default() };
+        let revoke_answer = match spec.bridge_revoke_answer {
+            RevokeAnswerSpec::Link => RevokeAnswer::Link,
+            RevokeAnswerSpec::Empty => RevokeAnswer::Empty,
+            RevokeAnswerSpec::EmptyOr400 => RevokeAnswer::EmptyOr400,
+        };
+        let bridge_config = BridgeConfig {
+            rate_limit: spec.rate_limit,
+            rate_window: spec.rate_window,
+            revoke_answer,
+            retry_after_on_429: spec.bridge_retry_after,
+            ..BridgeConfig::default()
+        };
         let auth = ApiAuth {
             client_id: bridge_config.client_id.clone(),
             client_secret: bridge_config.client_secret.clone(),
@@ -166,6 +193,7 @@ impl PaySim {
             pay_delay: p.pay_delay,
             settle_delay: p.settle_delay,
             reject_share: p.reject_share,
+            abandon_share: p.abandon_share,
             pending_share: p.pending_share,
             pending_delay: p.pending_delay,
             retry_share: p.retry_share,
@@ -190,8 +218,10 @@ impl PaySim {
             auth,
             api_policy: spec.api_retry.policy(),
             payers: Payers::new(behaviour, rng::stream(seed, "payments.payers")),
+            replacement_payers: Payers::new(behaviour, rng::stream(seed, "payments.payers.replacements")),
             webhooks: Webhooks::new(delivery, rng::stream(seed, "payments.webhooks")),
             links: vec![None; invoices.len()],
+            replaced: vec![false; invoices.len()],
             invoices,
             requests: Vec::new(),
             receivers: BTreeMap::new(),
@@ -226,7 +256,7 @@ impl PaySim {
             PayEv::Invoice(i) => out.push(self.issue_invoice(now, i, trace)),
             PayEv::Attempt { invoice, attempt } => self.attempt(now, invoice, attempt, false, &mut out, trace),
             PayEv::LateAttempt { invoice } => self.attempt(now, invoice, 0, true, &mut out, trace),
-            PayEv::Advance { request, status, attempt } => self.advance(now, request, status, attempt, &mut out, trace),
+            PayEv::Advance { request, status, reason, attempt } => self.advance(now, request, status, reason, attempt, &mut out, trace),
             PayEv::Expiry => {
                 self.scheduled_expiry = None;
                 lock(&self.bridge).handle_timeout(now);

@@ -2,14 +2,15 @@
 //! API call at a time (`RecoveryRun::poll_transmit`), takes each final answer and tells the
 //! trace what it did; its last call ends the job.
 
-use super::lines::{RevokeLine, RunLine};
+use super::lines::{RejectedLine, RevokeLine, RunLine};
 use super::log::RecoveryRunLog;
-use super::{Active, Out, PayCall, PaySim, lock};
+use super::{Active, Out, PayCall, PaySim, invoice_reference, lock};
 use crate::logic::bridge::recovery::{CallResult, Duty, RecoveryRun, RecoverySettings, RunNote};
 use crate::logic::retry::RetryState;
 use crate::net::Response;
 use crate::sim::engine::trace::Trace;
 use crate::sim::engine::transport::Link;
+use crate::sim::scenario::payments::RejectedPolicy;
 use crate::time::{Duration, Instant};
 
 impl PaySim {
@@ -61,7 +62,7 @@ impl PaySim {
             let notes: Vec<RunNote> = std::iter::from_fn(|| active.run.poll_event()).collect();
             // The job records when the answer is back, not when a later call arrives.
             self.trace_records(now, trace);
-            trace_notes(now, notes, trace);
+            self.handle_notes(now, notes, out, trace);
         }
         self.next_recovery_call(now, process, out, trace);
     }
@@ -69,6 +70,8 @@ impl PaySim {
     fn next_recovery_call(&mut self, now: Instant, process: u32, out: &mut Vec<Out>, trace: &mut Trace<'_>) {
         let Some(active) = self.active.get_mut(&process) else { return };
         let request = active.run.poll_transmit(now, lock(&self.erp).ledger_mut());
+        let notes: Vec<RunNote> = std::iter::from_fn(|| active.run.poll_event()).collect();
+        self.handle_notes(now, notes, out, trace);
         if let Some(request) = request {
             let retry = RetryState::new(&self.api_policy, now);
             out.push(Out::Call { link: Link::BridgeApi, request, retry, purpose: PayCall::Recovery { process } });
@@ -94,16 +97,37 @@ impl PaySim {
     }
 }
 
-fn trace_notes(now: Instant, notes: Vec<RunNote>, trace: &mut Trace<'_>) {
-    if !trace.enabled() {
-        return;
-    }
-    for n in notes {
-        match n {
-            RunNote::Recorded { .. } => {} // told by trace_records, for both paths
-            RunNote::Revoked { link } => trace.record(now, "erp", "revoke", &RevokeLine { link: &link, outcome: "revoked" }),
-            RunNote::RevokeRefused { link, .. } => {
-                trace.record(now, "erp", "revoke", &RevokeLine { link: &link, outcome: "kept_final_at_bridge" })
+impl PaySim {
+    /// What a run did: traced, and a link rejected after completion gets the ERP's policy
+    /// (`payments.on_rejected_after_completion`): a new link for its invoice, or the invoice
+    /// reported as "rejected — a new link is needed" (counted, nothing sent).
+    fn handle_notes(&mut self, now: Instant, notes: Vec<RunNote>, out: &mut Vec<Out>, trace: &mut Trace<'_>) {
+        for n in notes {
+            match n {
+                RunNote::Recorded { .. } => {} // told by trace_records, for both paths
+                RunNote::Revoked { link } if trace.enabled() => {
+                    trace.record(now, "erp", "revoke", &RevokeLine { link: &link, outcome: "revoked" })
+                }
+                RunNote::RevokeRefused { link, .. } if trace.enabled() => {
+                    trace.record(now, "erp", "revoke", &RevokeLine { link: &link, outcome: "kept_final_at_bridge" })
+                }
+                RunNote::Revoked { .. } | RunNote::RevokeRefused { .. } => {}
+                RunNote::RejectedAfterCompletion { link, invoice } => {
+                    self.log.rejected_after_completion += 1;
+                    let policy = self.spec.on_rejected_after_completion;
+                    if trace.enabled() {
+                        let reference = invoice_reference(invoice);
+                        trace.record(
+                            now,
+                            "erp",
+                            "rejected_after_completion",
+                            &RejectedLine { invoice: &reference, link: &link, policy: policy.name() },
+                        );
+                    }
+                    if policy == RejectedPolicy::NewLink {
+                        out.push(self.create_link_call(now, invoice, true));
+                    }
+                }
             }
         }
     }

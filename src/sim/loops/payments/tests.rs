@@ -238,3 +238,97 @@ fn an_invoice_whose_link_creation_failed_gets_no_payer() {
     assert!(outs.is_empty(), "no attempt scheduled");
     assert_eq!((d.sim.log.links_not_created, d.sim.log.api_calls.given_up), (1, 1));
 }
+
+/// `scenario` with `payers` added to the payers section and `payments` to the payments section.
+fn scenario_with(invoices: u32, payers: &str, payments: &str) -> Scenario {
+    let text = format!(
+        r#"{{"name": "pay-unit", "seed": 7, "start": "2026-03-02T00:00:00+01:00", "time_zone": "Europe/Paris", "duration": "1d",
+        "cron": {{"tick": "1m", "jobs": [{{"id": 1, "label": "recovery", "priority": 55, "frequency": "1h", "duration": {{"fixed": "1s"}}}}]}},
+        "payments": {{"recovery_job": 1, "invoices_per_day": {invoices},
+            "payers": {{"pay_share": 1, "pay_delay": {{"fixed": "10m"}}, "settle_delay": {{"fixed": "1m"}}{payers}}},
+            "webhooks": {{"delay": {{"fixed": "1s"}}}}{payments}}}}}"#
+    );
+    match load_str("pay-unit.json", &text) {
+        Ok(s) => s,
+        Err(problems) => panic!("test scenario: {problems:?}"),
+    }
+}
+
+#[test]
+fn a_payment_rejected_after_confirmation_leaves_its_link_completed_and_the_erp_issues_a_new_link() {
+    // docs.bridgeapi.io "Payment links statuses": "the payment link will keep the final status
+    // completed. In that case, you have to create a new payment link to get paid."
+    let s = scenario_with(4, r#", "reject_share": 1"#, "");
+    let mut d = Driver::new(&s);
+    let end = d.end;
+    d.run_until(end - Duration::HOUR);
+    {
+        let b = lock(&d.sim.bridge);
+        assert_eq!(b.links().len(), 4);
+        assert!(b.links().iter().all(|l| l.status == crate::world::bridge::LinkStatus::Completed), "confirmed, then rejected");
+        assert!(b.requests().iter().all(|r| r.status == RequestStatus::Rjct && r.confirmed_at.is_some()));
+    }
+    let outs = d.sim.start_recovery(end - Duration::HOUR, 0, Duration::SECOND, &mut Trace::off());
+    d.apply(outs);
+    assert_eq!(d.finished, [(0, true)]);
+    assert_eq!((d.sim.log.rejected_after_completion, d.sim.log.replacement_links), (4, 4), "one new link per invoice");
+    d.run_until(end);
+    let b = lock(&d.sim.bridge);
+    assert_eq!(b.links().len(), 8);
+    for link in b.links() {
+        let requests = b.requests_of(&link.id);
+        assert_eq!(requests.len(), 1, "{}: no second request on a completed link", link.id);
+    }
+    let erp = lock(&d.sim.erp);
+    assert!(erp.ledger().invoices().iter().all(|i| i.rejected_links == 1));
+}
+
+#[test]
+fn with_the_report_policy_a_link_rejected_after_completion_is_counted_and_no_new_link_is_made() {
+    let s = scenario_with(4, r#", "reject_share": 1"#, r#", "on_rejected_after_completion": "report""#);
+    let mut d = Driver::new(&s);
+    let end = d.end;
+    d.run_until(end);
+    let outs = d.sim.start_recovery(end, 0, Duration::SECOND, &mut Trace::off());
+    d.apply(outs);
+    assert_eq!((d.sim.log.rejected_after_completion, d.sim.log.replacement_links), (4, 0));
+    assert_eq!(lock(&d.sim.bridge).links().len(), 4);
+    // The next run finds nothing new: each link is decided once.
+    let outs = d.sim.start_recovery(end, 1, Duration::SECOND, &mut Trace::off());
+    d.apply(outs);
+    assert_eq!(d.sim.log.rejected_after_completion, 4);
+}
+
+#[test]
+fn a_link_whose_payer_abandoned_at_the_bank_stays_valid_and_the_job_revokes_it_after_the_delay() {
+    let s = scenario_with(4, r#", "abandon_share": 1"#, r#", "revoke_after": "2h", "link_validity": "7d""#);
+    let mut d = Driver::new(&s);
+    let end = d.end;
+    d.run_until(end);
+    assert!(lock(&d.sim.bridge).links().iter().all(|l| l.status == crate::world::bridge::LinkStatus::Valid), "never confirmed");
+    let outs = d.sim.start_recovery(end, 0, Duration::SECOND, &mut Trace::off());
+    d.apply(outs);
+    let b = lock(&d.sim.bridge);
+    let revoked = b.links().iter().filter(|l| l.status == crate::world::bridge::LinkStatus::Revoked).count();
+    let due = b.links().iter().filter(|l| l.created_at + Duration::from_hours(2) <= end).count();
+    assert!(due > 0);
+    assert_eq!(revoked, due, "every abandoned link past its delay is revoked");
+}
+
+#[test]
+fn with_an_empty_or_400_revoke_answer_the_job_confirms_by_a_read_revokes_abandoned_links_and_succeeds() {
+    let s = scenario_with(
+        4,
+        r#", "abandon_share": 1"#,
+        r#", "revoke_after": "2h", "link_validity": "7d", "bridge_revoke_answer": "empty_or_400""#,
+    );
+    let mut d = Driver::new(&s);
+    let end = d.end;
+    d.run_until(end);
+    let outs = d.sim.start_recovery(end, 0, Duration::SECOND, &mut Trace::off());
+    d.apply(outs);
+    assert_eq!(d.finished, [(0, true)], "an empty 200 is confirmed by a read, not a failed call");
+    let revoked = lock(&d.sim.bridge).links().iter().filter(|l| l.status == crate::world::bridge::LinkStatus::Revoked).count();
+    assert!(revoked > 0);
+    assert_eq!(d.sim.log.runs[0].revoked as usize, revoked);
+}
