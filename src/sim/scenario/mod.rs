@@ -11,6 +11,7 @@ pub mod nearest;
 pub mod payments;
 pub mod plan;
 pub mod positions;
+pub mod retry_spec;
 pub mod validate;
 
 pub use load::{Problem, load_file, load_str};

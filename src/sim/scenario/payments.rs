@@ -4,8 +4,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::model::{DurationDist, JitterSpec, RetrySpec};
+use super::retry_spec::{JitterSpec, RetrySpec};
 use crate::time::Duration;
+use crate::world::dist::DurationDist;
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
