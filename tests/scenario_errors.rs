@@ -114,6 +114,22 @@ fn timer_lateness_takes_a_constant_a_preset_a_range_or_a_table_and_refuses_each_
 }
 
 #[test]
+fn monitor_life_cycle_events_name_a_declared_monitor_and_an_edit_changes_a_valid_setting() {
+    let text = r#"{"name": "l", "start": "2026-01-01T00:00:00Z", "duration": "1d",
+      "kuma": {"monitors": [{"id": "m", "interval_s": 60}]},
+      "timeline": [
+        {"event": "kuma_monitor_pause", "at": "+1h", "monitor": "n"},
+        {"event": "kuma_monitor_edit", "at": "+2h", "monitor": "m"},
+        {"event": "kuma_monitor_edit", "at": "+3h", "monitor": "m", "interval_s": 0},
+        {"event": "kuma_monitor_delete", "at": "+4h", "monitor": "m"}]}"#;
+    let ps = problems(text);
+    assert_eq!(find(&ps, "timeline[0].monitor").found, "\"n\"");
+    assert!(find(&ps, "timeline[1].event").expected.starts_with("at least one setting to change"), "{ps:?}");
+    assert_eq!(find(&ps, "timeline[2].interval_s").found, "0");
+    assert_eq!(ps.len(), 3, "the delete is fine: {ps:?}");
+}
+
+#[test]
 fn references_to_unknown_connections_and_population_members_are_errors() {
     let text = r#"{"name": "refs", "start": "2026-01-01T00:00:00Z", "duration": "2d",
       "sync": {"connectors": [{"id": "b"}], "populations": [{"name": "p", "count": 3}]},

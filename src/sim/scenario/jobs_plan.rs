@@ -44,8 +44,22 @@ pub struct JobsPlan {
     pub timeline: Vec<(Instant, JobsEvent)>,
     /// The timeline's scripted pushes, in file order ([`JobsEvent::KumaPush`] names one).
     pub pushes: Vec<ScriptedPush>,
+    /// The settings each `kuma_monitor_edit` saves, in file order: the monitor's settings with
+    /// the edit's fields, over its earlier edits (by instant, ties in file order).
+    pub edits: Vec<MonitorSettings>,
     /// Bridge payments, their payers and webhooks, and the recovery job (validated).
     pub payments: Option<PaymentsSection>,
+}
+
+/// What a user does to a monitor in Kuma's UI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MonitorAction {
+    Create,
+    Pause,
+    Resume,
+    Delete,
+    /// Save the settings [`JobsPlan::edits`]`[n]` (the monitor's whole settings after the edit).
+    Edit(u32),
 }
 
 /// A push the timeline sends to a monitor (`kuma_push`).
@@ -111,6 +125,8 @@ pub struct MonitorPlan {
     pub active: bool,
     /// Its maintenance windows: (start, end), in timeline order.
     pub maintenance: Vec<(Instant, Instant)>,
+    /// When the user creates it (`None`: it exists from the start).
+    pub created: Option<Instant>,
 }
 
 /// A timeline event of the jobs loop, with its job and monitor resolved.
@@ -144,6 +160,11 @@ pub enum JobsEvent {
     /// Scripted push `push` (index in [`JobsPlan::pushes`]).
     KumaPush {
         push: u32,
+    },
+    /// The user acts on monitor `monitor` (index in [`KumaPlan::monitors`]).
+    KumaMonitor {
+        monitor: usize,
+        action: MonitorAction,
     },
     WebhookForged {
         count: u32,
@@ -220,6 +241,9 @@ impl KumaPlan {
         let mut server = KumaServer::new(monitors, self.version, crate::rng::stream(seed, "kuma.start"));
         for (i, m) in self.monitors.iter().enumerate() {
             server.set_paused(MonitorIndex(i), !m.active);
+            if m.created.is_some() {
+                server.set_absent(MonitorIndex(i));
+            }
         }
         server
     }
@@ -278,6 +302,7 @@ impl JobsPlan {
             jobs,
             timeline: jobs_timeline(scenario, &kuma),
             pushes: scripted_pushes(scenario, &kuma),
+            edits: monitor_edits(scenario, &kuma),
             kuma,
             faults: f.faults.clone(),
             payments: f.payments.clone().map(|mut p| {
@@ -335,6 +360,7 @@ fn kuma_plan(scenario: &Scenario) -> KumaPlan {
                 version,
             },
             active: m.active,
+            created: m.created.map(|a| a.resolve(start)),
             maintenance: f
                 .timeline
                 .iter()
@@ -362,6 +388,8 @@ fn kuma_plan(scenario: &Scenario) -> KumaPlan {
 /// instant with ties in file order.
 fn jobs_timeline(scenario: &Scenario, kuma: &KumaPlan) -> Vec<(Instant, JobsEvent)> {
     let mut pushes = 0u32;
+    let mut edits = 0u32;
+    let monitor_of = |id: &String| kuma.monitors.iter().position(|m| m.id == *id);
     let mut out: Vec<(Instant, JobsEvent)> = scenario
         .file
         .timeline
@@ -384,6 +412,21 @@ fn jobs_timeline(scenario: &Scenario, kuma: &KumaPlan) -> Vec<(Instant, JobsEven
                     // Validation refuses an unknown monitor; an event for none would do nothing.
                     JobsEvent::KumaMaintenance { monitor: kuma.monitors.iter().position(|m| m.id == *monitor)?, duration: *duration }
                 }
+                TimelineEvent::KumaMonitorPause { monitor, .. } => {
+                    JobsEvent::KumaMonitor { monitor: monitor_of(monitor)?, action: MonitorAction::Pause }
+                }
+                TimelineEvent::KumaMonitorResume { monitor, .. } => {
+                    JobsEvent::KumaMonitor { monitor: monitor_of(monitor)?, action: MonitorAction::Resume }
+                }
+                TimelineEvent::KumaMonitorDelete { monitor, .. } => {
+                    JobsEvent::KumaMonitor { monitor: monitor_of(monitor)?, action: MonitorAction::Delete }
+                }
+                TimelineEvent::KumaMonitorEdit { monitor, .. } => {
+                    // The n-th edit of the file is `monitor_edits`' n-th.
+                    let monitor = monitor_of(monitor)?;
+                    edits += 1;
+                    JobsEvent::KumaMonitor { monitor, action: MonitorAction::Edit(edits - 1) }
+                }
                 TimelineEvent::KumaPush { monitor, .. } => {
                     // The n-th push of the file is `scripted_pushes`' n-th (an unknown monitor,
                     // which validation refuses, has none in either).
@@ -400,6 +443,14 @@ fn jobs_timeline(scenario: &Scenario, kuma: &KumaPlan) -> Vec<(Instant, JobsEven
             Some((e.at().resolve(scenario.start), ev))
         })
         .collect();
+    // A monitor's creation goes before the timeline's events at its instant (the sort is
+    // stable), so that an event naming it at that instant finds it.
+    let creations = kuma
+        .monitors
+        .iter()
+        .enumerate()
+        .filter_map(|(monitor, m)| Some((m.created?, JobsEvent::KumaMonitor { monitor, action: MonitorAction::Create })));
+    out.splice(0..0, creations);
     out.sort_by_key(|(at, _)| *at);
     out
 }
@@ -426,4 +477,55 @@ fn scripted_pushes(scenario: &Scenario, kuma: &KumaPlan) -> Vec<ScriptedPush> {
             Some(ScriptedPush { monitor: index, request })
         })
         .collect()
+}
+
+/// The settings each `kuma_monitor_edit` saves, in file order: the monitor's settings with the
+/// fields of every edit of it up to this one, applied by instant (ties in file order).
+fn monitor_edits(scenario: &Scenario, kuma: &KumaPlan) -> Vec<MonitorSettings> {
+    let edits: Vec<(Instant, usize, usize, &TimelineEvent)> = scenario
+        .file
+        .timeline
+        .iter()
+        .enumerate()
+        .filter_map(|(order, e)| match e {
+            TimelineEvent::KumaMonitorEdit { monitor, .. } => {
+                let m = kuma.monitors.iter().position(|m| m.id == *monitor)?;
+                Some((e.at().resolve(scenario.start), order, m, e))
+            }
+            _ => None,
+        })
+        .collect();
+    edits
+        .iter()
+        .map(|&(at, order, m, _)| {
+            let mut earlier: Vec<&(Instant, usize, usize, &TimelineEvent)> =
+                edits.iter().filter(|(a, o, mm, _)| *mm == m && (*a, *o) <= (at, order)).collect();
+            earlier.sort_by_key(|(a, o, _, _)| (*a, *o));
+            earlier.iter().fold(kuma.monitors[m].settings.clone(), |s, (_, _, _, e)| edited(s, e))
+        })
+        .collect()
+}
+
+/// `settings` with the fields an edit gives.
+fn edited(mut s: MonitorSettings, e: &TimelineEvent) -> MonitorSettings {
+    if let TimelineEvent::KumaMonitorEdit {
+        interval_s,
+        retry_interval_s,
+        max_retries,
+        resend_interval,
+        upside_down,
+        timer_lateness_ms,
+        ..
+    } = e
+    {
+        s.interval_s = interval_s.unwrap_or(s.interval_s);
+        s.retry_interval_s = retry_interval_s.unwrap_or(s.retry_interval_s);
+        s.max_retries = max_retries.unwrap_or(s.max_retries);
+        s.resend_interval = resend_interval.unwrap_or(s.resend_interval);
+        s.upside_down = upside_down.unwrap_or(s.upside_down);
+        if let Some(l) = timer_lateness_ms {
+            s.timer_lateness = l.lateness();
+        }
+    }
+    s
 }

@@ -249,6 +249,30 @@ pub enum TimelineEvent {
     KumaRestart { at: At, duration: Duration },
     /// A maintenance window on a monitor.
     KumaMaintenance { at: At, monitor: String, duration: Duration },
+    /// The user pauses `monitor` in Kuma (its pending check is cancelled, pushes get 404).
+    KumaMonitorPause { at: At, monitor: String },
+    /// The user resumes `monitor`: its chain restarts, first check a full interval later.
+    KumaMonitorResume { at: At, monitor: String },
+    /// The user deletes `monitor`: gone for good, its token unknown.
+    KumaMonitorDelete { at: At, monitor: String },
+    /// The user saves new settings for `monitor` (only the fields given change): the pending
+    /// check is cancelled, the next one comes a full (new) interval after the save.
+    KumaMonitorEdit {
+        at: At,
+        monitor: String,
+        #[serde(default)]
+        interval_s: Option<u32>,
+        #[serde(default)]
+        retry_interval_s: Option<u32>,
+        #[serde(default)]
+        max_retries: Option<u32>,
+        #[serde(default)]
+        resend_interval: Option<u32>,
+        #[serde(default)]
+        upside_down: Option<bool>,
+        #[serde(default)]
+        timer_lateness_ms: Option<LatenessSpec>,
+    },
     /// A push to `monitor` at this instant, as a script or `curl` would send it: `GET
     /// /api/push/<token>?status=&msg=&ping=` with only the parameters given (Kuma reads a
     /// missing `status` as up, a missing `msg` as "OK"), through the `kuma_push` fault plan and
@@ -323,6 +347,10 @@ impl TimelineEvent {
             | TimelineEvent::KumaRestart { at, .. }
             | TimelineEvent::KumaMaintenance { at, .. }
             | TimelineEvent::KumaPush { at, .. }
+            | TimelineEvent::KumaMonitorPause { at, .. }
+            | TimelineEvent::KumaMonitorResume { at, .. }
+            | TimelineEvent::KumaMonitorDelete { at, .. }
+            | TimelineEvent::KumaMonitorEdit { at, .. }
             | TimelineEvent::WebhookForged { at, .. }
             | TimelineEvent::WebhookReplay { at, .. }
             | TimelineEvent::WebhookSecretRotation { at, .. } => *at,
@@ -587,6 +615,11 @@ pub struct MonitorSpec {
     /// checks or notifies (`api-router.js`: `push_token = ? AND active = 1`). Default true.
     #[serde(default = "yes")]
     pub active: bool,
+    /// When the user creates the monitor in Kuma (default: it exists from the start). Before
+    /// it, its token is unknown (404) and it has no check chain; at it, an active monitor's
+    /// chain starts, first check a full interval later (`server.js` `add`: `startMonitor`).
+    #[serde(default)]
+    pub created: Option<At>,
     /// How late Node.js fires each timer of the check chain *(model choice, default 1 ms)*:
     /// a number of ms, `{"uniform": [lo, hi]}`, `{"table": [[ms, weight], ...]}`, or
     /// `"kuma-2.5.3-measured"` (the table measured on a real Kuma 2.5.3 server). Drawn per

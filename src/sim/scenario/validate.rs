@@ -359,6 +359,9 @@ impl<'f> Checker<'f> {
                 self.out.push(Finding::new(p.key("retry_interval_s"), expected, m.retry_interval_s.to_string()));
             }
             self.check_lateness(&p.key("timer_lateness_ms"), &m.timer_lateness_ms);
+            if let Some(at) = m.created {
+                self.in_run(at, p.key("created"));
+            }
         }
         if let Some(at) = f.kuma.started {
             self.in_run(at, "kuma.started".into());
@@ -578,6 +581,47 @@ impl<'f> Checker<'f> {
                     }
                     if *duration <= Duration::ZERO {
                         self.out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
+                    }
+                }
+                TimelineEvent::KumaMonitorPause { monitor, .. }
+                | TimelineEvent::KumaMonitorResume { monitor, .. }
+                | TimelineEvent::KumaMonitorDelete { monitor, .. } => {
+                    if !self.monitor_ids.contains(monitor.as_str()) {
+                        self.out.push(Finding::new(p.key("monitor"), known("monitor", &self.monitor_ids, monitor), format!("{monitor:?}")));
+                    }
+                }
+                TimelineEvent::KumaMonitorEdit {
+                    monitor,
+                    interval_s,
+                    retry_interval_s,
+                    max_retries,
+                    resend_interval,
+                    upside_down,
+                    timer_lateness_ms,
+                    ..
+                } => {
+                    if !self.monitor_ids.contains(monitor.as_str()) {
+                        self.out.push(Finding::new(p.key("monitor"), known("monitor", &self.monitor_ids, monitor), format!("{monitor:?}")));
+                    }
+                    let nothing = interval_s.is_none()
+                        && retry_interval_s.is_none()
+                        && max_retries.is_none()
+                        && resend_interval.is_none()
+                        && upside_down.is_none()
+                        && timer_lateness_ms.is_none();
+                    if nothing {
+                        self.out.push(Finding::new(p.key("event"), "at least one setting to change (interval_s, retry_interval_s, max_retries, resend_interval, upside_down, timer_lateness_ms)", "none"));
+                    }
+                    if interval_s.is_some_and(|i| i == 0 || i > MAX_MONITOR_INTERVAL_S) {
+                        let expected = format!("between 1 and {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
+                        self.out.push(Finding::new(p.key("interval_s"), expected, interval_s.unwrap_or_default().to_string()));
+                    }
+                    if retry_interval_s.is_some_and(|r| r > MAX_MONITOR_INTERVAL_S) {
+                        let expected = format!("at most {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
+                        self.out.push(Finding::new(p.key("retry_interval_s"), expected, retry_interval_s.unwrap_or_default().to_string()));
+                    }
+                    if let Some(lateness) = timer_lateness_ms {
+                        self.check_lateness(&p.key("timer_lateness_ms"), lateness);
                     }
                 }
                 TimelineEvent::KumaPush { monitor, msg, ping, .. } => {

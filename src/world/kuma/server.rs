@@ -10,7 +10,7 @@
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
-use super::monitor::{KumaVersion, MonitorEvent, PushMonitor, PushReply, unknown_token_reply_for};
+use super::monitor::{KumaVersion, MonitorEvent, MonitorSettings, PushMonitor, PushReply, unknown_token_reply_for};
 use crate::logic::uniform;
 use crate::net::{Request, Response, Service};
 use crate::time::{Duration, Instant};
@@ -50,6 +50,9 @@ pub struct KumaServer {
     paused: Vec<bool>,
     /// Draws the pauses between monitor starts ([`START_GAP_MS`]).
     start_gaps: ChaCha8Rng,
+    /// Monitors not in Kuma's table: not created yet, or deleted (`DELETE FROM monitor`). Their
+    /// token is unknown and nothing starts them.
+    absent: Vec<bool>,
 }
 
 impl KumaServer {
@@ -58,7 +61,8 @@ impl KumaServer {
     /// stream for the pauses between monitor starts.
     pub fn new(monitors: Vec<TokenMonitor>, version: KumaVersion, start_gaps: ChaCha8Rng) -> Self {
         let paused = vec![false; monitors.len()];
-        KumaServer { monitors, up: false, version, paused, start_gaps }
+        let absent = vec![false; monitors.len()];
+        KumaServer { monitors, up: false, version, paused, start_gaps, absent }
     }
 
     /// Marks the monitor at `index` paused (`active = 0`) or not, before the server starts: a
@@ -83,7 +87,7 @@ impl KumaServer {
         self.up = true;
         let mut at = now;
         for i in 0..self.monitors.len() {
-            if !self.paused[i] {
+            if !self.paused[i] && !self.absent[i] {
                 self.monitors[i].monitor.handle_start(at);
                 at += self.start_gap();
             }
@@ -119,6 +123,83 @@ impl KumaServer {
             self.monitors[i].monitor.handle_server_restart(at);
             if active {
                 at += self.start_gap();
+            }
+        }
+    }
+
+    /// The user pauses `monitor` in Kuma's UI (`server.js` `pauseMonitor`: `UPDATE monitor SET
+    /// active = 0`, `monitor.stop()`): its pending check is cancelled, its pushes get 404 and a
+    /// restart leaves it paused. Nothing is stored. The UI is Kuma's own server: while Kuma is
+    /// down, a life-cycle action cannot be made and does nothing (this holds for every verb below).
+    ///
+    /// Changes `poll_timeout`.
+    pub fn handle_pause(&mut self, now: Instant, monitor: MonitorIndex) {
+        if self.up && !self.absent[monitor.0] {
+            self.paused[monitor.0] = true;
+            self.monitors[monitor.0].monitor.handle_pause(now);
+        }
+    }
+
+    /// The user resumes `monitor` (`server.js` `startMonitor`: `UPDATE monitor SET active = 1`,
+    /// `monitor.start(io)`): pushes are found again and the chain's first check comes a full
+    /// interval later ([`PushMonitor::handle_start`]).
+    ///
+    /// Changes `poll_timeout`.
+    pub fn handle_resume(&mut self, now: Instant, monitor: MonitorIndex) {
+        if self.up && !self.absent[monitor.0] {
+            self.paused[monitor.0] = false;
+            self.monitors[monitor.0].monitor.handle_start(now);
+        }
+    }
+
+    /// The user saves new settings for `monitor` (`server.js` `editMonitor`: `if (await
+    /// Monitor.isActive(...)) await restartMonitor(...)`): an active monitor's pending check is
+    /// cancelled and the next one comes at save + I (measured on Kuma 2.5.3: DOWN 20.0 s after
+    /// the edit, not 21 s after the last push); a paused one keeps its pause. Heartbeats are kept.
+    ///
+    /// Changes `poll_timeout`.
+    pub fn handle_edit(&mut self, now: Instant, monitor: MonitorIndex, settings: MonitorSettings) {
+        if self.up && !self.absent[monitor.0] {
+            self.monitors[monitor.0].monitor.handle_edit(now, settings);
+        }
+    }
+
+    /// The user deletes `monitor` (`server.js` `deleteMonitor`: `monitor.stop()`, `delete
+    /// server.monitorList[id]`, `DELETE FROM monitor`): its check is cancelled for good, its
+    /// token is unknown from now on (404), and no start or restart brings it back.
+    ///
+    /// Changes `poll_timeout`.
+    pub fn handle_delete(&mut self, now: Instant, monitor: MonitorIndex) {
+        if self.up && !self.absent[monitor.0] {
+            self.absent[monitor.0] = true;
+            self.paused[monitor.0] = true;
+            self.monitors[monitor.0].monitor.handle_pause(now);
+        }
+    }
+
+    /// Whether `monitor` is absent from Kuma's table (not created yet, or deleted).
+    pub fn is_absent(&self, monitor: MonitorIndex) -> bool {
+        self.absent[monitor.0]
+    }
+
+    /// Before the server starts: `monitor` does not exist until [`handle_create`](Self::handle_create).
+    ///
+    /// Does not change `poll_timeout`.
+    pub fn set_absent(&mut self, monitor: MonitorIndex) {
+        self.absent[monitor.0] = true;
+    }
+
+    /// The user creates `monitor` (`server.js` `add`: the row is inserted, then `startMonitor`
+    /// for an active one): its token is found from now on and an active monitor's chain starts,
+    /// first check a full interval later. Does nothing while Kuma is down or for a monitor that
+    /// exists.
+    ///
+    /// Changes `poll_timeout`.
+    pub fn handle_create(&mut self, now: Instant, monitor: MonitorIndex) {
+        if self.up && self.absent[monitor.0] {
+            self.absent[monitor.0] = false;
+            if !self.paused[monitor.0] {
+                self.monitors[monitor.0].monitor.handle_start(now);
             }
         }
     }
@@ -186,10 +267,12 @@ impl Service for KumaServer {
     fn handle(&mut self, now: Instant, request: &Request) -> Response {
         let ping = request.query_value("ping");
         let reply = match request.path.strip_prefix("/api/push/") {
-            Some(token) => match self.monitors.iter_mut().find(|m| m.push_token == token) {
-                Some(m) => m.monitor.handle_push(now, request.query_value("status"), request.query_value("msg"), ping),
-                None => unknown_token_reply_for(self.version, ping),
-            },
+            Some(token) => {
+                match self.monitors.iter_mut().zip(&self.absent).find(|(m, absent)| !**absent && m.push_token == token).map(|(m, _)| m) {
+                    Some(m) => m.monitor.handle_push(now, request.query_value("status"), request.query_value("msg"), ping),
+                    None => unknown_token_reply_for(self.version, ping),
+                }
+            }
             None => PushReply::NotFound { msg: "Not Found" },
         };
         match reply {

@@ -124,3 +124,71 @@ fn a_paused_monitor_answers_404_never_checks_and_stays_paused_across_a_restart()
     assert!(!kuma.monitor(MonitorIndex(1)).is_active(), "a restart keeps it paused");
     assert!(kuma.monitor(MonitorIndex(0)).is_active());
 }
+
+#[test]
+fn an_edit_cancels_the_pending_check_and_the_next_comes_a_full_new_interval_after_the_save() {
+    // Measured on Kuma 2.5.3 (I = 20 s): DOWN 20.0 s after the edit, not 21 s after the last push.
+    let mut k = server(&[20]);
+    k.handle_start(Instant(0));
+    assert_eq!(push(&mut k, 5_000, "t0"), 200);
+    k.handle_edit(Instant(10_000), MonitorIndex(0), MonitorSettings::new(20));
+    assert_eq!(k.poll_timeout(), Some(Instant(30_001)), "save + I + 1 ms lateness");
+    k.handle_timeout(Instant(30_001));
+    assert_eq!(drain(&mut k), vec![(0, 5_000, Status::Up, BeatSource::Push), (0, 30_001, Status::Down, BeatSource::Check)]);
+}
+
+#[test]
+fn a_paused_monitor_answers_404_until_resumed_and_its_chain_restarts_a_full_interval_after_the_resume() {
+    let mut k = server(&[60]);
+    k.handle_start(Instant(0));
+    k.handle_pause(Instant(10_000), MonitorIndex(0));
+    assert_eq!(k.poll_timeout(), None, "the pending check is cancelled");
+    assert_eq!(push(&mut k, 11_000, "t0"), 404);
+    k.handle_restart(Instant(12_000));
+    assert_eq!(k.poll_timeout(), None, "a restart keeps it paused");
+    k.handle_resume(Instant(20_000), MonitorIndex(0));
+    assert_eq!(k.poll_timeout(), Some(Instant(80_001)));
+    assert_eq!(push(&mut k, 21_000, "t0"), 200);
+}
+
+#[test]
+fn a_deleted_monitor_is_gone_for_good_its_token_unknown_and_no_restart_or_resume_brings_it_back() {
+    let mut k = server(&[60, 60]);
+    k.handle_start(Instant(0));
+    k.handle_delete(Instant(10_000), MonitorIndex(1));
+    assert!(k.is_absent(MonitorIndex(1)));
+    assert_eq!(push(&mut k, 11_000, "t1"), 404);
+    k.handle_resume(Instant(12_000), MonitorIndex(1));
+    k.handle_stop(Instant(13_000));
+    k.handle_restart(Instant(14_000));
+    assert!(k.monitor(MonitorIndex(1)).poll_timeout().is_none());
+    assert_eq!(push(&mut k, 15_000, "t1"), 404);
+    assert_eq!(push(&mut k, 15_000, "t0"), 200, "the other monitor is untouched");
+}
+
+#[test]
+fn a_life_cycle_action_while_kuma_is_down_does_nothing() {
+    // The UI is Kuma's own server: nobody can pause, edit or delete while it is down.
+    let mut k = server(&[60]);
+    k.handle_start(Instant(0));
+    k.handle_stop(Instant(1_000));
+    k.handle_pause(Instant(2_000), MonitorIndex(0));
+    k.handle_delete(Instant(2_000), MonitorIndex(0));
+    k.handle_restart(Instant(3_000));
+    assert!(!k.is_absent(MonitorIndex(0)));
+    assert_eq!(k.poll_timeout(), Some(Instant(63_001)));
+}
+
+#[test]
+fn a_monitor_created_later_is_unknown_until_then_and_its_chain_starts_a_full_interval_after_its_creation() {
+    let mut k = server(&[60, 60]);
+    k.set_absent(MonitorIndex(1));
+    k.handle_start(Instant(0));
+    assert_eq!(push(&mut k, 1_000, "t1"), 404, "no such token yet");
+    assert!(k.monitor(MonitorIndex(1)).poll_timeout().is_none());
+    assert_eq!(k.monitor(MonitorIndex(0)).poll_timeout(), Some(Instant(60_001)), "the first monitor takes no pause for it");
+    k.handle_create(Instant(30_000), MonitorIndex(1));
+    assert!(!k.is_absent(MonitorIndex(1)));
+    assert_eq!(k.monitor(MonitorIndex(1)).poll_timeout(), Some(Instant(90_001)));
+    assert_eq!(push(&mut k, 31_000, "t1"), 200);
+}

@@ -29,7 +29,7 @@ use crate::sim::engine::queue::{Class, EventQueue};
 use crate::sim::engine::trace::Trace;
 use crate::sim::engine::transport::{Link, Transport};
 use crate::sim::loops::payments::{Out, PayCall, PayEv, PaySim};
-use crate::sim::scenario::jobs_plan::{JobsEvent, JobsPlan};
+use crate::sim::scenario::jobs_plan::{JobsEvent, JobsPlan, MonitorAction};
 use crate::time::{Duration, Instant};
 use crate::world::kuma::server::{KumaServer, MonitorIndex};
 use crate::world::network::faults::FaultPlan;
@@ -315,6 +315,21 @@ impl<'a, 't> JobsLoop<'a, 't> {
                 self.kuma_changed(now);
             }
             JobsEvent::KumaPush { push } => self.scripted_push(now, push),
+            JobsEvent::KumaMonitor { monitor, action } => {
+                let index = MonitorIndex(monitor);
+                match action {
+                    MonitorAction::Create => self.kuma.lock().handle_create(now, index),
+                    MonitorAction::Pause => self.kuma.lock().handle_pause(now, index),
+                    MonitorAction::Resume => self.kuma.lock().handle_resume(now, index),
+                    MonitorAction::Delete => self.kuma.lock().handle_delete(now, index),
+                    MonitorAction::Edit(n) => {
+                        if let Some(settings) = self.plan.edits.get(n as usize) {
+                            self.kuma.lock().handle_edit(now, index, settings.clone());
+                        }
+                    }
+                }
+                self.kuma_changed(now);
+            }
             JobsEvent::WebhookForged { count } => {
                 if let Some(ps) = self.pay.as_deref_mut() {
                     let outs = ps.forge(now, count, self.trace);

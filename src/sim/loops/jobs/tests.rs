@@ -138,3 +138,46 @@ fn a_scripted_push_reaches_kuma_at_its_instant_with_its_status_and_message_and_o
     assert_eq!(log.monitors[0].pushes.refused, 1);
     assert_eq!(log.pushes_sent, 0, "no job pushed");
 }
+
+#[test]
+fn monitor_life_cycle_events_pause_edit_resume_and_delete_act_at_their_instants() {
+    // Monitor "m" (I = 60 s) gets one push at 10 s. Edited at 30 s to I = 20 s: the pending
+    // check (70.001 s) is cancelled and the next comes at 30 + 20 s + 1 ms = 50.001 s, finding
+    // the push 40 s old: DOWN. Paused at 60 s (no check, pushes 404), resumed at 100 s (first
+    // check at 120.001 s: DOWN, not important), deleted at 130 s (no check ever after; the push
+    // at 140 s gets 404).
+    let text = r#"{"name": "t", "seed": 7, "start": "2026-03-02T00:00:00Z", "duration": "5m",
+      "kuma": {"monitors": [{"id": "m", "interval_s": 60}]},
+      "timeline": [
+        {"event": "kuma_push", "at": "+10s", "monitor": "m"},
+        {"event": "kuma_monitor_edit", "at": "+30s", "monitor": "m", "interval_s": 20},
+        {"event": "kuma_monitor_pause", "at": "+60s", "monitor": "m"},
+        {"event": "kuma_push", "at": "+70s", "monitor": "m"},
+        {"event": "kuma_monitor_resume", "at": "+100s", "monitor": "m"},
+        {"event": "kuma_monitor_delete", "at": "+130s", "monitor": "m"},
+        {"event": "kuma_push", "at": "+140s", "monitor": "m"}]}"#;
+    let scenario = load_str("t.json", text).expect("valid test scenario");
+    let plan = JobsPlan::new(&scenario, None, scenario.file.seed);
+    assert_eq!(plan.edits[0].interval_s, 20);
+    let log = run_loop(&plan);
+    let at_ms = |ms: i64| plan.start + Duration::from_ms(ms);
+    assert_eq!(log.monitors[0].beats, vec![(at_ms(10_000), Status::Up), (at_ms(50_001), Status::Down), (at_ms(120_001), Status::Down)]);
+    assert_eq!(log.monitors[0].notifications, vec![(at_ms(50_001), NotificationKind::Down)]);
+    assert_eq!(log.monitors[0].pushes.answers.get(&200), Some(&1));
+    assert_eq!(log.monitors[0].pushes.answers.get(&404), Some(&2), "paused, then deleted");
+}
+
+#[test]
+fn a_monitor_created_during_the_run_gets_404_before_and_checks_a_full_interval_after_its_creation() {
+    // Created at 60 s (I = 60 s): the push at 30 s gets 404 (no beat), the first check comes at
+    // 120.001 s and, with no push since, stores DOWN.
+    let text = r#"{"name": "t", "seed": 7, "start": "2026-03-02T00:00:00Z", "duration": "3m",
+      "kuma": {"monitors": [{"id": "m", "interval_s": 60, "created": "+60s"}]},
+      "timeline": [{"event": "kuma_push", "at": "+30s", "monitor": "m"}]}"#;
+    let scenario = load_str("t.json", text).expect("valid test scenario");
+    let plan = JobsPlan::new(&scenario, None, scenario.file.seed);
+    let log = run_loop(&plan);
+    let at_ms = |ms: i64| plan.start + Duration::from_ms(ms);
+    assert_eq!(log.monitors[0].beats, vec![(at_ms(120_001), Status::Down)]);
+    assert_eq!(log.monitors[0].pushes.answers.get(&404), Some(&1));
+}
