@@ -23,7 +23,16 @@ fn engine_throughput(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n * 30));
         group.bench_with_input(BenchmarkId::from_parameter(n), &s, |b, s| {
             b.iter(|| {
-                run::run(black_box(s), RunOptions { seed: None, transport: TransportChoice::InProcess, trace: None, progress: &mut |_| {} })
+                run::run(
+                    black_box(s),
+                    RunOptions {
+                        seed: None,
+                        transport: TransportChoice::InProcess,
+                        trace: None,
+                        trace_silent_checks: false,
+                        progress: &mut |_| {},
+                    },
+                )
             })
         });
     }
@@ -74,8 +83,16 @@ fn spreading_decision(c: &mut Criterion) {
 /// deliveries, one trace line per attempt.
 fn requests(s: &syncsim::sim::scenario::Scenario) -> u64 {
     let mut buf = Vec::new();
-    let (_, result) =
-        run::run(s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: Some(&mut buf), progress: &mut |_| {} });
+    let (_, result) = run::run(
+        s,
+        RunOptions {
+            seed: None,
+            transport: TransportChoice::InProcess,
+            trace: Some(&mut buf),
+            trace_silent_checks: false,
+            progress: &mut |_| {},
+        },
+    );
     result.expect("trace written");
     String::from_utf8(buf)
         .expect("utf-8 trace")
@@ -93,7 +110,10 @@ fn scenario_end_to_end(c: &mut Criterion) {
     for (name, transport) in [("in_process", TransportChoice::InProcess), ("http", TransportChoice::Http)] {
         group.bench_function(name, |b| {
             b.iter(|| {
-                let (out, result) = run::run(black_box(&s), RunOptions { seed: None, transport, trace: None, progress: &mut |_| {} });
+                let (out, result) = run::run(
+                    black_box(&s),
+                    RunOptions { seed: None, transport, trace: None, trace_silent_checks: false, progress: &mut |_| {} },
+                );
                 result.expect("transport up");
                 out
             })

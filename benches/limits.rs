@@ -138,8 +138,16 @@ fn child(limit: &Limit) {
         assert!(problems.iter().all(|p| p.line >= 1), "every problem located: {problems:?}");
     } else {
         let s = scenario::load_str(&file, &text).expect("the scenario at the limit is valid");
-        let (output, result) =
-            run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: None, progress: &mut |_| {} });
+        let (output, result) = run::run(
+            &s,
+            RunOptions {
+                seed: None,
+                transport: TransportChoice::InProcess,
+                trace: None,
+                trace_silent_checks: false,
+                progress: &mut |_| {},
+            },
+        );
         result.expect("no trace, no error");
         // As the command line does after a run: where each expectation is in the file.
         let verdict = ScenarioVerdict::ran(std::path::Path::new(&file), &text, &output);

@@ -68,8 +68,16 @@ fn timed(f: impl FnOnce() -> u64) -> Outcome {
 fn engine(connections: u64, days: u32) -> Outcome {
     let s = daily_population(connections, days);
     timed(|| {
-        let (out, result) =
-            run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: None, progress: &mut |_| {} });
+        let (out, result) = run::run(
+            &s,
+            RunOptions {
+                seed: None,
+                transport: TransportChoice::InProcess,
+                trace: None,
+                trace_silent_checks: false,
+                progress: &mut |_| {},
+            },
+        );
         result.expect("no trace, no error");
         out.report.variants[0].sync.attempts
     })

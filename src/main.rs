@@ -58,6 +58,10 @@ enum Command {
         /// `.zst` is compressed with zstd (about 10 times smaller; `zstd -d` reads it).
         #[arg(long)]
         trace: Option<PathBuf>,
+        /// Also trace each Kuma check that finds a fresh UP and stores nothing (`kuma` / `check`
+        /// lines: one per monitor and interval while all is well).
+        #[arg(long, requires = "trace")]
+        trace_silent_checks: bool,
         /// How calls travel: real HTTP to mock servers, in-process, or auto (HTTP when the
         /// scenario makes at most 20 000 calls). Reports and traces are the same bytes either way.
         #[arg(long, value_enum, default_value_t = TransportArg::Auto)]
@@ -262,9 +266,10 @@ fn main() -> ExitCode {
 fn real_main(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         None => run_all(Path::new("scenarios"), Path::new("reports")),
-        Some(Command::Run { files, seed, out, trace, transport, junit }) => {
+        Some(Command::Run { files, seed, out, trace, trace_silent_checks, transport, junit }) => {
             let mut ci = CiSinks::from_env();
-            let worst = run_files(&files, seed, &out, trace.as_deref(), transport.into(), &mut ci);
+            let trace = trace.as_deref().map(|path| TraceRequest { path, silent_checks: trace_silent_checks });
+            let worst = run_files(&files, seed, &out, trace, transport.into(), &mut ci);
             let index = if files.len() > 1 { ci.write_index(&out) } else { Outcome::Passed };
             Ok(worst.max(ci.write_junit(junit.as_deref())).max(index))
         }
@@ -448,6 +453,13 @@ impl CiSinks {
     }
 }
 
+/// Where `--trace` goes and what it holds.
+#[derive(Clone, Copy)]
+struct TraceRequest<'p> {
+    path: &'p Path,
+    silent_checks: bool,
+}
+
 /// Load every scenario before running any, and refuse what would lose data: a trace that
 /// would overwrite an input, two scenarios that would write the same report folder (issue #17,
 /// items 7 and 8). Each file is judged on its own; the valid ones run.
@@ -455,11 +467,11 @@ fn run_files(
     files: &[PathBuf],
     seed: Option<u64>,
     out: &Path,
-    trace: Option<&Path>,
+    trace: Option<TraceRequest<'_>>,
     transport: TransportChoice,
     ci: &mut CiSinks,
 ) -> Outcome {
-    if let Some(why) = trace.and_then(|trace| trace_refusal(files, trace)) {
+    if let Some(why) = trace.and_then(|trace| trace_refusal(files, trace.path)) {
         // Every file gets its verdict, so a JUnit file or a job summary shows the refusal
         // instead of reading as zero tests that all passed.
         for file in files {
@@ -529,10 +541,11 @@ fn simulate(
     scenario: &Scenario,
     seed: Option<u64>,
     out: &Path,
-    trace: Option<&Path>,
+    request: Option<TraceRequest<'_>>,
     transport: TransportChoice,
     ci: &mut CiSinks,
 ) -> Result<Outcome, CliError> {
+    let trace = request.map(|t| t.path);
     let dir = out.join(&scenario.file.name);
     let partial_trace = trace.map(output::partial_name);
     let zstd = trace.is_some_and(trace_file::compressed);
@@ -547,7 +560,13 @@ fn simulate(
     let mut on_progress = |share: f64| progress.update(share);
     let (output, trace_result) = run::run(
         scenario,
-        RunOptions { seed, transport, trace: trace_file.as_mut().map(|w| w as &mut dyn std::io::Write), progress: &mut on_progress },
+        RunOptions {
+            seed,
+            transport,
+            trace: trace_file.as_mut().map(|w| w as &mut dyn std::io::Write),
+            trace_silent_checks: request.is_some_and(|t| t.silent_checks),
+            progress: &mut on_progress,
+        },
     );
     progress.bar.finish_and_clear();
     let flushed = trace_file.map(|w| w.finish().map_err(|e| e.to_string())).transpose();

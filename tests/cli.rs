@@ -91,6 +91,49 @@ fn run_with_trace_writes_one_json_object_per_line() {
     assert_eq!(lines[0]["next_try"], "2026-01-05T23:00:00.000Z");
 }
 
+/// `--trace-silent-checks` adds one `kuma` / `check` line per check that stored nothing: a
+/// monitor with I = 90 s pushed every 60 s from +30 s first checks at +90 s + 1 ms (lateness),
+/// then 91 001 ms after each push it read (`monitor.js`: `timeout = I·1000 − msSinceLastBeat +
+/// 1000`, plus 1 ms).
+#[test]
+fn trace_silent_checks_adds_the_checks_that_stored_nothing_and_needs_a_trace() {
+    use support::scenario_file::{Event, Monitor};
+    let dir = temp_dir("silent");
+    let path = dir.join("silent.json");
+    let mut file = ScenarioFile::new("silent", "2026-01-05T00:00:00Z", "5m").seed(1).kuma(vec![Monitor::new("m", 90)]);
+    for second in [30u32, 90, 150, 210, 270] {
+        file = file.at(format!("+{second}s").as_str(), Event::KumaPush { monitor: "m".into() });
+    }
+    std::fs::write(&path, file.text()).unwrap();
+    let checks = |extra: &[&str]| {
+        let trace = dir.join("t.jsonl");
+        let out = syncsim()
+            .args(["run", path.to_str().unwrap(), "--out", dir.join("out").to_str().unwrap(), "--trace", trace.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = std::fs::read_to_string(&trace).unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|l| l["kind"] == "check")
+            .map(|l| (l["t"].as_str().unwrap()[14..23].to_string(), l["last_beat_ms"].as_i64().unwrap() % 60_000))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(checks(&[]), vec![]);
+    // 01:30.001 reads the push of 01:30.000 (1 ms old): next at 01:30.000 + 91.001 = 03:01.001,
+    // which reads the push of 02:30: next at 04:01.001, which reads 03:30's: next at 05:01.001,
+    // after the end. Each push read is at :30 of its minute.
+    let expected: Vec<(String, i64)> =
+        [("01:30.001", 30_000), ("03:01.001", 30_000), ("04:01.001", 30_000)].iter().map(|(t, ms)| (t.to_string(), *ms)).collect();
+    assert_eq!(checks(&["--trace-silent-checks"]), expected);
+    let refused = syncsim()
+        .args(["run", path.to_str().unwrap(), "--out", dir.join("out").to_str().unwrap(), "--trace-silent-checks"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "the option needs --trace");
+}
+
 #[test]
 fn no_argument_runs_every_scenario_of_the_folder() {
     let dir = temp_dir("all");

@@ -25,7 +25,7 @@ fn scenario_text(faults: &Faults) -> String {
 fn lines(faults: &Faults, transport: TransportChoice) -> Vec<String> {
     support::trace_over(&scenario_text(faults), transport)
         .into_iter()
-        .filter(|l| l["component"] == "heartbeat" || l["component"] == "kuma")
+        .filter(|l| l["component"] == "heartbeat" || (l["component"] == "kuma" && (l["kind"] == "beat" || l["kind"] == "notification")))
         .map(|l| {
             let t = l["t"].as_str().unwrap()[11..23].to_string();
             match l["component"].as_str() {

@@ -226,7 +226,13 @@ fn try_mutant(seed: usize, faults: &[Fault], duplicate_key: bool, tally: &mut Ta
             let mut progress = |_: f64| {};
             let (out, traced) = run::run(
                 &s,
-                RunOptions { seed: None, transport: TransportChoice::InProcess, trace: Some(&mut trace), progress: &mut progress },
+                RunOptions {
+                    seed: None,
+                    transport: TransportChoice::InProcess,
+                    trace: Some(&mut trace),
+                    trace_silent_checks: false,
+                    progress: &mut progress,
+                },
             );
             prop_assert!(traced.is_ok(), "check accepted what run refuses: {:?}", traced.err());
             prop_assert!(output::files(&out).is_ok(), "the report cannot be written: {:?}", output::files(&out).err());

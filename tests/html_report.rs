@@ -9,7 +9,10 @@ use syncsim::sim::scenario;
 
 fn html_of(file: &str) -> String {
     let s = scenario::load_file(Path::new(file)).unwrap_or_else(|p| panic!("{file}: {p:#?}"));
-    let (out, result) = run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: None, progress: &mut |_| {} });
+    let (out, result) = run::run(
+        &s,
+        RunOptions { seed: None, transport: TransportChoice::InProcess, trace: None, trace_silent_checks: false, progress: &mut |_| {} },
+    );
     result.unwrap();
     output::files(&out).unwrap().into_iter().find(|(n, _)| n == "report.html").expect("report.html is written").1
 }

@@ -43,6 +43,7 @@ fn run_with(s: &Scenario, seed: Option<u64>, trace: bool) -> (RunOutput, TraceDi
             seed,
             transport: TransportChoice::InProcess,
             trace: if trace { Some(&mut digest) } else { None },
+            trace_silent_checks: false,
             progress: &mut |_| {},
         },
     );

@@ -24,7 +24,10 @@ fn peak_to_mean() -> Vec<(String, f64, f64)> {
         .report(json!({"warmup": "2d", "freshness_sample_every": "6h"}))
         .text();
     let s = scenario::load_str("bands.json", &text).unwrap();
-    let (out, r) = run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: None, progress: &mut |_| {} });
+    let (out, r) = run::run(
+        &s,
+        RunOptions { seed: None, transport: TransportChoice::InProcess, trace: None, trace_silent_checks: false, progress: &mut |_| {} },
+    );
     r.unwrap();
     out.report.variants.iter().map(|v| (v.name.clone(), v.sync.overall.peak_to_mean, v.sync.same_hour_share)).collect()
 }

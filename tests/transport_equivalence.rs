@@ -31,7 +31,8 @@ fn compare(path: &std::path::Path) {
     let mut outputs = Vec::new();
     for transport in [TransportChoice::Http, TransportChoice::InProcess] {
         let mut trace = Vec::new();
-        let (out, result) = run::run(&s, RunOptions { seed: None, transport, trace: Some(&mut trace), progress: &mut |_| {} });
+        let (out, result) =
+            run::run(&s, RunOptions { seed: None, transport, trace: Some(&mut trace), trace_silent_checks: false, progress: &mut |_| {} });
         result.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         outputs.push((out.transport, output::files(&out).unwrap(), trace));
     }

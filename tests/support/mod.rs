@@ -16,7 +16,25 @@ use syncsim::sim::scenario;
 pub fn trace_over(text: &str, transport: TransportChoice) -> Vec<serde_json::Value> {
     let s = scenario::load_str("generated.json", text).unwrap_or_else(|p| panic!("invalid scenario: {p:#?}\n{text}"));
     let mut buf = Vec::new();
-    let (_, result) = run::run(&s, RunOptions { seed: None, transport, trace: Some(&mut buf), progress: &mut |_| {} });
+    let (_, result) =
+        run::run(&s, RunOptions { seed: None, transport, trace: Some(&mut buf), trace_silent_checks: false, progress: &mut |_| {} });
+    result.unwrap_or_else(|e| panic!("{e}"));
+    String::from_utf8(buf).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// Run a scenario given as text in-process with `--trace-silent-checks`: its trace lines, every
+/// Kuma check among them.
+pub fn trace_with_silent_checks(text: &str) -> Vec<serde_json::Value> {
+    let s = scenario::load_str("generated.json", text).unwrap_or_else(|p| panic!("invalid scenario: {p:#?}\n{text}"));
+    let mut buf = Vec::new();
+    let options = RunOptions {
+        seed: None,
+        transport: TransportChoice::InProcess,
+        trace: Some(&mut buf),
+        trace_silent_checks: true,
+        progress: &mut |_| {},
+    };
+    let (_, result) = run::run(&s, options);
     result.unwrap_or_else(|e| panic!("{e}"));
     String::from_utf8(buf).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
@@ -32,8 +50,16 @@ pub fn report_and_trace(text: &str) -> (syncsim::sim::analysis::report::Report, 
 pub fn output_and_trace(text: &str) -> (run::RunOutput, Vec<serde_json::Value>) {
     let s = scenario::load_str("generated.json", text).unwrap_or_else(|p| panic!("invalid scenario: {p:#?}\n{text}"));
     let mut buf = Vec::new();
-    let (out, result) =
-        run::run(&s, RunOptions { seed: None, transport: TransportChoice::InProcess, trace: Some(&mut buf), progress: &mut |_| {} });
+    let (out, result) = run::run(
+        &s,
+        RunOptions {
+            seed: None,
+            transport: TransportChoice::InProcess,
+            trace: Some(&mut buf),
+            trace_silent_checks: false,
+            progress: &mut |_| {},
+        },
+    );
     result.unwrap_or_else(|e| panic!("{e}"));
     (out, String::from_utf8(buf).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect())
 }
@@ -45,7 +71,8 @@ pub fn output_and_trace(text: &str) -> (run::RunOutput, Vec<serde_json::Value>) 
 pub fn files_and_trace(text: &str, transport: TransportChoice) -> (Vec<(String, String)>, Vec<u8>, &'static str) {
     let s = scenario::load_str("generated.json", text).unwrap_or_else(|p| panic!("invalid scenario: {p:#?}\n{text}"));
     let mut buf = Vec::new();
-    let (out, result) = run::run(&s, RunOptions { seed: None, transport, trace: Some(&mut buf), progress: &mut |_| {} });
+    let (out, result) =
+        run::run(&s, RunOptions { seed: None, transport, trace: Some(&mut buf), trace_silent_checks: false, progress: &mut |_| {} });
     result.unwrap_or_else(|e| panic!("{e}"));
     let files = syncsim::sim::commands::output::files(&out).unwrap_or_else(|e| panic!("{e}"));
     (files, buf, out.transport)

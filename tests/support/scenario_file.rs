@@ -88,6 +88,20 @@ pub enum Event {
     KumaRestart {
         duration: String,
     },
+    KumaMonitorEdit {
+        monitor: String,
+        interval_s: u32,
+    },
+    /// A scripted `status=up` push with no `msg` or `ping`.
+    KumaPush {
+        monitor: String,
+    },
+    KumaMonitorPause {
+        monitor: String,
+    },
+    KumaMonitorResume {
+        monitor: String,
+    },
     WebhookForged {
         count: u32,
     },
@@ -122,6 +136,12 @@ impl Event {
                 json!({"at": at, "event": "kuma_maintenance", "monitor": monitor, "duration": duration})
             }
             Event::KumaRestart { duration } => json!({"at": at, "event": "kuma_restart", "duration": duration}),
+            Event::KumaMonitorEdit { monitor, interval_s } => {
+                json!({"at": at, "event": "kuma_monitor_edit", "monitor": monitor, "interval_s": interval_s})
+            }
+            Event::KumaPush { monitor } => json!({"at": at, "event": "kuma_push", "monitor": monitor}),
+            Event::KumaMonitorPause { monitor } => json!({"at": at, "event": "kuma_monitor_pause", "monitor": monitor}),
+            Event::KumaMonitorResume { monitor } => json!({"at": at, "event": "kuma_monitor_resume", "monitor": monitor}),
             Event::WebhookForged { count } => json!({"at": at, "event": "webhook_forged", "count": count}),
             Event::WebhookReplay { count } => json!({"at": at, "event": "webhook_replay", "count": count}),
             Event::WebhookSecretRotation { overlap, erp_updates_after } => json!({

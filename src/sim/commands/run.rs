@@ -89,6 +89,8 @@ pub struct RunOptions<'a> {
     pub seed: Option<u64>,
     pub transport: TransportChoice,
     pub trace: Option<&'a mut dyn Write>,
+    /// Also trace Kuma's checks that store nothing (`kuma` / `check`).
+    pub trace_silent_checks: bool,
     /// Called now and then with the share of the run done (0.0 to 1.0).
     pub progress: &'a mut dyn FnMut(f64),
 }
@@ -115,7 +117,8 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> (RunOutput, Result<(
     let total_ms = (scenario.end - scenario.start).as_ms().max(1) as f64;
     let n = plan.variants.len() as f64;
     for (k, v) in plan.variants.iter().enumerate() {
-        let mut trace = Trace::new(trace_out.as_deref_mut().map(|w| w as &mut dyn Write), &v.name);
+        let mut trace =
+            Trace::new(trace_out.as_deref_mut().map(|w| w as &mut dyn Write), &v.name).with_silent_checks(options.trace_silent_checks);
         let progress = &mut *options.progress;
         let mut on_time = |t: crate::time::Instant| progress((k as f64 + (t - scenario.start).as_ms() as f64 / total_ms) / n);
         let (figures, plot) = sync::run(&plan.sync, &clock, VariantSetup::new(&v.sync), &plan.report, seed, &mut trace, &mut on_time);

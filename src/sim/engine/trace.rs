@@ -20,6 +20,8 @@ pub struct Trace<'w> {
     block: Vec<u8>,
     /// The line's instant as text, reused from line to line.
     t_text: String,
+    /// Whether Kuma's checks that store nothing get a line (`kuma` / `check`).
+    silent_checks: bool,
 }
 
 #[derive(Serialize)]
@@ -36,7 +38,16 @@ struct Line<'a, T: Serialize> {
 impl<'w> Trace<'w> {
     pub fn new(out: Option<&'w mut dyn Write>, variant: &str) -> Self {
         let block = if out.is_some() { Vec::with_capacity(BLOCK_BYTES + 4096) } else { Vec::new() };
-        Trace { out, variant: variant.to_string(), error: None, block, t_text: String::new() }
+        Trace { out, variant: variant.to_string(), error: None, block, t_text: String::new(), silent_checks: false }
+    }
+    /// Also trace Kuma's checks that store nothing (`--trace-silent-checks`): one line per
+    /// interval and monitor while all is well, so off by default.
+    pub fn with_silent_checks(mut self, on: bool) -> Self {
+        self.silent_checks = on;
+        self
+    }
+    pub fn silent_checks(&self) -> bool {
+        self.silent_checks
     }
     pub fn off() -> Trace<'static> {
         Trace::new(None, "")

@@ -576,58 +576,17 @@ impl<'f> Checker<'f> {
                     }
                 }
                 TimelineEvent::KumaMaintenance { monitor, duration, .. } => {
-                    if !self.monitor_ids.contains(monitor.as_str()) {
-                        self.out.push(Finding::new(p.key("monitor"), known("monitor", &self.monitor_ids, monitor), format!("{monitor:?}")));
-                    }
+                    self.declared_monitor(&p, monitor);
                     if *duration <= Duration::ZERO {
                         self.out.push(Finding::new(p.key("duration"), "a duration above 0", duration.to_string()));
                     }
                 }
                 TimelineEvent::KumaMonitorPause { monitor, .. }
                 | TimelineEvent::KumaMonitorResume { monitor, .. }
-                | TimelineEvent::KumaMonitorDelete { monitor, .. } => {
-                    if !self.monitor_ids.contains(monitor.as_str()) {
-                        self.out.push(Finding::new(p.key("monitor"), known("monitor", &self.monitor_ids, monitor), format!("{monitor:?}")));
-                    }
-                }
-                TimelineEvent::KumaMonitorEdit {
-                    monitor,
-                    interval_s,
-                    retry_interval_s,
-                    max_retries,
-                    resend_interval,
-                    upside_down,
-                    timer_lateness_ms,
-                    ..
-                } => {
-                    if !self.monitor_ids.contains(monitor.as_str()) {
-                        self.out.push(Finding::new(p.key("monitor"), known("monitor", &self.monitor_ids, monitor), format!("{monitor:?}")));
-                    }
-                    let nothing = interval_s.is_none()
-                        && retry_interval_s.is_none()
-                        && max_retries.is_none()
-                        && resend_interval.is_none()
-                        && upside_down.is_none()
-                        && timer_lateness_ms.is_none();
-                    if nothing {
-                        self.out.push(Finding::new(p.key("event"), "at least one setting to change (interval_s, retry_interval_s, max_retries, resend_interval, upside_down, timer_lateness_ms)", "none"));
-                    }
-                    if interval_s.is_some_and(|i| i == 0 || i > MAX_MONITOR_INTERVAL_S) {
-                        let expected = format!("between 1 and {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
-                        self.out.push(Finding::new(p.key("interval_s"), expected, interval_s.unwrap_or_default().to_string()));
-                    }
-                    if retry_interval_s.is_some_and(|r| r > MAX_MONITOR_INTERVAL_S) {
-                        let expected = format!("at most {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
-                        self.out.push(Finding::new(p.key("retry_interval_s"), expected, retry_interval_s.unwrap_or_default().to_string()));
-                    }
-                    if let Some(lateness) = timer_lateness_ms {
-                        self.check_lateness(&p.key("timer_lateness_ms"), lateness);
-                    }
-                }
+                | TimelineEvent::KumaMonitorDelete { monitor, .. } => self.declared_monitor(&p, monitor),
+                TimelineEvent::KumaMonitorEdit { .. } => self.monitor_edit(&p, ev),
                 TimelineEvent::KumaPush { monitor, msg, ping, .. } => {
-                    if !self.monitor_ids.contains(monitor.as_str()) {
-                        self.out.push(Finding::new(p.key("monitor"), known("monitor", &self.monitor_ids, monitor), format!("{monitor:?}")));
-                    }
+                    self.declared_monitor(&p, monitor);
                     if msg.as_ref().is_some_and(|m| m.chars().count() > 250) {
                         // Kuma's `heartbeat.msg` is a TEXT column, but a push URL over a few KB is
                         // refused by proxies long before; 250 characters keep a trace readable.
@@ -658,6 +617,56 @@ impl<'f> Checker<'f> {
                 }
                 TimelineEvent::CronStop { .. } | TimelineEvent::CronStart { .. } | TimelineEvent::CleanupDeadJobs { .. } => {}
             }
+        }
+    }
+
+    /// The timeline event at `p` names a monitor of `kuma.monitors`.
+    fn declared_monitor(&mut self, p: &FieldPath, monitor: &str) {
+        if !self.monitor_ids.contains(monitor) {
+            self.out.push(Finding::new(p.key("monitor"), known("monitor", &self.monitor_ids, monitor), format!("{monitor:?}")));
+        }
+    }
+
+    /// `kuma_monitor_edit` at `p`: a declared monitor, at least one setting, each in the range a
+    /// monitor's own setting takes.
+    fn monitor_edit(&mut self, p: &FieldPath, ev: &TimelineEvent) {
+        let TimelineEvent::KumaMonitorEdit {
+            monitor,
+            interval_s,
+            retry_interval_s,
+            max_retries,
+            resend_interval,
+            upside_down,
+            timer_lateness_ms,
+            ..
+        } = ev
+        else {
+            return;
+        };
+        self.declared_monitor(p, monitor);
+        let nothing = interval_s.is_none()
+            && retry_interval_s.is_none()
+            && max_retries.is_none()
+            && resend_interval.is_none()
+            && upside_down.is_none()
+            && timer_lateness_ms.is_none();
+        if nothing {
+            self.out.push(Finding::new(
+                p.key("event"),
+                "at least one setting to change (interval_s, retry_interval_s, max_retries, resend_interval, upside_down, timer_lateness_ms)",
+                "none",
+            ));
+        }
+        if interval_s.is_some_and(|i| i == 0 || i > MAX_MONITOR_INTERVAL_S) {
+            let expected = format!("between 1 and {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
+            self.out.push(Finding::new(p.key("interval_s"), expected, interval_s.unwrap_or_default().to_string()));
+        }
+        if retry_interval_s.is_some_and(|r| r > MAX_MONITOR_INTERVAL_S) {
+            let expected = format!("at most {MAX_MONITOR_INTERVAL_S} seconds (Kuma's maximum, 24 days)");
+            self.out.push(Finding::new(p.key("retry_interval_s"), expected, retry_interval_s.unwrap_or_default().to_string()));
+        }
+        if let Some(lateness) = timer_lateness_ms {
+            self.check_lateness(&p.key("timer_lateness_ms"), lateness);
         }
     }
 

@@ -3,6 +3,11 @@
 
 pub mod monitor;
 pub mod server;
+pub mod server_log;
 
 #[cfg(test)]
 mod tests;
+
+/// A monitor's position in the server's table: the scenario's `kuma.monitors` order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonitorIndex(pub usize);

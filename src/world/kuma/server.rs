@@ -7,10 +7,13 @@
 //! [`poll_timeout`](KumaServer::poll_timeout) / [`handle_timeout`](KumaServer::handle_timeout),
 //! outputs go out through [`poll_event`](KumaServer::poll_event).
 
+use std::collections::VecDeque;
+
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
 use super::monitor::{KumaVersion, MonitorEvent, MonitorSettings, PushMonitor, PushReply, unknown_token_reply_for};
+use super::server_log::{MonitorChange, ServerChange, ServerEvent};
 use crate::logic::uniform;
 use crate::net::{Request, Response, Service};
 use crate::time::{Duration, Instant};
@@ -21,9 +24,7 @@ use crate::time::{Duration, Instant};
 /// `src/util.ts`, `getRandomInt`: `Math.floor(Math.random() * (max - min + 1) + min)`).
 pub const START_GAP_MS: (i64, i64) = (300, 1_000);
 
-/// A monitor's position in the server's table: the scenario's `kuma.monitors` order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct MonitorIndex(pub usize);
+pub use super::MonitorIndex;
 
 /// A push monitor and the token its pushes name (the `monitor.push_token` column).
 #[derive(Clone, Debug)]
@@ -53,6 +54,9 @@ pub struct KumaServer {
     /// Monitors not in Kuma's table: not created yet, or deleted (`DELETE FROM monitor`). Their
     /// token is unknown and nothing starts them.
     absent: Vec<bool>,
+    /// Whether [`poll_log`](Self::poll_log) is fed (the trace is on).
+    logging: bool,
+    log: VecDeque<ServerEvent>,
 }
 
 impl KumaServer {
@@ -62,7 +66,52 @@ impl KumaServer {
     pub fn new(monitors: Vec<TokenMonitor>, version: KumaVersion, start_gaps: ChaCha8Rng) -> Self {
         let paused = vec![false; monitors.len()];
         let absent = vec![false; monitors.len()];
-        KumaServer { monitors, up: false, version, paused, start_gaps, absent }
+        KumaServer { monitors, up: false, version, paused, start_gaps, absent, logging: false, log: VecDeque::new() }
+    }
+
+    /// Record what the server does for [`poll_log`](Self::poll_log) (off by default: nothing
+    /// is recorded), and have each monitor report its silent checks too when
+    /// `silent_checks` ([`MonitorEvent::SilentCheck`]).
+    ///
+    /// Does not change `poll_timeout`.
+    pub fn set_logging(&mut self, on: bool, silent_checks: bool) {
+        self.logging = on;
+        for m in &mut self.monitors {
+            m.monitor.set_report_silent_checks(on && silent_checks);
+        }
+    }
+
+    /// The next thing the server did, in order ([`ServerEvent`]); always `None` unless
+    /// [`set_logging`](Self::set_logging) turned the log on. An action's entry comes before
+    /// the beats it caused.
+    ///
+    /// Does not change `poll_timeout`.
+    pub fn poll_log(&mut self) -> Option<ServerEvent> {
+        self.log.pop_front()
+    }
+
+    fn note_server(&mut self, at: Instant, change: ServerChange) {
+        if self.logging {
+            self.log.push_back(ServerEvent::Server { at, change });
+        }
+    }
+
+    /// Logs monitor `i`'s row and chain just after `change` at `at`; its chain started at
+    /// `chain_start` if it runs.
+    fn note_monitor(&mut self, at: Instant, i: usize, change: MonitorChange, chain_start: Instant) {
+        if self.logging {
+            let m = &self.monitors[i].monitor;
+            let next_check = m.poll_timeout();
+            self.log.push_back(ServerEvent::Monitor {
+                at,
+                monitor: MonitorIndex(i),
+                change,
+                active: m.is_active() && !self.absent[i],
+                settings: m.settings().clone(),
+                chain_start: next_check.map(|_| chain_start),
+                next_check,
+            });
+        }
     }
 
     /// Marks the monitor at `index` paused (`active = 0`) or not, before the server starts: a
@@ -85,10 +134,12 @@ impl KumaServer {
     /// Changes `poll_timeout`.
     pub fn handle_start(&mut self, now: Instant) {
         self.up = true;
+        self.note_server(now, ServerChange::Start);
         let mut at = now;
         for i in 0..self.monitors.len() {
             if !self.paused[i] && !self.absent[i] {
                 self.monitors[i].monitor.handle_start(at);
+                self.note_monitor(now, i, MonitorChange::Start, at);
                 at += self.start_gap();
             }
         }
@@ -105,6 +156,7 @@ impl KumaServer {
     /// Changes `poll_timeout` (to `None`).
     pub fn handle_stop(&mut self, now: Instant) {
         self.up = false;
+        self.note_server(now, ServerChange::Stop);
         for m in &mut self.monitors {
             m.monitor.handle_server_stop(now);
         }
@@ -117,11 +169,13 @@ impl KumaServer {
     /// Changes `poll_timeout`.
     pub fn handle_restart(&mut self, now: Instant) {
         self.up = true;
+        self.note_server(now, ServerChange::Restart);
         let mut at = now;
         for i in 0..self.monitors.len() {
             let active = self.monitors[i].monitor.is_active();
             self.monitors[i].monitor.handle_server_restart(at);
             if active {
+                self.note_monitor(now, i, MonitorChange::Start, at);
                 at += self.start_gap();
             }
         }
@@ -137,6 +191,7 @@ impl KumaServer {
         if self.up && !self.absent[monitor.0] {
             self.paused[monitor.0] = true;
             self.monitors[monitor.0].monitor.handle_pause(now);
+            self.note_monitor(now, monitor.0, MonitorChange::Pause, now);
         }
     }
 
@@ -149,6 +204,7 @@ impl KumaServer {
         if self.up && !self.absent[monitor.0] {
             self.paused[monitor.0] = false;
             self.monitors[monitor.0].monitor.handle_start(now);
+            self.note_monitor(now, monitor.0, MonitorChange::Resume, now);
         }
     }
 
@@ -161,6 +217,7 @@ impl KumaServer {
     pub fn handle_edit(&mut self, now: Instant, monitor: MonitorIndex, settings: MonitorSettings) {
         if self.up && !self.absent[monitor.0] {
             self.monitors[monitor.0].monitor.handle_edit(now, settings);
+            self.note_monitor(now, monitor.0, MonitorChange::Edit, now);
         }
     }
 
@@ -174,6 +231,7 @@ impl KumaServer {
             self.absent[monitor.0] = true;
             self.paused[monitor.0] = true;
             self.monitors[monitor.0].monitor.handle_pause(now);
+            self.note_monitor(now, monitor.0, MonitorChange::Delete, now);
         }
     }
 
@@ -201,6 +259,7 @@ impl KumaServer {
             if !self.paused[monitor.0] {
                 self.monitors[monitor.0].monitor.handle_start(now);
             }
+            self.note_monitor(now, monitor.0, MonitorChange::Create, now);
         }
     }
 
@@ -209,6 +268,9 @@ impl KumaServer {
     /// Does not change `poll_timeout`.
     pub fn handle_maintenance_begin(&mut self, now: Instant, monitor: MonitorIndex) {
         self.monitors[monitor.0].monitor.handle_maintenance_begin(now);
+        if self.logging {
+            self.log.push_back(ServerEvent::Maintenance { at: now, monitor, begins: true });
+        }
     }
 
     /// A maintenance window covering `monitor` ends ([`PushMonitor::handle_maintenance_end`]).
@@ -216,10 +278,16 @@ impl KumaServer {
     /// Does not change `poll_timeout`.
     pub fn handle_maintenance_end(&mut self, now: Instant, monitor: MonitorIndex) {
         self.monitors[monitor.0].monitor.handle_maintenance_end(now);
+        if self.logging {
+            self.log.push_back(ServerEvent::Maintenance { at: now, monitor, begins: false });
+        }
     }
 
     pub fn is_up(&self) -> bool {
         self.up
+    }
+    pub fn version(&self) -> KumaVersion {
+        self.version
     }
     pub fn monitor(&self, index: MonitorIndex) -> &PushMonitor {
         &self.monitors[index.0].monitor
@@ -275,11 +343,17 @@ impl Service for KumaServer {
             }
             None => PushReply::NotFound { msg: "Not Found" },
         };
-        match reply {
+        let response = match reply {
             PushReply::Ok => Response::json(200, &json!({ "ok": true })),
             PushReply::NotFound { msg } => Response::json(404, &json!({ "ok": false, "msg": msg })),
             // The engine refuses the connection before calling us while the server is down.
             PushReply::Unreachable => Response::json(503, &json!({ "ok": false, "msg": "Kuma is not running" })),
+        };
+        if self.logging {
+            let token = request.path.strip_prefix("/api/push/");
+            let monitor = token.and_then(|t| self.monitors.iter().position(|m| m.push_token == t)).map(MonitorIndex);
+            self.log.push_back(ServerEvent::PushReceived { at: now, monitor, query: request.query.clone(), answer: response.status });
         }
+        response
     }
 }

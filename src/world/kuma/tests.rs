@@ -23,7 +23,7 @@ fn drain(k: &mut KumaServer) -> Vec<(usize, i64, Status, BeatSource)> {
     std::iter::from_fn(|| k.poll_event())
         .filter_map(|KumaEvent { monitor: MonitorIndex(m), event }| match event {
             MonitorEvent::Beat { at, status, source, .. } => Some((m, at.0, status, source)),
-            MonitorEvent::Notification { .. } => None,
+            MonitorEvent::Notification { .. } | MonitorEvent::SilentCheck { .. } => None,
         })
         .collect()
 }
@@ -191,4 +191,91 @@ fn a_monitor_created_later_is_unknown_until_then_and_its_chain_starts_a_full_int
     assert!(!k.is_absent(MonitorIndex(1)));
     assert_eq!(k.monitor(MonitorIndex(1)).poll_timeout(), Some(Instant(90_001)));
     assert_eq!(push(&mut k, 31_000, "t1"), 200);
+}
+
+#[test]
+fn the_server_log_is_empty_unless_asked() {
+    let mut k = server(&[20]);
+    k.handle_start(Instant(0));
+    push(&mut k, 1_000, "t0");
+    k.handle_timeout(Instant(20_001));
+    assert_eq!(k.poll_log(), None);
+    assert!(std::iter::from_fn(|| k.poll_event()).all(|e| !matches!(e.event, MonitorEvent::SilentCheck { .. })));
+}
+
+#[test]
+fn the_server_log_gives_each_start_with_its_chain_and_first_check_then_each_push_as_received() {
+    use super::server_log::{MonitorChange, ServerChange, ServerEvent};
+    let mut k = server(&[20, 60]);
+    k.set_logging(true, false);
+    k.handle_start(Instant(0));
+    assert_eq!(k.poll_log(), Some(ServerEvent::Server { at: Instant(0), change: ServerChange::Start }));
+    let chain_starts: Vec<(usize, i64, i64)> = std::iter::from_fn(|| k.poll_log())
+        .map(|e| match e {
+            ServerEvent::Monitor {
+                at,
+                monitor,
+                change: MonitorChange::Start,
+                active: true,
+                chain_start: Some(c),
+                next_check: Some(n),
+                ..
+            } => {
+                assert_eq!(at, Instant(0), "the line is written when Kuma starts them all");
+                (monitor.0, c.0, n.0)
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    // Monitor 0 at once, first check I + 1 ms later; monitor 1 after a 300-1000 ms pause.
+    assert_eq!(chain_starts[0], (0, 0, 20_001));
+    let (m, start, next) = chain_starts[1];
+    assert_eq!(m, 1);
+    assert!((300..=1_000).contains(&start), "{start}");
+    assert_eq!(next, start + 60_001);
+
+    k.handle_delete(Instant(5_000), MonitorIndex(1));
+    assert!(matches!(
+        k.poll_log(),
+        Some(ServerEvent::Monitor { change: MonitorChange::Delete, active: false, chain_start: None, next_check: None, .. })
+    ));
+    assert_eq!(push(&mut k, 6_000, "t1"), 404);
+    assert_eq!(push(&mut k, 7_000, "nobody"), 404);
+    assert_eq!(push(&mut k, 8_000, "t0"), 200);
+    let received: Vec<(i64, Option<usize>, u16)> = std::iter::from_fn(|| k.poll_log())
+        .map(|e| match e {
+            ServerEvent::PushReceived { at, monitor, query, answer } => {
+                assert_eq!(query, vec![("status".to_string(), "up".to_string()), ("msg".to_string(), "OK".to_string())]);
+                (at.0, monitor.map(|m| m.0), answer)
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    // A deleted monitor's token is still named (404); a token of no monitor is not.
+    assert_eq!(received, vec![(6_000, Some(1), 404), (7_000, None, 404), (8_000, Some(0), 200)]);
+
+    k.handle_maintenance_begin(Instant(9_000), MonitorIndex(0));
+    k.handle_stop(Instant(9_500));
+    k.handle_restart(Instant(10_000));
+    let rest: Vec<ServerEvent> = std::iter::from_fn(|| k.poll_log()).collect();
+    assert_eq!(rest[0], ServerEvent::Maintenance { at: Instant(9_000), monitor: MonitorIndex(0), begins: true });
+    assert_eq!(rest[1], ServerEvent::Server { at: Instant(9_500), change: ServerChange::Stop });
+    assert_eq!(rest[2], ServerEvent::Server { at: Instant(10_000), change: ServerChange::Restart });
+    assert!(matches!(rest[3], ServerEvent::Monitor { monitor: MonitorIndex(0), change: MonitorChange::Start, .. }));
+    assert_eq!(rest.len(), 4, "the deleted monitor does not start again: {rest:?}");
+}
+
+#[test]
+fn a_check_that_finds_a_fresh_up_is_reported_only_when_asked_with_the_instant_it_re_arms_for() {
+    let mut k = server(&[60]);
+    k.set_logging(true, true);
+    k.handle_start(Instant(0));
+    push(&mut k, 30_000, "t0");
+    // First check at 60 001: the UP is 30 001 ms old; timeout 60 000 - 30 001 + 1 000 = 30 999,
+    // plus 1 ms lateness: 91 001 (`monitor.js`, push branch).
+    k.handle_timeout(Instant(60_001));
+    let silent: Vec<MonitorEvent> =
+        std::iter::from_fn(|| k.poll_event()).map(|e| e.event).filter(|e| matches!(e, MonitorEvent::SilentCheck { .. })).collect();
+    assert_eq!(silent, vec![MonitorEvent::SilentCheck { at: Instant(60_001), last_beat: Instant(30_000), next_check: Instant(91_001) }]);
+    assert_eq!(k.poll_timeout(), Some(Instant(91_001)));
 }

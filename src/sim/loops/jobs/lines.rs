@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use crate::sim::loops::jobs::log::RunFate;
-use crate::world::kuma::monitor::{NotificationKind, Status};
 
 /// `cron` / `run`: a run ended.
 #[derive(Serialize)]
@@ -34,30 +33,4 @@ pub struct ScriptedPushLine<'a> {
     pub query: &'a [(String, String)],
     pub wire: &'a str,
     pub status: Option<u16>,
-}
-
-/// `kuma` / `beat` and `kuma` / `notification`.
-#[derive(Serialize)]
-pub struct BeatLine<'a> {
-    pub monitor: &'a str,
-    pub status: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub notification: Option<&'a str>,
-}
-
-pub fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Up => "UP",
-        Status::Down => "DOWN",
-        Status::Pending => "PENDING",
-        Status::Maintenance => "MAINTENANCE",
-    }
-}
-
-pub fn notification_name(k: NotificationKind) -> &'static str {
-    match k {
-        NotificationKind::Down => "down",
-        NotificationKind::Up => "up",
-        NotificationKind::DownReminder => "down_reminder",
-    }
 }

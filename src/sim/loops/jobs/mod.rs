@@ -7,11 +7,12 @@
 //!
 //! [`JobsLoop`] holds the loop's state in named fields; one [`JobsLoop::step`] pops the next
 //! event and hands it to the handler of its kind. The parts: [`fate`] (how a run ends), [`kuma`]
-//! (re-arming Kuma's check and draining its beats), [`lines`] (trace lines), [`log`] (what the
+//! (re-arming Kuma's check and draining its beats), [`lines`] and [`kuma_lines`] (trace lines), [`log`] (what the
 //! loop records, which `sim::analysis::alerts` turns into figures).
 
 pub mod fate;
 pub mod kuma;
+pub mod kuma_lines;
 pub mod lines;
 pub mod log;
 #[cfg(test)]
@@ -182,6 +183,7 @@ impl<'a, 't> JobsLoop<'a, 't> {
             last_tick: None,
             log: CronLog::empty(plan),
         };
+        jobs_loop.kuma.set_tracing(jobs_loop.trace);
         jobs_loop.queue_first_events();
         Some(jobs_loop)
     }

@@ -79,6 +79,11 @@ pub enum MonitorEvent {
     },
     /// Notifications were sent (to every provider of the monitor) for the beat just before.
     Notification { at: Instant, kind: NotificationKind },
+    /// A check found a fresh healthy row and stored nothing ("No need to insert successful
+    /// heartbeat for push type"): `last_beat` is that row's time, `next_check` when the chain
+    /// checks again. Emitted only when asked
+    /// ([`PushMonitor::set_report_silent_checks`](super::PushMonitor::set_report_silent_checks)).
+    SilentCheck { at: Instant, last_beat: Instant, next_check: Instant },
 }
 
 /// The latest `heartbeat` row: all the state Kuma's decisions read.

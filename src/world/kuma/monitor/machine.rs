@@ -63,6 +63,8 @@ pub struct PushMonitor {
     events: VecDeque<MonitorEvent>,
     /// The monitor's own random stream: one draw per timer when the lateness is drawn.
     timers: ChaCha8Rng,
+    /// Whether checks that store nothing are reported ([`MonitorEvent::SilentCheck`]).
+    report_silent_checks: bool,
 }
 
 impl PushMonitor {
@@ -85,7 +87,16 @@ impl PushMonitor {
             last_beat: None,
             chain_retries: 0,
             events: VecDeque::new(),
+            report_silent_checks: false,
         }
+    }
+
+    /// Report every check that stores nothing as a [`MonitorEvent::SilentCheck`] (off by
+    /// default: the model's figures never need them, a trace checker may).
+    ///
+    /// Does not change `poll_timeout`.
+    pub fn set_report_silent_checks(&mut self, on: bool) {
+        self.report_silent_checks = on;
     }
 
     /// The current settings.
@@ -405,6 +416,9 @@ impl PushMonitor {
                         self.chain_retries = 0;
                     }
                     self.arm(now, timeout);
+                    if let (true, Some(next_check)) = (self.report_silent_checks, self.next_check) {
+                        self.events.push_back(MonitorEvent::SilentCheck { at: now, last_beat: p.time, next_check });
+                    }
                     return;
                 }
             }
