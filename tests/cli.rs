@@ -102,7 +102,7 @@ fn trace_silent_checks_adds_the_checks_that_stored_nothing_and_needs_a_trace() {
     let path = dir.join("silent.json");
     let mut file = ScenarioFile::new("silent", "2026-01-05T00:00:00Z", "5m").seed(1).kuma(vec![Monitor::new("m", 90)]);
     for second in [30u32, 90, 150, 210, 270] {
-        file = file.at(format!("+{second}s").as_str(), Event::KumaPush { monitor: "m".into() });
+        file = file.at(format!("+{second}s").as_str(), Event::KumaPush { monitor: "m".into(), down: false });
     }
     std::fs::write(&path, file.text()).unwrap();
     let checks = |extra: &[&str]| {

@@ -3,8 +3,9 @@
 //! `catch`), fed with nothing but the trace's lines — the server's starts and stops, each
 //! monitor's settings and first check, maintenance windows, every stored beat and, with
 //! `--trace-silent-checks`, every check that stored nothing — predicts the instant, status and
-//! `retries` of every check over generated scenarios with job pushes, edits, pauses, resumes,
-//! restarts and maintenance windows. The scenario file is never read.
+//! `retries` of every check over generated scenarios with job pushes, scripted up and down
+//! pushes, monitors created late and deleted, edits, pauses, resumes, restarts and maintenance
+//! windows. The scenario file is never read.
 
 use std::collections::BTreeMap;
 
@@ -30,22 +31,42 @@ struct Gen {
     pause: Option<(u32, u32)>,
     restart: Option<(u32, u32)>,
     maintenance: Option<(u32, u32)>,
+    /// Scripted pushes to m: (minute, second, status=down).
+    pushes: Vec<(u32, u32, bool)>,
+    /// When the never-pushed monitor is created, and deleted.
+    silent_life: (Option<u32>, Option<u32>),
     seed: u64,
 }
 
 fn any_case() -> impl Strategy<Value = Gen> {
-    (
-        prop_oneof![Just(60u32), Just(300), Just(900)],
-        (0u32..120, 0u32..=3, prop_oneof![Just(0u32), Just(20), Just(60)], 0i64..=2),
-        prop::collection::vec((10u32..2500, 1u32..4), 0..3),
+    let life = (
         prop::option::of((10u32..2500, 20u32..1200)),
         prop::option::of((10u32..2200, 1u32..600)),
         prop::option::of((10u32..2500, 1u32..30)),
         prop::option::of((10u32..2500, 1u32..120)),
+    );
+    let scripted = (
+        prop::collection::vec((10u32..2800, 0u32..60, any::<bool>()), 0..6),
+        prop::option::of(1u32..1400),
+        prop::option::of(1400u32..2800),
+    );
+    (
+        prop_oneof![Just(60u32), Just(300), Just(900)],
+        (0u32..120, 0u32..=3, prop_oneof![Just(0u32), Just(20), Just(60)], 0i64..=2),
+        prop::collection::vec((10u32..2500, 1u32..4), 0..3),
+        life,
+        scripted,
         any::<u64>(),
     )
         .prop_map(
-            |(frequency_s, (margin_s, max_retries, retry_interval_s, lateness_ms), errors, edit, pause, restart, maintenance, seed)| Gen {
+            |(
+                frequency_s,
+                (margin_s, max_retries, retry_interval_s, lateness_ms),
+                errors,
+                (edit, pause, restart, maintenance),
+                (pushes, created, deleted),
+                seed,
+            )| Gen {
                 frequency_s,
                 interval_s: frequency_s + 30 + margin_s,
                 max_retries,
@@ -56,6 +77,8 @@ fn any_case() -> impl Strategy<Value = Gen> {
                 pause,
                 restart,
                 maintenance,
+                pushes,
+                silent_life: (created, deleted),
                 seed,
             },
         )
@@ -66,7 +89,10 @@ fn text(g: &Gen) -> String {
     let m =
         Monitor::new("m", g.interval_s).max_retries(g.max_retries).retry_interval_s(g.retry_interval_s).timer_lateness_ms(g.lateness_ms);
     // Never pushed: its chain fails from its first check on, behind m in Kuma's start order.
-    let silent = Monitor::new("silent", 300).max_retries(1).retry_interval_s(60).timer_lateness_ms(g.lateness_ms);
+    let mut silent = Monitor::new("silent", 300).max_retries(1).retry_interval_s(60).timer_lateness_ms(g.lateness_ms);
+    if let Some(at) = g.silent_life.0 {
+        silent = silent.created(at);
+    }
     let mut file = ScenarioFile::new("kuma-oracle", "2026-05-04T00:00:00Z", "2d")
         .seed(g.seed)
         .time_zone("UTC")
@@ -88,6 +114,12 @@ fn text(g: &Gen) -> String {
     }
     if let Some((at, len)) = g.maintenance {
         file = file.at(at, Event::KumaMaintenance { monitor: "m".into(), duration: format!("{len}m") });
+    }
+    for &(minute, second, down) in &g.pushes {
+        file = file.at(format!("+{minute}m{second}s").as_str(), Event::KumaPush { monitor: "m".into(), down });
+    }
+    if let Some(at) = g.silent_life.1 {
+        file = file.at(at, Event::KumaMonitorDelete { monitor: "silent".into() });
     }
     file.text()
 }
@@ -222,7 +254,7 @@ fn the_oracle_sees_silent_checks_failures_maintenance_and_every_life_cycle_line(
         let g = any_case().new_tree(&mut runner).unwrap().current();
         for l in support::trace_with_silent_checks(&text(&g)).iter().filter(|l| l["component"] == "kuma") {
             let what = match (l["kind"].as_str(), l["by"].as_str()) {
-                (Some("beat"), Some("check")) => format!("check beat {}", l["status"].as_str().unwrap_or("")),
+                (Some("beat"), Some(by)) => format!("{by} beat {}", l["status"].as_str().unwrap_or("")),
                 (Some("monitor"), _) => format!("monitor {}", l["change"].as_str().unwrap_or("")),
                 (Some(kind), _) => kind.to_string(),
                 _ => continue,
@@ -260,6 +292,8 @@ fn the_oracle_flags_a_check_one_millisecond_off() {
         pause: None,
         restart: None,
         maintenance: None,
+        pushes: vec![],
+        silent_life: (None, None),
         seed: 7,
     };
     let mut lines = support::trace_with_silent_checks(&text(&g));

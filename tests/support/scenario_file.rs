@@ -92,8 +92,12 @@ pub enum Event {
         monitor: String,
         interval_s: u32,
     },
-    /// A scripted `status=up` push with no `msg` or `ping`.
+    /// A scripted push with no `msg` or `ping`: `status=up`, or `status=down` when `down`.
     KumaPush {
+        monitor: String,
+        down: bool,
+    },
+    KumaMonitorDelete {
         monitor: String,
     },
     KumaMonitorPause {
@@ -139,7 +143,9 @@ impl Event {
             Event::KumaMonitorEdit { monitor, interval_s } => {
                 json!({"at": at, "event": "kuma_monitor_edit", "monitor": monitor, "interval_s": interval_s})
             }
-            Event::KumaPush { monitor } => json!({"at": at, "event": "kuma_push", "monitor": monitor}),
+            Event::KumaPush { monitor, down: false } => json!({"at": at, "event": "kuma_push", "monitor": monitor}),
+            Event::KumaPush { monitor, down: true } => json!({"at": at, "event": "kuma_push", "monitor": monitor, "status": "down"}),
+            Event::KumaMonitorDelete { monitor } => json!({"at": at, "event": "kuma_monitor_delete", "monitor": monitor}),
             Event::KumaMonitorPause { monitor } => json!({"at": at, "event": "kuma_monitor_pause", "monitor": monitor}),
             Event::KumaMonitorResume { monitor } => json!({"at": at, "event": "kuma_monitor_resume", "monitor": monitor}),
             Event::WebhookForged { count } => json!({"at": at, "event": "webhook_forged", "count": count}),
@@ -262,6 +268,11 @@ impl Monitor {
     }
     pub fn timer_lateness_ms(mut self, ms: i64) -> Self {
         self.0.insert("timer_lateness_ms".into(), json!(ms));
+        self
+    }
+    /// Created in Kuma at `at` instead of existing from the start.
+    pub fn created(mut self, at: impl Into<Offset>) -> Self {
+        self.0.insert("created".into(), json!(at.into().0));
         self
     }
 }
