@@ -13,6 +13,8 @@ use syncsim::sim::commands::advise::{self, AdviseError};
 use syncsim::sim::commands::ci::{self, ScenarioVerdict};
 use syncsim::sim::commands::cli::{shard_files, summary};
 use syncsim::sim::commands::compare::{self, Comparison, GridOptions, Partial, Shard};
+use syncsim::sim::commands::explore::command::{self as explore_command, ExploreArgs};
+use syncsim::sim::commands::explore::search::Strategy;
 use syncsim::sim::commands::run::{RunOptions, TransportChoice};
 use syncsim::sim::commands::trace_file::{self, TraceFile};
 use syncsim::sim::commands::{atomic, interrupt, output, run};
@@ -108,6 +110,47 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Search the fault space of a scenario for its worst case (--objective) or a counterexample
+    /// (--assert), within a fault budget; shrink it to the faults that matter and write it as a
+    /// scenario that `syncsim run` replays, with explore.md, explore.json and its report.
+    /// Exit 1 when an assertion was broken, 0 otherwise.
+    Explore {
+        /// The scenario (hand-written or made by `import`); explore adds faults to a copy.
+        file: PathBuf,
+        /// A kind of fault explore may add, with at most MAX_PER_DAY a day (repeat the flag):
+        /// job_error:2, job_crash:1, job_hang:1, cron_stop:1, kuma_restart:1,
+        /// kuma_maintenance:1, push_outage:2, api_outage:1, webhook_outage:1,
+        /// connector_outage:1 (the defaults; N from 1 to 24). None given: every kind that applies.
+        #[arg(long = "fault", value_name = "KIND[:MAX_PER_DAY]")]
+        faults: Vec<String>,
+        /// Push this report figure to its worst (largest; smallest with --minimize), e.g.
+        /// monitors.bridge-job.ttd_down_max_s.
+        #[arg(long, value_name = "METRIC")]
+        objective: Option<String>,
+        /// With --objective: look for the smallest value.
+        #[arg(long, requires = "objective")]
+        minimize: bool,
+        /// A property of the setup to break, "METRIC OP VALUE" (repeat the flag), e.g.
+        /// "monitors.bridge-job.ttd_down_max_s <= 600". Stops at the first counterexample.
+        #[arg(long = "assert", value_name = "\"METRIC OP VALUE\"")]
+        asserts: Vec<String>,
+        /// How many runs the search makes (the budget; same runs and seed, same result).
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        runs: u32,
+        /// The search's seed (the scenario keeps its own seed, so the case replays).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads (0: one per core; at most 256). The results do not depend on it.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
+        threads: u16,
+        /// evolve: random starts, then mutate-and-keep-the-worse with restarts; random: every
+        /// run drawn afresh (the baseline).
+        #[arg(long, value_enum, default_value_t = StrategyArg::Evolve)]
+        strategy: StrategyArg,
+        /// Output folder (default: explore/<scenario name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Combine the partial results of `compare --shard` into the report a single run gives.
     Merge {
         /// Partial files, or folders holding partial-*.json files.
@@ -175,6 +218,12 @@ fn finite_non_negative(text: &str) -> Result<f64, String> {
         Ok(v) => Err(format!("expected a finite number, 0 or more, found {v}")),
         Err(e) => Err(format!("expected a number, found {text:?} ({e})")),
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum StrategyArg {
+    Evolve,
+    Random,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -289,6 +338,26 @@ fn real_main(cli: Cli) -> Result<Outcome, CliError> {
         }
         Some(Command::Compare { file, spreadings, backoffs, seeds, first_seed, threads, shard, out }) => {
             compare(&file, CompareArgs { spreadings, backoffs, seeds, first_seed, threads: threads.into(), shard, out })
+        }
+        Some(Command::Explore { file, faults, objective, minimize, asserts, runs, seed, threads, strategy, out }) => {
+            let s = scenario::load_file(&file)?;
+            let strategy = match strategy {
+                StrategyArg::Evolve => Strategy::Evolve,
+                StrategyArg::Random => Strategy::Random,
+            };
+            let runs = runs as usize;
+            let args = ExploreArgs { file, faults, objective, minimize, asserts, runs, seed, threads: threads.into(), strategy, out };
+            let mut progress = Progress::new(&format!("explore {}", s.file.name));
+            let mut done = 0;
+            let mut on_batch = |n: usize, total: usize| {
+                done += n;
+                progress.update(done as f64 / total as f64);
+            };
+            let explored = explore_command::run_command(&s, &args, &mut on_batch).map_err(CliError::Message);
+            progress.bar.finish_and_clear();
+            let explored = explored?;
+            say!("{}", explored.summary);
+            Ok(if explored.violated { Outcome::Failed } else { Outcome::Passed })
         }
         Some(Command::Merge { partials, out }) => merge(&partials, out),
         Some(Command::Schema) => {
